@@ -1,0 +1,55 @@
+# spanmap: `make demo` and `make test` work on a fresh Debian machine (root, or sudo).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Debian packages: libpcap-dev builds the `cap` binding; the rest are real peers the tests run
+# (tshark is the flow oracle, softflowd exports NetFlow/IPFIX, tcpreplay feeds live capture,
+# mosquitto is the external broker, chromium runs the browser tests, nftables/iptables validate
+# policy exports, systemd-analyze verifies the units).
+APT_PACKAGES := libpcap-dev tshark softflowd tcpreplay mosquitto chromium nftables iptables iproute2 systemd python3 make g++
+# Peers for benchmarks only.
+APT_BENCH := softflowd nfdump argus-server argus-client tcpreplay
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+STAMP := node_modules/.spanmap-setup
+
+.PHONY: help setup apt npm build demo test bench clean
+
+help:
+	@echo "make demo    set up (Debian packages, npm ci, build) and run the demo"
+	@echo "make test    set up and run the test suite"
+	@echo "make bench   run the benchmarks against softflowd, nfpcapd and argus"
+
+setup: apt npm build
+
+# Installs only what is missing, so a second run is quick.
+apt:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+npm: $(STAMP)
+$(STAMP): package-lock.json package.json */package.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+build: npm
+	npx tsc -b
+
+demo: setup
+	node bin/spanmap.js demo
+
+test: setup
+	npx vitest run
+
+bench: setup
+	@missing=$$(for p in $(APT_BENCH); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
+	node bench/run.js
+
+clean:
+	npx tsc -b --clean
+	rm -rf node_modules */node_modules

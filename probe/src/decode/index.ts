@@ -1,0 +1,2 @@
+export { decodeFrame } from './link.js';
+export * from './packet-info.js';

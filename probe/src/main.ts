@@ -1,0 +1,25 @@
+import { UsageError } from '@spanmap/shared';
+import { readMain } from './cli/read.js';
+
+export const PROBE_USAGE = `usage: spanmap probe <command> [options]
+
+commands:
+  read FILE...      turn pcap/pcapng files into flow records (JSON lines)
+
+Run "spanmap probe <command> --help" for the options of a command.`;
+
+export async function probeMain(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'read':
+      return readMain(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(PROBE_USAGE + '\n');
+      return cmd === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`probe: unknown command "${cmd}"`);
+  }
+}
