@@ -1,10 +1,12 @@
 import { UsageError } from '@spanmap/shared';
 import { readMain } from './cli/read.js';
+import { sendMain } from './cli/send.js';
 
 export const PROBE_USAGE = `usage: spanmap probe <command> [options]
 
 commands:
-  read FILE...      turn pcap/pcapng files into flow records (JSON lines)
+  read FILE...      turn pcap/pcapng files into flow records (JSON lines), or publish them
+  send              publish what waits in a probe's store to the console, then exit
 
 Run "spanmap probe <command> --help" for the options of a command.`;
 
@@ -13,6 +15,8 @@ export async function probeMain(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'read':
       return readMain(rest);
+    case 'send':
+      return sendMain(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -6,3 +6,5 @@ export * from './cidr.js';
 export * from './topics.js';
 export * from './services.js';
 export * from './cli.js';
+export * from './wire/index.js';
+export * from './net.js';

@@ -4,6 +4,7 @@ import { replayFiles, type ReplayStats } from '../capture/replay.js';
 import { LineWriter } from '../output/line-writer.js';
 import { formatTable } from '../output/table.js';
 import { Progress } from '../output/progress.js';
+import { PublishSession, type SessionOptions } from '../publish/session.js';
 
 export const READ_USAGE = `usage: spanmap probe read FILE... [options]
 
@@ -22,6 +23,21 @@ options:
                          on the innermost (default) or outermost IP header; ERSPAN is always stripped
   --stats                print counters (packets, decode errors by reason, flows by end reason) to stderr
   -h, --help             show this help
+
+publishing to a console instead of printing:
+  --publish URL          mqtt://HOST:PORT (or mqtts://) of the console's broker
+  --probe-id ID          this probe's id (letters, digits, . _ -)
+  --data DIR             the probe's store (default $XDG_STATE_HOME/spanmap/probe-ID); records wait
+                         here until the console acknowledges them, across restarts
+  --username U           broker user (default: the probe id when a password is given)
+  --password P           broker password (or SPANMAP_MQTT_PASSWORD)
+  --interval S           summary interval in seconds (default 10)
+  --ack-timeout S        publish a batch again when the console has not acknowledged it
+                         after S seconds (default 30, doubling per attempt)
+  --batch-entries N      summary entries per batch at most (default 2000)
+  --inflight N           batches published and not yet acknowledged, at most (default 32)
+  Exits 0 only once the console has acknowledged every batch; retries while the broker or the
+  console is away (Ctrl-C stops waiting; run again with the same --data to resume).
 
 A corrupt or truncated file prints one error line naming the file and byte offset; flows read
 up to that point are still printed and the exit status is 1.`;
@@ -49,6 +65,15 @@ export async function readMain(argv: string[]): Promise<number> {
     format: { type: 'string' },
     stats: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
+    publish: { type: 'string' },
+    'probe-id': { type: 'string' },
+    data: { type: 'string' },
+    username: { type: 'string' },
+    password: { type: 'string' },
+    interval: { type: 'string' },
+    'ack-timeout': { type: 'string' },
+    'batch-entries': { type: 'string' },
+    inflight: { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(READ_USAGE + '\n');
@@ -58,6 +83,25 @@ export async function readMain(argv: string[]): Promise<number> {
   const format = choiceOption(values.format, '--format', ['jsonl', 'table'] as const, 'jsonl');
   const decap = choiceOption(values.decap, '--decap', ['inner', 'outer'] as const, 'inner');
   const flowOpts = flowOptionsFrom(values);
+  if (values.publish !== undefined) {
+    if (!values['probe-id']) throw new UsageError('--publish needs --probe-id ID');
+    return publishFiles(positionals, decap === 'inner', flowOpts, {
+      url: values.publish,
+      probeId: values['probe-id'],
+      ...(values.data !== undefined ? { dataDir: values.data } : {}),
+      ...(values.username !== undefined ? { username: values.username } : {}),
+      ...((values.password ?? process.env.SPANMAP_MQTT_PASSWORD) !== undefined ? { password: values.password ?? process.env.SPANMAP_MQTT_PASSWORD } : {}),
+      ...(values.interval !== undefined ? { intervalMs: numberOption(values.interval, '--interval', 10, { min: 0.1 }) * 1000 } : {}),
+      publisher: {
+        ...(values['ack-timeout'] !== undefined ? { ackTimeoutMs: numberOption(values['ack-timeout'], '--ack-timeout', 30, { min: 0.1 }) * 1000 } : {}),
+        ...(values.inflight !== undefined ? { inflight: numberOption(values.inflight, '--inflight', 32, { min: 1, max: 10_000, integer: true }) } : {}),
+      },
+      ...(values['batch-entries'] !== undefined ? { maxEntriesPerBatch: numberOption(values['batch-entries'], '--batch-entries', 2000, { min: 1, max: 100_000, integer: true }) } : {}),
+    }, values.stats === true);
+  }
+  for (const o of ['probe-id', 'data', 'username', 'password', 'interval', 'ack-timeout', 'batch-entries', 'inflight'] as const) {
+    if (values[o] !== undefined) throw new UsageError(`--${o} only makes sense with --publish`);
+  }
 
   const out = new LineWriter();
   const collected: FlowRecord[] = [];
@@ -89,4 +133,36 @@ export function statsSummary(stats: ReplayStats, table: FlowTable) {
     table: { storageBytes: table.storageBytes },
     fileErrors: stats.errors.length,
   };
+}
+
+async function publishFiles(files: string[], decapInner: boolean, flowOpts: FlowTableOptions, session: SessionOptions, printStats: boolean): Promise<number> {
+  let table: FlowTable | null = null;
+  let decodeErrors = 0;
+  const s = new PublishSession(session, () => ({
+    packets: table?.counters.packets ?? 0, drops: 0, ifDrops: 0, decodeErrors, activeFlows: table?.size ?? 0,
+    emittedFlows: Object.values(table?.counters.flowsEmitted ?? {}).reduce((a, b) => a + b, 0),
+  }), (msg) => process.stderr.write(`spanmap: ${msg}\n`));
+  table = new FlowTable(flowOpts, s.send);
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    process.stderr.write(`\nspanmap: interrupted; what was not acknowledged stays in ${s.dataDir} and is sent on the next run with the same --data\n`);
+    void s.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  await s.start();
+  const progress = new Progress('reading');
+  const stats = await replayFiles(files, table, { decapInner, onProgress: (d, t) => progress.update(d, t), yieldEvery: () => new Promise((r) => setImmediate(r)) });
+  progress.done();
+  table.flush('eof');
+  decodeErrors = Object.entries(stats.decodeErrors).reduce((a, [k, v]) => (k === 'ok' ? a : a + v), 0);
+  for (const e of stats.errors) process.stderr.write(`spanmap: ${e.message}\n`);
+  const waiting = new Progress('waiting for the console to acknowledge');
+  await s.drain((backlog) => waiting.update(0, 0, `${backlog} batches left${s.publisher.connected ? '' : ` (broker unreachable: ${s.publisher.lastError ?? 'connecting'})`}`));
+  waiting.done();
+  if (interrupted) return 130;
+  if (printStats) process.stderr.write(JSON.stringify({ ...statsSummary(stats, table), store: s.store.counters, publisher: s.publisher.counters }) + '\n');
+  await s.stop();
+  return stats.errors.length > 0 ? 1 : 0;
 }

@@ -16,8 +16,8 @@ export class Progress {
     const now = Date.now();
     if (now - this.last < 250) return;
     this.last = now;
-    const pct = total > 0 ? Math.min(100, (done / total) * 100).toFixed(1) : '?';
-    this.stream.write(`\r${this.label} ${pct}%${extra ? '  ' + extra : ''}\x1b[K`);
+    const pct = total > 0 ? ` ${Math.min(100, (done / total) * 100).toFixed(1)}%` : '';
+    this.stream.write(`\r${this.label}${pct}${extra ? '  ' + extra : ''}\x1b[K`);
     this.shown = true;
   }
 

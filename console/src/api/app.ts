@@ -1,0 +1,34 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { SpanmapError } from '@spanmap/shared';
+import { bearerAuth, type ApiToken, type Principal } from './auth.js';
+import { errorResponse } from './errors.js';
+import type { ConsoleStore } from '../store/console-store.js';
+import { probeRoutes } from './routes/probes.js';
+import { statsRoutes } from './routes/stats.js';
+
+export interface AppDeps {
+  store: ConsoleStore;
+  tokens: () => ApiToken[];
+  /** Ingest and broker counters for /stats. */
+  stats?: () => unknown;
+  now?: () => number;
+}
+
+export type AppEnv = { Variables: { principal: Principal } };
+
+/** The console's HTTP API under /api/v1 (JSON; bearer token on everything but /health). */
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.onError((e, c) => errorResponse(c, e));
+  app.notFound((c) => errorResponse(c, new SpanmapError('not_found', `no such endpoint: ${c.req.method} ${c.req.path}`)));
+
+  const api = new Hono<AppEnv>();
+  api.get('/health', (c) => c.json({ status: 'ok' }));
+  api.use('*', bearerAuth(deps.tokens));
+  api.use('*', bodyLimit({ maxSize: 1 << 20, onError: () => { throw new SpanmapError('too_large', 'request body larger than 1 MiB'); } }));
+  probeRoutes(api, deps);
+  statsRoutes(api, { ingest: deps.stats ?? (() => ({})) });
+  app.route('/api/v1', api);
+  return app;
+}

@@ -1,0 +1,30 @@
+import { spanmapProc, waitFor, type Proc } from './procs.js';
+
+export const TOKEN = 'test-token-0123456789abcdef';
+
+/** A console process on the given ports, and a small authenticated API client. */
+export class ConsoleProc {
+  proc!: Proc;
+  constructor(readonly dataDir: string, readonly httpPort: number, readonly mqtt: { broker?: number; url?: string }, readonly env: NodeJS.ProcessEnv = {}) {}
+
+  async start(): Promise<this> {
+    const args = ['console', '--data', this.dataDir, '--http', `127.0.0.1:${this.httpPort}`];
+    if (this.mqtt.url) args.push('--mqtt', this.mqtt.url);
+    else args.push('--broker', `127.0.0.1:${this.mqtt.broker}`);
+    this.proc = spanmapProc(args, { SPANMAP_API_TOKEN: TOKEN, ...this.env });
+    await waitFor('the console to serve /health', async () => (await fetch(`http://127.0.0.1:${this.httpPort}/api/v1/health`)).ok, 20_000, 200);
+    return this;
+  }
+
+  async api<T = unknown>(path: string, init: RequestInit = {}): Promise<T> {
+    const r = await fetch(`http://127.0.0.1:${this.httpPort}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+    const body = await r.json();
+    if (!r.ok) throw new Error(`${path}: ${r.status} ${JSON.stringify(body)}`);
+    return body as T;
+  }
+
+  async probe(id: string): Promise<{ flows: number; packets: number; bytes: number; batches: number; duplicateBatches: number } | undefined> {
+    const list = await this.api<Array<{ id: string; flows: number; packets: number; bytes: number; batches: number; duplicateBatches: number }>>('/probes');
+    return list.find((p) => p.id === id);
+  }
+}
