@@ -7,6 +7,7 @@ import { createApp } from './api/app.js';
 import { HttpServer } from './http/server.js';
 import { RateLimitedLog } from './util/rate-limited-log.js';
 import type { ApiToken } from './api/auth.js';
+import { ConsoleCore } from './core.js';
 
 export interface ConsoleOptions {
   dataDir: string;
@@ -28,6 +29,7 @@ export interface ConsoleOptions {
  */
 export class Console {
   readonly store: ConsoleStore;
+  readonly core: ConsoleCore;
   readonly broker: EmbeddedBroker | null;
   readonly ingester: Ingester;
   readonly subscriber: Subscriber;
@@ -38,6 +40,7 @@ export class Console {
   constructor(readonly opts: ConsoleOptions) {
     this.log = new RateLimitedLog(opts.log);
     this.store = new ConsoleStore(opts.dataDir);
+    this.core = new ConsoleCore(this.store);
     this.broker = opts.mqttUrl ? null : new EmbeddedBroker(opts.broker);
     this.subscriber = new Subscriber(
       {
@@ -62,9 +65,11 @@ export class Console {
       },
     );
     this.ingester = new Ingester(this.store, { ack: (probe, epoch, seqs) => this.subscriber.ack(probe, epoch, seqs), log: this.log });
+    this.ingester.afterCommit.push((r) => this.core.applyIngest(r));
     this.http = new HttpServer(
       createApp({
         store: this.store,
+        core: this.core,
         tokens: () => opts.tokens,
         stats: () => ({ ingest: this.ingester.counters, statusRejected: this.statusRejects.count, edges: this.store.edgeCount, mqtt: { connected: this.subscriber.connected, sharedSubscription: this.subscriber.sharedSubscription } }),
       }),

@@ -192,13 +192,18 @@ export function serviceFor(proto: number, port: number): ServiceInfo | null {
   return null;
 }
 
+/** Ports at or above this are in the ephemeral ranges of common systems (Linux 32768-60999, Windows and BSD 49152-65535). */
+export const EPHEMERAL_FLOOR = 32768;
+
 /**
  * How strongly a port looks like a service endpoint, for deciding which side initiated a flow
- * without a SYN: 3 a known service, 2 another privileged port, 0 anything else.
+ * without a SYN: 3 a known service, 2 another privileged port, 1 an unknown port below the
+ * ephemeral ranges, 0 an ephemeral-looking port. Ties are left to the first packet's direction.
  */
 export function servicePortRank(proto: number, port: number): number {
   if (serviceFor(proto, port)) return 3;
   if (port > 0 && port < 1024) return 2;
+  if (port >= 1024 && port < EPHEMERAL_FLOOR) return 1;
   return 0;
 }
 

@@ -4,11 +4,16 @@ import { SpanmapError } from '@spanmap/shared';
 import { bearerAuth, type ApiToken, type Principal } from './auth.js';
 import { errorResponse } from './errors.js';
 import type { ConsoleStore } from '../store/console-store.js';
+import type { ConsoleCore } from '../core.js';
 import { probeRoutes } from './routes/probes.js';
 import { statsRoutes } from './routes/stats.js';
+import { segmentRoutes } from './routes/segments.js';
+import { edgeRoutes } from './routes/edges.js';
+import { matrixRoutes } from './routes/matrix.js';
 
 export interface AppDeps {
   store: ConsoleStore;
+  core: ConsoleCore;
   tokens: () => ApiToken[];
   /** Ingest and broker counters for /stats. */
   stats?: () => unknown;
@@ -27,8 +32,13 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   api.get('/health', (c) => c.json({ status: 'ok' }));
   api.use('*', bearerAuth(deps.tokens));
   api.use('*', bodyLimit({ maxSize: 1 << 20, onError: () => { throw new SpanmapError('too_large', 'request body larger than 1 MiB'); } }));
+  const now = deps.now ?? Date.now;
+  const core = deps.core;
   probeRoutes(api, deps);
   statsRoutes(api, { ingest: deps.stats ?? (() => ({})) });
+  segmentRoutes(api, { getSegments: () => core.getSegments(), setSegments: (defs, by) => core.setSegments(defs, by, now()) });
+  edgeRoutes(api, { query: core.query, reviews: core.reviews, edgeExists: (k) => deps.store.edgeIdOf(k) !== undefined, version: () => core.model.version, now });
+  matrixRoutes(api, { query: core.query, now });
   app.route('/api/v1', api);
   return app;
 }

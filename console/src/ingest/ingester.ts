@@ -1,5 +1,5 @@
 import { decodeBatch, WireFormatError, type SummaryBatch } from '@spanmap/shared';
-import type { ConsoleStore } from '../store/console-store.js';
+import type { ConsoleStore, IngestResult } from '../store/console-store.js';
 import type { RateLimitedLog } from '../util/rate-limited-log.js';
 
 export interface IngestCounters {
@@ -27,8 +27,8 @@ export class Ingester {
   readonly counters: IngestCounters = { received: 0, batchesApplied: 0, batchesDuplicate: 0, entries: 0, records: 0, rejected: {}, transactions: 0 };
   private queue: Pending[] = [];
   private running = false;
-  /** Extra work after each commit (monitor mode evaluates new edges here). */
-  afterCommit: Array<(applied: SummaryBatch[]) => void | Promise<void>> = [];
+  /** Extra work after each commit (the edge model updates, monitor mode evaluates new flows). */
+  afterCommit: Array<(result: IngestResult) => void | Promise<void>> = [];
 
   constructor(
     private readonly store: ConsoleStore,
@@ -81,7 +81,7 @@ export class Ingester {
             for (const e of b.entries) this.counters.records += e.records;
           }
           this.acknowledge(group.map((p) => p.batch));
-          for (const hook of this.afterCommit) await hook(result.applied);
+          for (const hook of this.afterCommit) await hook(result);
         } catch (e) {
           // The store refused the transaction (disk full, ...): nothing is acknowledged, so the probes resend.
           this.counters.rejected['store-error'] = (this.counters.rejected['store-error'] ?? 0) + group.length;

@@ -51,10 +51,19 @@ export interface ProbeTotals {
   status: ProbeStatus | null;
 }
 
+export interface HourDelta {
+  hour: number;
+  edge: number;
+  c: Counters;
+}
+
 export interface IngestResult {
   /** Batches applied now, and batches seen before (acknowledged again, not counted twice). */
   applied: SummaryBatch[];
   duplicates: SummaryBatch[];
+  /** What changed, for the in-memory indexes: edges created, and per edge and hour the counters added. */
+  newEdges: Array<EdgeKey & { id: number }>;
+  hourDeltas: HourDelta[];
 }
 
 type HourValue = [number, number, number, number, number, number, number, number];
@@ -111,9 +120,10 @@ export class ConsoleStore {
    * and probe totals, and records the dedupe keys. Resolves after the commit is durable.
    */
   async ingest(batches: SummaryBatch[], now: number): Promise<IngestResult> {
-    const result: IngestResult = { applied: [], duplicates: [] };
+    const result: IngestResult = { applied: [], duplicates: [], newEdges: [], hourDeltas: [] };
+    const knownBefore = this.nextEdgeId;
     await this.env.transaction(() => {
-      const hourDeltas = new Map<string, { hour: number; edge: number; c: Counters }>();
+      const hourDeltas = new Map<string, HourDelta>();
       const edgeDeltas = new Map<number, EdgeTotals>();
       const probeDeltas = new Map<string, ProbeTotals>();
       const seenNow = new Set<string>();
@@ -165,8 +175,12 @@ export class ConsoleStore {
           : [c.flows, c.records, c.packets, c.bytes, c.rpackets, c.rbytes, c.first, c.last];
         this.hours.put([hour, edge], v);
       }
-      for (const [id, t] of edgeDeltas) this.edges.put(id, t);
+      for (const [id, t] of edgeDeltas) {
+        this.edges.put(id, t);
+        if (id >= knownBefore) result.newEdges.push({ id, src: t.src, dst: t.dst, proto: t.proto, port: t.port });
+      }
       for (const [id, p] of probeDeltas) this.probes.put(id, p);
+      result.hourDeltas = [...hourDeltas.values()];
     });
     return result;
   }

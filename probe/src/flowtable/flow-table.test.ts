@@ -75,9 +75,12 @@ describe('FlowTable', () => {
     at(t, pkt('10.0.0.7', 41000, '10.0.0.5', 5432, { flags: ACK }), 1);
     // Two unknown high ports: the first sender is the initiator.
     at(t, pkt('10.0.0.8', 50001, '10.0.0.3', 50002, { proto: 17 }), 2);
+    // An unknown port below the ephemeral ranges against an ephemeral-looking one: the lower serves.
+    at(t, pkt('10.0.0.4', 7777, '10.0.0.9', 45000, { proto: 17 }), 3);
     t.flush();
     expect(out.find((r) => r.proto === 6)).toMatchObject({ src: '10.0.0.7', sport: 41000, dport: 5432, initiator: 'port', packets: 1, rpackets: 1 });
-    expect(out.find((r) => r.proto === 17)).toMatchObject({ src: '10.0.0.8', sport: 50001, dport: 50002, initiator: 'first' });
+    expect(out.find((r) => r.proto === 17 && r.sport === 50001)).toMatchObject({ src: '10.0.0.8', dport: 50002, initiator: 'first' });
+    expect(out.find((r) => r.proto === 17 && r.dport === 7777)).toMatchObject({ src: '10.0.0.9', sport: 45000, initiator: 'port' });
   });
 
   it('remembers the SYN across active-timeout splits and marks continuations', () => {

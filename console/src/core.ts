@@ -1,0 +1,40 @@
+import type { ConsoleStore, IngestResult } from './store/console-store.js';
+import { EdgeModel } from './matrix/model.js';
+import { QueryEngine } from './matrix/query.js';
+import { Reviews } from './review/reviews.js';
+import type { SegmentDef } from './segments/segments.js';
+
+/**
+ * The console's analysis state over a store: the in-memory edge model, segments, reviews and the
+ * query engine. Shared by the running console and by tests that drive the API through app.request().
+ */
+export class ConsoleCore {
+  readonly model: EdgeModel;
+  readonly reviews: Reviews;
+  readonly query: QueryEngine;
+  private segments: SegmentDef[];
+
+  constructor(readonly store: ConsoleStore) {
+    this.segments = (store.meta.get('segments') as SegmentDef[] | undefined) ?? [];
+    this.model = new EdgeModel(store);
+    this.model.load(this.segments);
+    this.reviews = new Reviews(store);
+    this.query = new QueryEngine(this.model, store, this.reviews);
+  }
+
+  getSegments(): SegmentDef[] {
+    return this.segments;
+  }
+
+  async setSegments(defs: SegmentDef[], by: string, now = Date.now()): Promise<void> {
+    await this.store.meta.put('segments', defs);
+    this.segments = defs;
+    this.model.setSegments(defs);
+    await this.reviews.record({ at: now, by, action: 'segments', target: defs.map((d) => d.name), detail: defs });
+  }
+
+  /** After each ingest commit. */
+  applyIngest(result: IngestResult): void {
+    this.model.applyIngest(result, result.applied);
+  }
+}

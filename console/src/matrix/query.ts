@@ -1,0 +1,239 @@
+import { SpanmapError } from '@spanmap/shared';
+import type { ConsoleStore } from '../store/console-store.js';
+import type { EdgeModel } from './model.js';
+import { Accumulator, type Range } from './accumulate.js';
+import { serviceName, infrastructureByPort } from '../analysis/service.js';
+import type { Reviews, Review } from '../review/reviews.js';
+import { topK } from './topk.js';
+import { CellIndex } from './cell-index.js';
+
+export type Period = 'continuous' | 'hourly' | 'daily' | 'weekly' | 'monthly' | null;
+
+/** What the long-tail analysis knows about an edge (period, refined infrastructure flag). */
+export interface EdgeLabels {
+  period: Period;
+  nextExpected: number | null;
+  confidence: number | null;
+  /** "seen once, possibly monthly" and similar findings. */
+  note?: string | null;
+  infrastructure?: boolean;
+  service?: string | null;
+}
+
+export interface LabelSource {
+  labels(edge: number): EdgeLabels | null;
+}
+
+export interface EdgeRow {
+  src: string;
+  dst: string;
+  proto: number;
+  port: number;
+  srcSegment: string;
+  dstSegment: string;
+  flows: number;
+  packets: number;
+  bytes: number;
+  firstSeen: number;
+  lastSeen: number;
+  daysSeen: number;
+  service: string | null;
+  infrastructure: boolean;
+  period: Period;
+  nextExpected: number | null;
+  periodConfidence: number | null;
+  periodNote: string | null;
+  review: Review | null;
+}
+
+export const SORT_KEYS = ['flows', 'bytes', 'packets', 'firstSeen', 'lastSeen', 'daysSeen', 'src', 'dst', 'port'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+export interface EdgeFilter {
+  segment?: string;
+  srcSegment?: string;
+  dstSegment?: string;
+  host?: string;
+  proto?: number;
+  port?: number;
+  minFlows?: number;
+  service?: string;
+  review?: Review['status'] | 'none';
+  infrastructure?: boolean;
+}
+
+export interface MatrixCell {
+  src: string;
+  dst: string;
+  edges: number;
+  flows: number;
+  packets: number;
+  bytes: number;
+  services: Array<{ proto: number; port: number; service: string | null; flows: number }>;
+}
+
+/**
+ * Edges and the segment matrix over a time range, computed at query time from host-level edges:
+ * redefining segments never needs a re-ingest.
+ */
+export class QueryEngine {
+  private readonly acc: Accumulator;
+  private readonly cells: CellIndex;
+  labels: LabelSource = { labels: () => null };
+
+  constructor(private readonly model: EdgeModel, store: ConsoleStore, private readonly reviews: Reviews) {
+    this.acc = new Accumulator(model, store);
+    this.cells = new CellIndex(model);
+  }
+
+  /** Ids of edges active in the range that pass the filter. */
+  private select(range: Range, f: EdgeFilter): { acc: Accumulator; ids: Uint32Array; n: number } {
+    const acc = this.acc.run(range);
+    if (Object.keys(f).length === 0) return { acc, ids: acc.touched, n: acc.count };
+    const m = this.model;
+    const cat = m.catalog;
+    const names = m.resolver.names;
+    const segIndex = (name: string | undefined, field: string) => {
+      if (name === undefined) return undefined;
+      const i = names.indexOf(name);
+      if (i < 0) throw new SpanmapError('bad_request', `${field}: no segment named "${name}" (known: ${names.join(', ')})`, { field });
+      return i;
+    };
+    const seg = segIndex(f.segment, 'segment');
+    const srcSeg = segIndex(f.srcSegment, 'srcSegment');
+    const dstSeg = segIndex(f.dstSegment, 'dstSegment');
+    const host = f.host === undefined ? undefined : cat.hostIds.get(f.host) ?? -1;
+    const ids = new Uint32Array(acc.count);
+    let n = 0;
+    for (let i = 0; i < acc.count; i++) {
+      const e = acc.touched[i]!;
+      if (f.minFlows !== undefined && acc.flows[e]! < f.minFlows) continue;
+      if (f.proto !== undefined && cat.proto[e] !== f.proto) continue;
+      if (f.port !== undefined && cat.port[e] !== f.port) continue;
+      if (host !== undefined && cat.src[e] !== host && cat.dst[e] !== host) continue;
+      if (seg !== undefined || srcSeg !== undefined || dstSeg !== undefined) {
+        const s = m.segmentOfHost(cat.src[e]!);
+        const d = m.segmentOfHost(cat.dst[e]!);
+        if (seg !== undefined && s !== seg && d !== seg) continue;
+        if (srcSeg !== undefined && s !== srcSeg) continue;
+        if (dstSeg !== undefined && d !== dstSeg) continue;
+      }
+      if (f.service !== undefined && this.service(e) !== f.service) continue;
+      if (f.review !== undefined) {
+        const r = this.reviews.get(cat.key(e));
+        if ((r?.status ?? 'none') !== f.review) continue;
+      }
+      if (f.infrastructure !== undefined && this.infrastructure(e) !== f.infrastructure) continue;
+      ids[n++] = e;
+    }
+    return { acc, ids, n };
+  }
+
+  private service(e: number): string | null {
+    const l = this.labels.labels(e);
+    if (l?.service !== undefined) return l.service;
+    return serviceName(this.model.catalog.proto[e]!, this.model.catalog.port[e]!);
+  }
+
+  private infrastructure(e: number): boolean {
+    const l = this.labels.labels(e);
+    if (l?.infrastructure !== undefined) return l.infrastructure;
+    return infrastructureByPort(this.model.catalog.proto[e]!, this.model.catalog.port[e]!);
+  }
+
+  edges(range: Range, f: EdgeFilter, sort: SortKey, desc: boolean, offset: number, limit: number): { rows: EdgeRow[]; total: number } {
+    const { acc, ids, n } = this.select(range, f);
+    const cat = this.model.catalog;
+    const num: Partial<Record<SortKey, Float64Array | Uint16Array>> = { flows: acc.flows, bytes: acc.bytes, packets: acc.packets, firstSeen: acc.first, lastSeen: acc.last, daysSeen: acc.days };
+    const arr = num[sort];
+    const dir = desc ? -1 : 1;
+    let cmp: (a: number, b: number) => number;
+    if (arr) cmp = (a, b) => dir * (arr[a]! - arr[b]!) || a - b;
+    else if (sort === 'port') cmp = (a, b) => dir * (cat.port[a]! - cat.port[b]!) || a - b;
+    else {
+      const side = sort === 'src' ? cat.src : cat.dst;
+      cmp = (a, b) => dir * compareText(cat.hosts[side[a]!]!, cat.hosts[side[b]!]!) || a - b;
+    }
+    const page = topK(ids, n, offset + limit, cmp).slice(offset);
+    return { rows: page.map((e) => this.row(e, acc)), total: n };
+  }
+
+  private row(e: number, acc: Accumulator): EdgeRow {
+    const m = this.model;
+    const k = m.catalog.key(e);
+    const l = this.labels.labels(e);
+    return {
+      ...k,
+      srcSegment: m.resolver.names[m.segmentOfHost(m.catalog.src[e]!)]!,
+      dstSegment: m.resolver.names[m.segmentOfHost(m.catalog.dst[e]!)]!,
+      flows: acc.flows[e]!,
+      packets: acc.packets[e]!,
+      bytes: acc.bytes[e]!,
+      firstSeen: acc.first[e]!,
+      lastSeen: acc.last[e]!,
+      daysSeen: acc.days[e]!,
+      service: this.service(e),
+      infrastructure: this.infrastructure(e),
+      period: l?.period ?? null,
+      nextExpected: l?.nextExpected ?? null,
+      periodConfidence: l?.confidence ?? null,
+      periodNote: l?.note ?? null,
+      review: this.reviews.get(k),
+    };
+  }
+
+  matrix(range: Range, f: EdgeFilter = {}): { segments: string[]; cells: MatrixCell[] } {
+    const { acc, ids, n } = this.select(range, f);
+    const m = this.model;
+    const names = m.resolver.names;
+    const ci = this.cells;
+    const S = ci.refresh();
+    const edges = new Float64Array(S * S);
+    const flows = new Float64Array(S * S);
+    const packets = new Float64Array(S * S);
+    const bytes = new Float64Array(S * S);
+    const pairFlows = new Float64Array(ci.pairCell.length);
+    const pairSeen = new Uint8Array(ci.pairCell.length);
+    const cellOf = ci.cellOf;
+    const pairOf = ci.pairOf;
+    const aFlows = acc.flows;
+    const aPackets = acc.packets;
+    const aBytes = acc.bytes;
+    for (let i = 0; i < n; i++) {
+      const e = ids[i]!;
+      const cell = cellOf[e]!;
+      const fl = aFlows[e]!;
+      edges[cell]!++;
+      flows[cell] += fl;
+      packets[cell] += aPackets[e]!;
+      bytes[cell] += aBytes[e]!;
+      const p = pairOf[e]!;
+      pairFlows[p] += fl;
+      pairSeen[p] = 1;
+    }
+    const cells: MatrixCell[] = [];
+    const used = new Set<number>();
+    const byFlows = (a: number, b: number) => pairFlows[b]! - pairFlows[a]! || ci.pairSvcKey[a]! - ci.pairSvcKey[b]!;
+    for (let cell = 0; cell < S * S; cell++) {
+      if (edges[cell] === 0) continue;
+      const s = Math.floor(cell / S);
+      const d = cell % S;
+      used.add(s);
+      used.add(d);
+      const group = ci.byCell.subarray(ci.start[cell]!, ci.start[cell + 1]!).filter((p) => pairSeen[p] === 1);
+      const services = topK(group, group.length, 20, byFlows).map((p) => {
+        const k = ci.pairSvcKey[p]!;
+        const proto = Math.floor(k / 65536);
+        return { proto, port: k % 65536, service: serviceName(proto, k % 65536), flows: pairFlows[p]! };
+      });
+      cells.push({ src: names[s]!, dst: names[d]!, edges: edges[cell]!, flows: flows[cell]!, packets: packets[cell]!, bytes: bytes[cell]!, services });
+    }
+    // Defined segments always appear; "unassigned" and "external" only when some traffic lands there.
+    const segments = names.filter((_, i) => i < m.resolver.unassigned || used.has(i));
+    return { segments, cells };
+  }
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
