@@ -179,4 +179,14 @@ describe('console API (through app.request)', () => {
     expect(audit.map((a: any) => [a.action, a.by, a.detail.status])).toEqual([['review', 'alice', 'investigate'], ['review', 'alice', 'rejected']]);
     await again.store.close();
   });
+
+  it("gives an edge's hourly timeline", async () => {
+    const r = await s.call('GET', `/edges/timeline?src=10.20.1.5&dst=10.10.3.30&proto=6&port=22&from=${T0 + DAY}&to=${T0 + DAY + 8 * HOUR}`);
+    expect(r.status).toBe(200);
+    expect(r.body.t).toHaveLength(8);
+    expect(r.body.flows).toEqual([0, 0, 0, 0, 0, 1, 0, 0]);
+    expect(r.body.packets[5]).toBe(80);
+    expect((await s.call('GET', '/edges/timeline?src=10.20.1.5&dst=10.10.3.30&proto=6&port=23')).status).toBe(404);
+    expect((await s.call('GET', '/edges/timeline?src=10.20.1.5')).body.error.message).toMatch(/^dst: required/);
+  });
 });

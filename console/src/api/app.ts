@@ -10,6 +10,7 @@ import { statsRoutes } from './routes/stats.js';
 import { segmentRoutes } from './routes/segments.js';
 import { edgeRoutes } from './routes/edges.js';
 import { matrixRoutes } from './routes/matrix.js';
+import { timelineRoutes } from './routes/timeline.js';
 
 export interface AppDeps {
   store: ConsoleStore;
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   probeRoutes(api, deps);
   statsRoutes(api, { ingest: deps.stats ?? (() => ({})) });
   segmentRoutes(api, { getSegments: () => core.getSegments(), setSegments: (defs, by) => core.setSegments(defs, by, now()) });
+  timelineRoutes(api, deps);
   edgeRoutes(api, { query: core.query, reviews: core.reviews, edgeExists: (k) => deps.store.edgeIdOf(k) !== undefined, version: () => core.model.version, now });
   matrixRoutes(api, { query: core.query, now });
   app.route('/api/v1', api);

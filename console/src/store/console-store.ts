@@ -232,6 +232,16 @@ export class ConsoleStore {
     for (const { value } of this.edges.getRange({})) yield value;
   }
 
+  /** One edge's hour buckets in [fromHour, toHour) (point lookups: the hours are keyed time-first). */
+  edgeHours(edge: number, fromHour: number, toHour: number): Array<[number, HourValue]> {
+    const out: Array<[number, HourValue]> = [];
+    for (let h = fromHour; h < toHour; h++) {
+      const v = this.hours.get([h, edge]);
+      if (v) out.push([h, v]);
+    }
+    return out;
+  }
+
   /** Hour buckets in [fromHour, toHour), in hour order: [hour, edgeId, counters]. */
   *hoursBetween(fromHour: number, toHour: number): Generator<[number, number, HourValue]> {
     for (const { key, value } of this.hours.getRange({ start: [fromHour, 0], end: [toHour, 0] })) yield [key[0], key[1], value];
