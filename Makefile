@@ -38,6 +38,11 @@ $(STAMP): package-lock.json package.json */package.json
 
 build: npm
 	npx tsc -b
+	@# The probe's libpcap capture module (probe/native, N-API, C): rebuilt when its sources change.
+	@# npm run puts npm's own node-gyp on PATH (works offline); headers from /usr/include/node when present.
+	@if [ ! -f probe/native/build/Release/spanmap_pcap.node ] || [ -n "$$(find probe/native/src probe/native/binding.gyp -newer probe/native/build/Release/spanmap_pcap.node)" ]; then \
+	  npm run --silent build:native -w @spanmap/probe -- $$([ -f /usr/include/node/node_api.h ] && echo --nodedir=/usr) >/dev/null || exit 1; \
+	fi
 
 demo: setup
 	node bin/spanmap.js demo

@@ -1,11 +1,13 @@
 import { UsageError } from '@spanmap/shared';
 import { readMain } from './cli/read.js';
+import { runMain } from './cli/run.js';
 import { sendMain } from './cli/send.js';
 
 export const PROBE_USAGE = `usage: spanmap probe <command> [options]
 
 commands:
   read FILE...      turn pcap/pcapng files into flow records (JSON lines), or publish them
+  run --config FILE the live probe: capture on interfaces (libpcap), flow records out
   send              publish what waits in a probe's store to the console, then exit
 
 Run "spanmap probe <command> --help" for the options of a command.`;
@@ -15,6 +17,8 @@ export async function probeMain(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'read':
       return readMain(rest);
+    case 'run':
+      return runMain(rest);
     case 'send':
       return sendMain(rest);
     case undefined:

@@ -1,0 +1,315 @@
+import { decodeFrame, PacketInfo, DECODE_REASONS, type DecodeReason } from '../decode/index.js';
+import { FragmentTracker } from '../decode/fragments.js';
+import type { FlowTable } from '../flowtable/flow-table.js';
+import { selectBackend, openError, CaptureOpenError, BLOCK_TIMEOUT_MS, type BackendName, type CaptureBackend, type CaptureHandle, type BackendStats } from './backends/index.js';
+import { combineFilters, resolveEndpoints, type OwnEndpoint, type ResolvedEndpoint } from './live-filter.js';
+
+// The live capture stage: one capture per interface, every frame decoded synchronously into one
+// reused PacketInfo and added to the flow table with the interface's index (its name goes into
+// the records' `iface`). Capture is lossy by nature: what the kernel dropped is counted and
+// reported, never hidden.
+
+export interface LiveInterface {
+  name: string;
+  filter: string;
+  promisc: boolean;
+  snaplen: number;
+  bufferSize: number;
+}
+
+export interface LiveCaptureConfig {
+  backend: BackendName;
+  interfaces: readonly LiveInterface[];
+  /** Key tunnelled traffic on the innermost IP header (else the outermost). */
+  decapInner: boolean;
+  /** The probe's own connections, excluded from every capture. */
+  own: readonly OwnEndpoint[];
+}
+
+export interface LiveCaptureDeps {
+  table: FlowTable;
+  /** One human line to stderr (warnings, interfaces failing and coming back). */
+  log: (line: string) => void;
+}
+
+export interface InterfaceStats {
+  name: string;
+  backend: BackendName;
+  up: boolean;
+  /** Frames handed to the probe (decoded or counted as decode errors). */
+  captured: number;
+  /** Kernel counters; null when the backend cannot know (cap). */
+  received: number | null;
+  kernelDrops: number | null;
+  ifaceDrops: number | null;
+  /** Received by the kernel but still queued when a capture closed (reload hand-over, stop): received = captured + kernelDrops + unread. */
+  unread: number | null;
+}
+
+export interface LiveCaptureStats {
+  interfaces: InterfaceStats[];
+  captured: number;
+  kernelDrops: number | null;
+  ifaceDrops: number | null;
+  decodeErrors: Partial<Record<DecodeReason, number>>;
+  fragments: { matched: number; orphaned: number; absorbed: number };
+  /** Frames seen by both the old and the new capture during a reload, counted once. */
+  reloadDuplicates: number;
+}
+
+interface Running {
+  cfg: LiveInterface;
+  index: number;
+  /** Everything that decides how the capture is opened: a change re-opens it on reload. */
+  signature: string;
+  handle: CaptureHandle | null;
+  backend: CaptureBackend;
+  retry: NodeJS.Timeout | null;
+  /**
+   * Frames stamped outside [from, until) are not counted. On reload the new capture opens before
+   * the old one closes; both see the packets in between, so they split time at the moment the
+   * new one was open: the old one keeps what came before (delivered while its ring drains), the
+   * new one what came after. No gap and no packet counted twice.
+   */
+  from: number;
+  until: number;
+}
+
+/** Counters of captures already closed (re-opened on reload, failed), so totals never go backwards. */
+type Totals = { captured: number; received: number | null; dropped: number | null; ifDropped: number | null; unread: number | null };
+const ZERO: Totals = { captured: 0, received: 0, dropped: 0, ifDropped: 0, unread: 0 };
+
+const RETRY_MS = 5000;
+
+export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureDeps) {
+  const { table, log } = deps;
+  let config = initial;
+  let own: ResolvedEndpoint[] = [];
+  let backend: CaptureBackend | null = null;
+  /** The backend the config asked for (backend.name differs after a fallback to cap). */
+  let requested: BackendName | null = null;
+  const running = new Map<string, Running>();
+  const closedTotals = new Map<string, Totals>();
+  const indexOf = new Map<string, number>();
+  const p = new PacketInfo();
+  const frags = new FragmentTracker();
+  const errors = new Uint32Array(DECODE_REASONS.length);
+  let stopped = false;
+  let decapInner = initial.decapInner;
+  /** Frames both captures saw during a reload hand-over, counted once and skipped once. */
+  let handover = 0;
+  /** Captures replaced on reload, still draining their ring. */
+  const retiring = new Set<Running>();
+
+  function indexFor(name: string): number {
+    let i = indexOf.get(name);
+    if (i === undefined) {
+      i = indexOf.size < 256 ? indexOf.size : 255; // the flow table keeps 8 bits; config allows far fewer interfaces
+      indexOf.set(name, i);
+      table.ifaceNames[i] = name;
+    }
+    return i;
+  }
+
+  function open(r: Running, key: string): void {
+    let linktype = 1;
+    const onFrame = (data: Uint8Array, off: number, caplen: number, _wirelen: number, ts: number) => {
+      if (ts < r.from || ts >= r.until) {
+        handover++;
+        return;
+      }
+      const code = decodeFrame(data, off, caplen, linktype, p, decapInner);
+      if (code !== 0) {
+        errors[code]!++;
+        return;
+      }
+      p.ts = ts;
+      if ((p.frag !== 0 || p.outerFragKey !== '') && !frags.resolve(p, data, ts)) return;
+      table.add(p, r.index);
+    };
+    const onError = (message: string) => {
+      if (r.handle === null) return;
+      closeHandle(r);
+      log(`${message.startsWith('capture on') ? message : `capture on ${r.cfg.name}: ${message}`}; retrying every ${RETRY_MS / 1000} s`);
+      scheduleRetry(r, key);
+    };
+    const filter = combineFilters(r.cfg.filter, own);
+    try {
+      r.handle = r.backend.open({ device: r.cfg.name, filter, snaplen: r.cfg.snaplen, promisc: r.cfg.promisc, bufferSize: r.cfg.bufferSize }, onFrame, onError);
+    } catch (e) {
+      if (e instanceof CaptureOpenError) throw openError(r.cfg.name, e.code, e.message, key);
+      throw e;
+    }
+    linktype = r.handle.linktype;
+    if (r.handle.warning) log(r.handle.warning);
+  }
+
+  function scheduleRetry(r: Running, key: string): void {
+    if (stopped || r.retry) return;
+    r.retry = setInterval(() => {
+      try {
+        open(r, key);
+        clearInterval(r.retry!);
+        r.retry = null;
+        log(`capture on ${r.cfg.name}: capturing again`);
+      } catch {
+        // still failing; said once already
+      }
+    }, RETRY_MS);
+    r.retry.unref();
+  }
+
+  function closeHandle(r: Running): void {
+    if (r.handle === null) return;
+    add(r.cfg.name, r.handle.close());
+    r.handle = null;
+  }
+
+  function add(name: string, s: BackendStats): void {
+    const t = closedTotals.get(name) ?? { ...ZERO };
+    t.captured += s.delivered;
+    // Still queued in the kernel at close: packets after a reload's hand-over (the new capture has
+    // them) or that arrived while stopping, in a block the kernel had not handed over yet.
+    t.unread = t.unread === null || s.received === null ? null : t.unread + Math.max(0, s.received - (s.dropped ?? 0) - s.delivered);
+    t.received = t.received === null || s.received === null ? null : t.received + s.received;
+    t.dropped = t.dropped === null || s.dropped === null ? null : t.dropped + s.dropped;
+    t.ifDropped = t.ifDropped === null || s.ifDropped === null ? null : t.ifDropped + s.ifDropped;
+    closedTotals.set(name, t);
+  }
+
+  function stop1(r: Running): void {
+    if (r.retry) clearInterval(r.retry);
+    r.retry = null;
+    closeHandle(r);
+  }
+
+  function signature(i: LiveInterface, b: CaptureBackend): string {
+    return JSON.stringify([b.name, i.filter, i.promisc, i.snaplen, i.bufferSize, combineFilters(i.filter, own)]);
+  }
+
+  /**
+   * Opens what `config` asks for. Already running interfaces with unchanged settings keep their
+   * capture (no gap); changed ones are opened anew before the old capture is closed. On a
+   * failure nothing that was running is stopped, and the error is thrown.
+   */
+  async function apply(next: LiveCaptureConfig): Promise<void> {
+    const nextOwn = await resolveEndpoints(next.own, log);
+    const b = backend && requested === next.backend ? backend : selectBackend(next.backend, log);
+    const prevOwn = own;
+    own = nextOwn;
+    const opened: Running[] = [];
+    try {
+      for (const [i, cfg] of next.interfaces.entries()) {
+        const sig = signature(cfg, b);
+        const cur = running.get(cfg.name);
+        if (cur && cur.signature === sig) {
+          cur.cfg = cfg;
+          continue;
+        }
+        const r: Running = { cfg, index: indexFor(cfg.name), signature: sig, handle: null, backend: b, retry: null, from: -Infinity, until: Infinity };
+        open(r, `capture.interfaces[${i}]`);
+        if (cur) r.from = Date.now(); // same clock as kernel packet timestamps (CLOCK_REALTIME)
+        opened.push(r);
+      }
+    } catch (e) {
+      for (const r of opened) stop1(r);
+      own = prevOwn;
+      throw e;
+    }
+    backend = b;
+    requested = next.backend;
+    config = next;
+    decapInner = next.decapInner;
+    for (const r of opened) {
+      const cur = running.get(r.cfg.name);
+      if (cur) {
+        cur.until = r.from;
+        retiring.add(cur);
+      }
+      running.set(r.cfg.name, r);
+    }
+    const keep = new Set(next.interfaces.map((i) => i.name));
+    for (const [name, r] of running) {
+      if (!keep.has(name)) {
+        stop1(r);
+        running.delete(name);
+      }
+    }
+    if (retiring.size > 0) {
+      await drain();
+      for (const r of retiring) stop1(r);
+      retiring.clear();
+    }
+  }
+
+  /**
+   * Lets the captures take what the kernel already holds before they close: the native backend
+   * gets blocks only when they are retired (TPACKET_V3 block timeout), and either backend may be
+   * behind after a burst. Waits until nothing more arrives for a moment (at most 2 s).
+   */
+  async function drain(): Promise<void> {
+    const all = [...running.values(), ...retiring].filter((r) => r.handle);
+    if (all.length === 0) return;
+    const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+    const delivered = () => all.reduce((a, r) => a + (r.handle?.stats().delivered ?? 0), 0);
+    const until = Date.now() + 2000;
+    if (all.some((r) => r.backend.name === 'native')) await sleep(BLOCK_TIMEOUT_MS + 20);
+    for (let before = -1, now = delivered(); now !== before && Date.now() < until; before = now, now = delivered()) await sleep(50);
+  }
+
+  function stats(): LiveCaptureStats {
+    const names = new Set([...closedTotals.keys(), ...running.keys()]);
+    const interfaces: InterfaceStats[] = [];
+    for (const name of names) {
+      const r = running.get(name);
+      const t = closedTotals.get(name) ?? ZERO;
+      const s = r?.handle?.stats() ?? { delivered: 0, received: 0, dropped: 0, ifDropped: 0 };
+      const sum = (a: number | null, b: number | null) => (a === null || b === null ? null : a + b);
+      interfaces.push({
+        name,
+        backend: r?.backend.name ?? backend?.name ?? config.backend,
+        up: r?.handle != null,
+        captured: t.captured + s.delivered,
+        received: sum(t.received, s.received),
+        kernelDrops: sum(t.dropped, s.dropped),
+        ifaceDrops: sum(t.ifDropped, s.ifDropped),
+        unread: r?.handle ? sum(t.unread, s.received === null ? null : 0) : t.unread,
+      });
+    }
+    const total = (k: 'kernelDrops' | 'ifaceDrops') => interfaces.reduce<number | null>((a, i) => (a === null || i[k] === null ? null : a + i[k]), 0);
+    const decodeErrors: Partial<Record<DecodeReason, number>> = {};
+    DECODE_REASONS.forEach((r, i) => {
+      if (i > 0 && errors[i]! > 0) decodeErrors[r] = errors[i]!;
+    });
+    return {
+      interfaces,
+      captured: interfaces.reduce((a, i) => a + i.captured, 0),
+      kernelDrops: total('kernelDrops'),
+      ifaceDrops: total('ifaceDrops'),
+      decodeErrors,
+      fragments: { matched: frags.matched, orphaned: frags.orphans, absorbed: frags.absorbed },
+      reloadDuplicates: handover,
+    };
+  }
+
+  return {
+    /** Resolves the own-traffic exclusion and opens every interface; throws one clear SpanmapError on failure. */
+    start: () => apply(config),
+    /** Applies a new configuration (SIGHUP): re-opens only the captures whose settings changed. */
+    reload: (next: LiveCaptureConfig) => apply(next),
+    /** Expires fragment state at `now` (ms); the flow table is expired by its owner. */
+    expire(now: number): void {
+      frags.expire(now);
+    },
+    stats,
+    /** Lets the kernel hand over the blocks it still holds, then closes every capture. */
+    async stop(): Promise<void> {
+      if (stopped) return;
+      stopped = true;
+      await drain();
+      for (const r of [...running.values(), ...retiring]) stop1(r);
+    },
+  };
+}
+
+export type LiveCapture = ReturnType<typeof createLiveCapture>;

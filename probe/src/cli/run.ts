@@ -1,0 +1,120 @@
+import { parseCommandLine, numberOption, UsageError, flowRecordJson, errorLine } from '@spanmap/shared';
+import { loadConfig, dumpConfig, ConfigError, type ProbeConfig } from '../config.js';
+import { createDaemon } from '../daemon.js';
+import { checkFilter } from '../capture/backends/index.js';
+import { LineWriter } from '../output/line-writer.js';
+
+export const RUN_USAGE = `usage: spanmap probe run --config FILE [--check] [--dump] [--stats] [--stats-interval S]
+
+The live probe: captures on the configured interfaces (libpcap, BPF filter per interface) and
+turns packets into flow records. Until a publisher is configured, records are printed as JSON
+lines on stdout.
+
+options:
+  --config FILE        YAML configuration (keys and defaults: README, "Live capture")
+  --check              validate the configuration (including BPF filters) and exit: 0 valid, 1 not
+  --dump               print the effective configuration (defaults filled in, password hidden) and exit
+  --stats              print counters (captured, kernel and interface drops, decode errors,
+                       flow table) to stderr as one JSON line every --stats-interval and at exit
+  --stats-interval S   seconds between counter lines with --stats (default 60)
+  -h, --help           show this help
+
+signals:
+  SIGTERM, SIGINT      stop capturing, flush every flow ("end":"eof") and exit 0
+  SIGHUP               reload the configuration: re-open captures whose settings changed, keep flows
+  SIGUSR1              print the counters line now
+
+Needs CAP_NET_RAW to capture (and CAP_NET_ADMIN for promiscuous mode), or root.`;
+
+/** Loads the file and compiles every BPF filter, so a typo fails --check rather than the start. */
+function load(file: string): ProbeConfig {
+  const config = loadConfig(file);
+  const problems: string[] = [];
+  config.capture.interfaces.forEach((i, n) => {
+    const err = checkFilter(i.filter, i.snaplen);
+    if (err) problems.push(`${file}: capture.interfaces[${n}].filter: ${err}`);
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+export async function runMain(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandLine(argv, {
+    config: { type: 'string' },
+    check: { type: 'boolean' },
+    dump: { type: 'boolean' },
+    stats: { type: 'boolean' },
+    'stats-interval': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(RUN_USAGE + '\n');
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`probe run: unexpected argument "${positionals[0]}"`);
+  const file = values.config;
+  if (file === undefined) throw new UsageError('probe run: --config FILE is required');
+  const statsEvery = numberOption(values['stats-interval'], '--stats-interval', 60, { min: 0.1 }) * 1000;
+
+  let config: ProbeConfig;
+  try {
+    config = load(file);
+  } catch (e) {
+    if (!(e instanceof ConfigError) || !values.check) throw e;
+    for (const p of e.problems) process.stderr.write(`spanmap: ${p}\n`);
+    return 1;
+  }
+  if (values.dump) process.stdout.write(dumpConfig(config));
+  if (values.check) {
+    process.stderr.write(`spanmap: ${file}: configuration is valid\n`);
+    return 0;
+  }
+  if (values.dump) return 0;
+  return run(file, config, { stats: values.stats === true, statsEvery });
+}
+
+async function run(file: string, config: ProbeConfig, opts: { stats: boolean; statsEvery: number }): Promise<number> {
+  const out = new LineWriter();
+  const log = (line: string) => void process.stderr.write(`spanmap: ${line}\n`);
+  if (config.publish) log('publish: not wired into probe run yet; flow records go to stdout');
+  const daemon = createDaemon(config, { sink: (r) => out.line(flowRecordJson(r)), log, now: Date.now });
+  await daemon.start();
+  const names = config.capture.interfaces.map((i) => i.name);
+  const backends = [...new Set(daemon.stats().interfaces.map((i) => i.backend))];
+  log(names.length > 0 ? `capturing on ${names.join(', ')} (${backends.join(', ')} backend)` : 'no capture interfaces configured');
+
+  const printStats = () => void process.stderr.write(JSON.stringify(daemon.stats()) + '\n');
+  // Records are buffered into chunks; at capture rates below a chunk a second, push them out anyway.
+  const flushTimer = setInterval(() => out.flush(), 1000);
+  const statsTimer = opts.stats ? setInterval(printStats, opts.statsEvery) : null;
+  let pending: Promise<void> = Promise.resolve(); // reloads and the stop run one at a time
+  let stopping = false;
+
+  return new Promise<number>((resolveExit, rejectExit) => {
+    const reload = () => {
+      if (stopping) return;
+      pending = pending.then(async () => {
+        try {
+          await daemon.reload(load(file));
+          log(`${file}: configuration reloaded`);
+        } catch (e) {
+          log(`reload failed, still running the previous configuration: ${errorLine(e)}`);
+        }
+      });
+    };
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      pending = pending.then(async () => {
+        clearInterval(flushTimer);
+        if (statsTimer) clearInterval(statsTimer);
+        process.off('SIGTERM', stop).off('SIGINT', stop).off('SIGHUP', reload).off('SIGUSR1', printStats);
+        await daemon.stop();
+        await out.end();
+        if (opts.stats) printStats();
+        resolveExit(0);
+      }).catch(rejectExit);
+    };
+    process.on('SIGTERM', stop).on('SIGINT', stop).on('SIGHUP', reload).on('SIGUSR1', printStats);
+  });
+}
