@@ -1,5 +1,6 @@
 import { UsageError } from '@spanmap/shared';
 import { readMain } from './cli/read.js';
+import { listenMain } from './cli/listen.js';
 import { runMain } from './cli/run.js';
 import { sendMain } from './cli/send.js';
 
@@ -7,6 +8,7 @@ export const PROBE_USAGE = `usage: spanmap probe <command> [options]
 
 commands:
   read FILE...      turn pcap/pcapng files into flow records (JSON lines), or publish them
+  listen            receive NetFlow v5/v9 and IPFIX and print flow records (JSON lines)
   run --config FILE the live probe: capture on interfaces (libpcap), flow records out
   send              publish what waits in a probe's store to the console, then exit
 
@@ -17,6 +19,8 @@ export async function probeMain(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'read':
       return readMain(rest);
+    case 'listen':
+      return listenMain(rest);
     case 'run':
       return runMain(rest);
     case 'send':
