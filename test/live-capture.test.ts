@@ -1,3 +1,4 @@
+import { ProbeStore, DEFAULT_STORE_OPTIONS } from '@spanmap/probe/store/probe-store';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -182,14 +183,20 @@ describe.skipIf(SKIP !== null)(`live capture in a network namespace${SKIP ? ` (s
 
   it('never counts its own traffic: the MQTT broker connection is filtered out in the kernel', async () => {
     // Pretend the sshguess server (192.168.56.103:22) is our broker: that conversation is "own traffic".
-    const cfg = config('own.yaml', 'capture:\n  interfaces: [vb1]\npublish:\n  url: mqtt://192.168.56.103:22\n');
+    const storeDir = join(tmp, 'own-store');
+    const cfg = config('own.yaml', `probe:\n  id: own\ncapture:\n  interfaces: [vb1]\nstore:\n  dir: ${storeDir}\npublish:\n  url: mqtt://192.168.56.103:22\n`);
     const probe = new Probe(cfg);
     await probe.waitFor(/capturing on vb1/);
     const sent = replay('va1', [SSH, KINIT]);
     const r = await probe.stop();
     expect(r.code).toBe(0);
-    expect(r.records.filter((f) => f.src === '192.168.56.103' || f.dst === '192.168.56.103')).toEqual([]);
-    expect(differences(aggregate(await fileFlows([KINIT])), aggregate(r.records))).toEqual([]);
+    // Publishing: the records went to the probe's store (write-ahead), not to stdout.
+    const store = ProbeStore.open({ dir: storeDir, ...DEFAULT_STORE_OPTIONS });
+    const records = [...store.storedRecords()].map((x) => x.record);
+    await store.close();
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.filter((f) => f.src === '192.168.56.103' || f.dst === '192.168.56.103')).toEqual([]);
+    expect(differences(aggregate(await fileFlows([KINIT])), aggregate(records))).toEqual([]);
     const kinitPackets = sent - 431; // sshguess has 431 frames, none of which reached the probe
     expect(r.stats.interfaces[0]).toMatchObject({ captured: kinitPackets, received: kinitPackets, kernelDrops: 0 });
   });

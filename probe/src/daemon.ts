@@ -3,11 +3,13 @@ import { FlowTable, type FlowTableOptions } from './flowtable/flow-table.js';
 import { createLiveCapture, type LiveCapture, type LiveCaptureConfig, type LiveCaptureStats } from './capture/live.js';
 import type { OwnEndpoint } from './capture/live-filter.js';
 import { brokerAddress, parseHostPort, type ProbeConfig } from './config.js';
+import { createFlowExportListener, type FlowExportListener } from './netflow/index.js';
+import { join } from 'node:path';
 
 // `spanmap probe run`: creates the probe's components from the configuration. Inert until
-// start(); stop() closes the captures and flushes every flow. The NetFlow/IPFIX listeners, the
-// store and the publisher are validated by config.ts and wired here by their owners; until the
-// publisher is wired, records go to `sink` (stdout JSON lines in the CLI).
+// start(); stop() closes the captures and listeners and flushes every flow. Records from live
+// capture and from NetFlow/IPFIX exporters go to `sink`: the publish session (store → outbox →
+// MQTT) when publishing is configured, stdout JSON lines otherwise (the CLI decides).
 
 export interface DaemonDeps {
   sink: (record: FlowRecord) => void;
@@ -45,6 +47,7 @@ export function createDaemon(initial: ProbeConfig, deps: DaemonDeps) {
   let config = initial;
   const table = new FlowTable(flowTableOptions(config), deps.sink);
   let capture: LiveCapture | null = null;
+  let listener: FlowExportListener | null = null;
   let timer: NodeJS.Timeout | null = null;
   let startedAt = 0;
 
@@ -60,6 +63,23 @@ export function createDaemon(initial: ProbeConfig, deps: DaemonDeps) {
       if (config.capture.interfaces.length > 0) {
         capture = createLiveCapture(liveCaptureConfig(config), { table, log: deps.log });
         await capture.start();
+      }
+      const l = config.netflow.listeners;
+      if (l.length > 0) {
+        listener = createFlowExportListener(
+          {
+            netflow: l.filter((x) => x.protocol === 'netflow').map((x) => x.listen),
+            ipfix: l.filter((x) => x.protocol === 'ipfix').map((x) => x.listen),
+            dataDir: join(config.store.dir, 'templates'),
+          },
+          { send: deps.sink, now: deps.now },
+        );
+        try {
+          await listener.start();
+        } catch (e) {
+          await capture?.stop();
+          throw e;
+        }
       }
       timer = setInterval(tick, TICK_MS);
     },
@@ -93,6 +113,7 @@ export function createDaemon(initial: ProbeConfig, deps: DaemonDeps) {
         fragments: { matched: 0, orphaned: 0, absorbed: 0 },
         reloadDuplicates: 0,
       };
+      const exporters = listener?.counters() ?? null;
       return {
         probe: config.probe.id,
         uptime: Math.round((deps.now() - startedAt) / 1000),
@@ -100,6 +121,7 @@ export function createDaemon(initial: ProbeConfig, deps: DaemonDeps) {
         packets: c.packets,
         bytes: c.bytes,
         flows: { active: table.size, created: c.flowsCreated, emitted: c.flowsEmitted, maxActive: c.maxActive },
+        exporters,
       };
     },
 
@@ -108,6 +130,7 @@ export function createDaemon(initial: ProbeConfig, deps: DaemonDeps) {
       if (timer) clearInterval(timer);
       timer = null;
       await capture?.stop();
+      await listener?.stop();
       table.flush('eof');
     },
   };

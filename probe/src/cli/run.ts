@@ -3,12 +3,14 @@ import { loadConfig, dumpConfig, ConfigError, type ProbeConfig } from '../config
 import { createDaemon } from '../daemon.js';
 import { checkFilter } from '../capture/backends/index.js';
 import { LineWriter } from '../output/line-writer.js';
+import { PublishSession } from '../publish/session.js';
 
 export const RUN_USAGE = `usage: spanmap probe run --config FILE [--check] [--dump] [--stats] [--stats-interval S]
 
 The live probe: captures on the configured interfaces (libpcap, BPF filter per interface) and
-turns packets into flow records. Until a publisher is configured, records are printed as JSON
-lines on stdout.
+receives NetFlow/IPFIX from the configured listeners, turns both into flow records, writes them
+to its store and publishes summaries to the console (publish.url). Without a publish section,
+records are printed as JSON lines on stdout.
 
 options:
   --config FILE        YAML configuration (keys and defaults: README, "Live capture")
@@ -76,14 +78,45 @@ export async function runMain(argv: string[]): Promise<number> {
 async function run(file: string, config: ProbeConfig, opts: { stats: boolean; statsEvery: number }): Promise<number> {
   const out = new LineWriter();
   const log = (line: string) => void process.stderr.write(`spanmap: ${line}\n`);
-  if (config.publish) log('publish: not wired into probe run yet; flow records go to stdout');
-  const daemon = createDaemon(config, { sink: (r) => out.line(flowRecordJson(r)), log, now: Date.now });
+  let daemon: ReturnType<typeof createDaemon> | null = null;
+  const pub = config.publish;
+  const session = pub
+    ? new PublishSession(
+        {
+          url: pub.url,
+          probeId: config.probe.id,
+          dataDir: config.store.dir,
+          ...(pub.username ? { username: pub.username } : {}),
+          ...(pub.password ? { password: pub.password } : {}),
+          intervalMs: pub.interval * 1000,
+          store: { maxAgeMs: config.store.maxAgeDays * 86_400_000, maxBytes: config.store.maxBytes },
+          publisher: { inflight: pub.inflight },
+        },
+        () => {
+          const s = daemon?.stats();
+          return {
+            packets: s?.packets ?? 0,
+            // The native backend counts kernel drops; cap cannot (null: unknown, never a false zero).
+            drops: s && s.interfaces.some((i) => i.kernelDrops === null) ? null : (s?.kernelDrops ?? 0),
+            ifDrops: s && s.interfaces.some((i) => i.ifaceDrops === null) ? null : (s?.ifaceDrops ?? 0),
+            decodeErrors: Object.values(s?.decodeErrors ?? {}).reduce((a, b) => a + b, 0),
+            activeFlows: s?.flows.active ?? 0,
+            emittedFlows: Object.values(s?.flows.emitted ?? {}).reduce((a, b) => a + b, 0),
+            ...(s?.exporters ? { exportLost: s.exporters.lost.v5Flows + s.exporters.lost.v9Packets + s.exporters.lost.ipfixRecords } : {}),
+          };
+        },
+        log,
+      )
+    : null;
+  daemon = createDaemon(config, { sink: session ? session.send : (r) => out.line(flowRecordJson(r)), log, now: Date.now });
+  await session?.start();
   await daemon.start();
+  if (session) log(`publishing to ${pub!.url} as probe "${config.probe.id}"; store ${session.dataDir}`);
   const names = config.capture.interfaces.map((i) => i.name);
   const backends = [...new Set(daemon.stats().interfaces.map((i) => i.backend))];
   log(names.length > 0 ? `capturing on ${names.join(', ')} (${backends.join(', ')} backend)` : 'no capture interfaces configured');
 
-  const printStats = () => void process.stderr.write(JSON.stringify(daemon.stats()) + '\n');
+  const printStats = () => void process.stderr.write(JSON.stringify({ ...daemon!.stats(), ...(session ? { store: session.store.counters, publisher: session.publisher.counters } : {}) }) + '\n');
   // Records are buffered into chunks; at capture rates below a chunk a second, push them out anyway.
   const flushTimer = setInterval(() => out.flush(), 1000);
   const statsTimer = opts.stats ? setInterval(printStats, opts.statsEvery) : null;
@@ -109,7 +142,8 @@ async function run(file: string, config: ProbeConfig, opts: { stats: boolean; st
         clearInterval(flushTimer);
         if (statsTimer) clearInterval(statsTimer);
         process.off('SIGTERM', stop).off('SIGINT', stop).off('SIGHUP', reload).off('SIGUSR1', printStats);
-        await daemon.stop();
+        await daemon!.stop();
+        await session?.stop(); // the last summaries go to the store; unacknowledged batches wait there
         await out.end();
         if (opts.stats) printStats();
         resolveExit(0);

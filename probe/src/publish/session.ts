@@ -20,6 +20,8 @@ export interface SessionOptions {
 }
 
 export interface CaptureStatus {
+  /** Export packets missing from NetFlow/IPFIX exporters' sequence numbers, when listening. */
+  exportLost?: number;
   packets: number;
   drops: number | null;
   ifDrops: number | null;
@@ -79,6 +81,7 @@ export class PublishSession {
             uptimeSec: Math.round((Date.now() - this.startedAt) / 1000),
             capture: { packets: c.packets, drops: c.drops, ifDrops: c.ifDrops, decodeErrors: c.decodeErrors },
             flows: { active: c.activeFlows, emitted: c.emittedFlows },
+            ...(c.exportLost !== undefined ? { exporters: { lostPackets: c.exportLost } } : {}),
           };
         },
       },

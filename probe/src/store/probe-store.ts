@@ -87,6 +87,11 @@ export class ProbeStore {
     return id;
   }
 
+  /** Raw records still in the store (drill-down), oldest first. */
+  *storedRecords(fromId = 1): Generator<{ id: number; record: FlowRecord }> {
+    for (const { key, value } of this.records.getRange({ start: fromId })) yield { id: key, record: value };
+  }
+
   /** Records written but not yet summarized into an outbox batch (after a crash): replay them. */
   *unsummarized(): Generator<{ id: number; record: FlowRecord }> {
     for (const { key, value } of this.records.getRange({ start: this.summarizedUpTo + 1 })) yield { id: key, record: value };
