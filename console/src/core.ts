@@ -3,6 +3,7 @@ import { EdgeModel } from './matrix/model.js';
 import { QueryEngine } from './matrix/query.js';
 import { Reviews } from './review/reviews.js';
 import type { SegmentDef } from './segments/segments.js';
+import { Analyzer } from './analysis/analyzer.js';
 
 /**
  * The console's analysis state over a store: the in-memory edge model, segments, reviews and the
@@ -12,7 +13,9 @@ export class ConsoleCore {
   readonly model: EdgeModel;
   readonly reviews: Reviews;
   readonly query: QueryEngine;
+  readonly analyzer: Analyzer;
   private segments: SegmentDef[];
+  private segmentProbesCache: { version: number; map: Map<string, Set<string>> } | null = null;
 
   constructor(readonly store: ConsoleStore) {
     this.segments = (store.meta.get('segments') as SegmentDef[] | undefined) ?? [];
@@ -20,6 +23,22 @@ export class ConsoleCore {
     this.model.load(this.segments);
     this.reviews = new Reviews(store);
     this.query = new QueryEngine(this.model, store, this.reviews);
+    this.analyzer = new Analyzer(this.model, store);
+    this.query.labels = this.analyzer;
+  }
+
+  /** Which probes carried each segment's traffic (for coverage gaps); cached per data version. */
+  segmentProbes(): Map<string, Set<string>> {
+    if (this.segmentProbesCache?.version === this.model.version) return this.segmentProbesCache.map;
+    const map = new Map<string, Set<string>>();
+    for (const e of this.store.allEdges()) {
+      for (const seg of [this.model.segmentOf(e.src), this.model.segmentOf(e.dst)]) {
+        if (!map.has(seg)) map.set(seg, new Set());
+        for (const p of e.probes) map.get(seg)!.add(p);
+      }
+    }
+    this.segmentProbesCache = { version: this.model.version, map };
+    return map;
   }
 
   getSegments(): SegmentDef[] {

@@ -11,6 +11,7 @@ import { segmentRoutes } from './routes/segments.js';
 import { edgeRoutes } from './routes/edges.js';
 import { matrixRoutes } from './routes/matrix.js';
 import { timelineRoutes } from './routes/timeline.js';
+import { longtailRoutes } from './routes/longtail.js';
 
 export interface AppDeps {
   store: ConsoleStore;
@@ -41,6 +42,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   timelineRoutes(api, deps);
   edgeRoutes(api, { query: core.query, reviews: core.reviews, edgeExists: (k) => deps.store.edgeIdOf(k) !== undefined, version: () => core.model.version, now });
   matrixRoutes(api, { query: core.query, now });
+  longtailRoutes(api, { core, now });
   app.route('/api/v1', api);
   return app;
 }

@@ -22,6 +22,15 @@ export interface EdgeLabels {
 
 export interface LabelSource {
   labels(edge: number): EdgeLabels | null;
+  /** Active hours and days over the analysis window, for long-tail ranking. */
+  activity?(edge: number): { activeHours: number; activeDays: number } | null;
+}
+
+export interface LongTailRow extends EdgeRow {
+  activeHours: number;
+  activeDays: number;
+  /** 0..1, higher is rarer (rank among the edges of the query). */
+  rarity: number;
 }
 
 export interface EdgeRow {
@@ -156,6 +165,25 @@ export class QueryEngine {
     }
     const page = topK(ids, n, offset + limit, cmp).slice(offset);
     return { rows: page.map((e) => this.row(e, acc)), total: n };
+  }
+
+  /**
+   * The reviewer's worklist: edges ranked rarest first — fewest active days in the range, then
+   * fewest active hours, then fewest flows.
+   */
+  longtail(range: Range, f: EdgeFilter, offset: number, limit: number): { rows: LongTailRow[]; total: number } {
+    const { acc, ids, n } = this.select(range, f);
+    const hours = new Float64Array(this.model.catalog.maxId);
+    for (let i = 0; i < n; i++) hours[ids[i]!] = this.labels.activity?.(ids[i]!)?.activeHours ?? 0;
+    const cmp = (a: number, b: number) => acc.days[a]! - acc.days[b]! || hours[a]! - hours[b]! || acc.flows[a]! - acc.flows[b]! || a - b;
+    const page = topK(ids, n, offset + limit, cmp).slice(offset);
+    return {
+      rows: page.map((e, i) => {
+        const act = this.labels.activity?.(e);
+        return { ...this.row(e, acc), activeHours: act?.activeHours ?? 0, activeDays: act?.activeDays ?? 0, rarity: n <= 1 ? 1 : Math.round((1 - (offset + i) / (n - 1)) * 1000) / 1000 };
+      }),
+      total: n,
+    };
   }
 
   private row(e: number, acc: Accumulator): EdgeRow {
