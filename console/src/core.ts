@@ -4,6 +4,7 @@ import { QueryEngine } from './matrix/query.js';
 import { Reviews } from './review/reviews.js';
 import type { SegmentDef } from './segments/segments.js';
 import { Analyzer } from './analysis/analyzer.js';
+import { Policies } from './policy/policies.js';
 
 /**
  * The console's analysis state over a store: the in-memory edge model, segments, reviews and the
@@ -14,6 +15,7 @@ export class ConsoleCore {
   readonly reviews: Reviews;
   readonly query: QueryEngine;
   readonly analyzer: Analyzer;
+  readonly policies: Policies;
   private segments: SegmentDef[];
   private segmentProbesCache: { version: number; map: Map<string, Set<string>> } | null = null;
 
@@ -25,6 +27,7 @@ export class ConsoleCore {
     this.query = new QueryEngine(this.model, store, this.reviews);
     this.analyzer = new Analyzer(this.model, store);
     this.query.labels = this.analyzer;
+    this.policies = new Policies(store, this);
   }
 
   /** Which probes carried each segment's traffic (for coverage gaps); cached per data version. */
@@ -52,8 +55,9 @@ export class ConsoleCore {
     await this.reviews.record({ at: now, by, action: 'segments', target: defs.map((d) => d.name), detail: defs });
   }
 
-  /** After each ingest commit. */
-  applyIngest(result: IngestResult): void {
+  /** After each ingest commit: the model first, then monitor mode sees the new flows. */
+  async applyIngest(result: IngestResult, now = Date.now()): Promise<void> {
     this.model.applyIngest(result, result.applied);
+    await this.policies.onIngest(result, now);
   }
 }

@@ -212,7 +212,7 @@ describe('labels and addressing', () => {
       expect(Object.keys(s).sort()).toEqual(['cidrs', 'name', 'vlans']);
       expect(s.vlans.length).toBe(1);
     }
-    expect(truth.segments.map((s) => s.name).sort()).toEqual(['app', 'db', 'infra', 'legacy', 'users', 'web']);
+    expect(truth.segments.map((s) => s.name).sort()).toEqual(['app', 'db', 'files', 'infra', 'legacy', 'users', 'web']);
     for (const h of truth.hosts) {
       const ip = parseIP(h.ip)!;
       const seg = truth.segments.find((s) => s.cidrs.some((c) => cidrContains(parseCidr(c), ip)));

@@ -46,6 +46,9 @@ export const SEGMENTS: readonly SegmentDef[] = [
   { name: 'db', cidrs: ['10.10.3.0/24'], vlans: [130] },
   { name: 'users', cidrs: ['10.20.0.0/16', 'fd00:20::/64'], vlans: [200] },
   { name: 'legacy', cidrs: ['10.30.0.0/24'], vlans: [300] },
+  // The file server is a business service, not shared infrastructure: its own segment, so that
+  // users' SMB to it and SMB to a domain controller stay apart at segment granularity.
+  { name: 'files', cidrs: ['10.10.4.0/24'], vlans: [140] },
 ];
 
 /** The site's router: frames to and from external addresses carry its MAC. */
@@ -129,7 +132,7 @@ export function buildTopology(scale: number): Topology {
   const backup = host('backup1', 'infra', 'backup', '10.10.0.70', null);
   const patch = host('patch1', 'infra', 'patch', '10.10.0.80', null, { ttl: 128, domain: true });
   const monitor = host('monitor1', 'infra', 'monitoring', '10.10.0.90', null);
-  const files = host('files1', 'infra', 'file-server', '10.10.0.100', null, { ttl: 128, domain: true });
+  const files = host('files1', 'files', 'file-server', '10.10.4.100', null, { ttl: 128, domain: true });
   const ntpPool = host('ntp-pool', 'external', 'ntp-pool', NTP_POOL_IP, null);
   const web = Array.from({ length: n.web }, (_, i) =>
     host(`web${i + 1}`, 'web', 'web', `10.10.1.${11 + i}`, `fd00:10:1::${11 + i}`, { domain: true }));

@@ -57,7 +57,7 @@ async function setup(dir = mkdtempSync(join(tmpdir(), 'spanmap-api-'))) {
 async function ingest(s: Awaited<ReturnType<typeof setup>>, entries: SummaryEntry[]) {
   for (let i = 0; i < entries.length; i += 50) {
     const r = await s.store.ingest([batch(entries.slice(i, i + 50))], Date.now());
-    s.core.applyIngest(r);
+    await s.core.applyIngest(r);
   }
 }
 

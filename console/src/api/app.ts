@@ -12,6 +12,7 @@ import { edgeRoutes } from './routes/edges.js';
 import { matrixRoutes } from './routes/matrix.js';
 import { timelineRoutes } from './routes/timeline.js';
 import { longtailRoutes } from './routes/longtail.js';
+import { policyRoutes } from './routes/policies.js';
 
 export interface AppDeps {
   store: ConsoleStore;
@@ -43,6 +44,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   edgeRoutes(api, { query: core.query, reviews: core.reviews, edgeExists: (k) => deps.store.edgeIdOf(k) !== undefined, version: () => core.model.version, now });
   matrixRoutes(api, { query: core.query, now });
   longtailRoutes(api, { core, now });
+  policyRoutes(api, { core, now });
   app.route('/api/v1', api);
+  app.use('*', (c, next) => import('../http/ui.js').then((ui) => ui.serveUi(c, next))); // the web UI (console/ui/dist) at /, after the API
   return app;
 }

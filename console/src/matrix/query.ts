@@ -95,6 +95,11 @@ export class QueryEngine {
     this.cells = new CellIndex(model);
   }
 
+  /** Every edge active in the range (ids into the catalog) with its totals. */
+  active(range: Range): { acc: Accumulator; ids: Uint32Array; n: number } {
+    return this.select(range, {});
+  }
+
   /** Ids of edges active in the range that pass the filter. */
   private select(range: Range, f: EdgeFilter): { acc: Accumulator; ids: Uint32Array; n: number } {
     const acc = this.acc.run(range);

@@ -1,0 +1,249 @@
+import { randomBytes } from 'node:crypto';
+import type { Database } from 'lmdb';
+import { SpanmapError } from '@spanmap/shared';
+import { edgeKeyString, type ConsoleStore, type EdgeKey, type IngestResult } from '../store/console-store.js';
+import type { ConsoleCore } from '../core.js';
+import type { Range } from '../matrix/accumulate.js';
+import { Evaluator } from './evaluate.js';
+import { draftRules, type DraftOptions } from './draft.js';
+import { normalizePorts, ruleId, type Policy, type PolicyVersion, type Rule } from './model.js';
+
+export type ViolationAction = 'allow' | 'reject' | 'investigate';
+
+export interface Violation extends EdgeKey {
+  srcSegment: string;
+  dstSegment: string;
+  flows: number;
+  firstSeen: number;
+  lastSeen: number;
+  review: { action: ViolationAction; note: string; by: string; at: number } | null;
+}
+
+export interface Alert extends EdgeKey {
+  policy: string;
+  policyName: string;
+  flows: number;
+  firstSeen: number;
+  lastSeen: number;
+  raisedAt: number;
+  status: 'new' | 'reviewed';
+}
+
+export interface SimulateResult {
+  policy: string;
+  version: number;
+  blocked: Array<EdgeKey & { flows: number; firstSeen: number; lastSeen: number; srcSegment: string; dstSegment: string }>;
+  allowedFlows: number;
+  blockedFlows: number;
+}
+
+/**
+ * Policies: drafted from a window of history, versioned on every change (author, time, reason),
+ * simulated against stored history, and in monitor mode evaluated against every ingested flow —
+ * would-be-blocked edges are logged with counts and a review state, and each new edge outside an
+ * active policy raises an alert that stays until reviewed.
+ */
+export class Policies {
+  private readonly db: Database<Policy, string>;
+  private readonly violationsDb: Database<Violation, [string, string]>;
+  private readonly alertsDb: Database<Alert, string>;
+  private readonly evaluators = new Map<string, { key: string; ev: Evaluator }>();
+
+  constructor(private readonly store: ConsoleStore, private readonly core: ConsoleCore) {
+    this.db = store.openDB<Policy, string>('policies');
+    this.violationsDb = store.openDB<Violation, [string, string]>('violations');
+    this.alertsDb = store.openDB<Alert, string>('alerts');
+  }
+
+  list(): Policy[] {
+    return [...this.db.getRange({})].map((x) => x.value);
+  }
+
+  get(id: string): Policy {
+    const p = this.db.get(id);
+    if (!p) throw new SpanmapError('not_found', `no policy "${id}"`);
+    return p;
+  }
+
+  version(p: Policy, v?: number): PolicyVersion {
+    if (v === undefined) return p.versions.at(-1)!;
+    const found = p.versions.find((x) => x.version === v);
+    if (!found) throw new SpanmapError('not_found', `policy "${p.id}" has no version ${v} (versions 1-${p.versions.length})`);
+    return found;
+  }
+
+  async create(name: string, o: DraftOptions, by: string, now: number): Promise<Policy> {
+    const c = this.core;
+    const rules = draftRules(c.model, c.query, c.analyzer, c.reviews, o);
+    const p: Policy = {
+      id: randomBytes(4).toString('hex'),
+      name,
+      createdAt: now,
+      createdBy: by,
+      granularity: o.granularity,
+      include: o.include,
+      window: { from: o.range.from, to: o.range.to },
+      mode: 'off',
+      monitorSince: null,
+      defaultAction: 'deny',
+      versions: [{ version: 1, at: now, by, reason: `drafted from ${o.include} edges, ${new Date(o.range.from).toISOString()} to ${new Date(o.range.to).toISOString()}, ${o.granularity} granularity`, rules }],
+    };
+    await this.save(p, by, now, 'policy-create', { name, rules: rules.length });
+    return p;
+  }
+
+  private async save(p: Policy, by: string, now: number, action: string, detail: unknown): Promise<void> {
+    await this.db.put(p.id, p);
+    await this.core.reviews.record({ at: now, by, action, target: p.id, detail });
+  }
+
+  /** A change: a new version with the given rules, author, time and reason. */
+  async change(id: string, rules: Rule[], reason: string, by: string, now: number): Promise<Policy> {
+    const p = this.get(id);
+    const v: PolicyVersion = { version: p.versions.length + 1, at: now, by, reason, rules };
+    p.versions.push(v);
+    await this.save(p, by, now, 'policy-change', { version: v.version, reason });
+    return p;
+  }
+
+  async addRule(id: string, input: Omit<Rule, 'id' | 'justifiedBy' | 'edges'> & { justifiedBy?: EdgeKey[] }, reason: string, by: string, now: number): Promise<Policy> {
+    const current = this.version(this.get(id));
+    const ports = normalizePorts(input.ports);
+    const rule: Rule = { ...input, ports, id: ruleId({ ...input, ports }), justifiedBy: input.justifiedBy ?? [], edges: input.justifiedBy?.length ?? 0 };
+    if (current.rules.some((r) => r.id === rule.id)) throw new SpanmapError('conflict', `the policy already has this rule (${rule.id})`);
+    return this.change(id, [...current.rules, rule], reason, by, now);
+  }
+
+  async removeRule(id: string, rid: string, reason: string, by: string, now: number): Promise<Policy> {
+    const current = this.version(this.get(id));
+    if (!current.rules.some((r) => r.id === rid)) throw new SpanmapError('not_found', `no rule "${rid}" in the current version`);
+    return this.change(id, current.rules.filter((r) => r.id !== rid), reason, by, now);
+  }
+
+  async rollback(id: string, to: number, reason: string, by: string, now: number): Promise<Policy> {
+    const target = this.version(this.get(id), to);
+    return this.change(id, target.rules, reason || `rolled back to version ${to}`, by, now);
+  }
+
+  diff(id: string, from: number, to: number): { from: number; to: number; added: Rule[]; removed: Rule[] } {
+    const p = this.get(id);
+    const a = this.version(p, from).rules;
+    const b = this.version(p, to).rules;
+    const ids = (rs: Rule[]) => new Set(rs.map((r) => r.id));
+    const ia = ids(a);
+    const ib = ids(b);
+    return { from, to, added: b.filter((r) => !ia.has(r.id)), removed: a.filter((r) => !ib.has(r.id)) };
+  }
+
+  private evaluator(p: Policy, v: PolicyVersion): Evaluator {
+    const key = `${v.version}|${this.core.model.segmentsVersion}`;
+    const cached = this.evaluators.get(`${p.id}|${v.version}`);
+    if (cached?.key === key) return cached.ev;
+    const ev = new Evaluator(v.rules, this.core.model);
+    this.evaluators.set(`${p.id}|${v.version}`, { key, ev });
+    return ev;
+  }
+
+  /** Stored history replayed against a version (the draft included): what would have been blocked. */
+  simulate(id: string, range: Range, version?: number): SimulateResult {
+    const p = this.get(id);
+    const v = this.version(p, version);
+    const ev = this.evaluator(p, v);
+    const { acc, ids, n } = this.core.query.active(range);
+    const cat = this.core.model.catalog;
+    const out: SimulateResult = { policy: p.id, version: v.version, blocked: [], allowedFlows: 0, blockedFlows: 0 };
+    for (let i = 0; i < n; i++) {
+      const e = ids[i]!;
+      const k = cat.key(e);
+      if (ev.match(k)) out.allowedFlows += acc.flows[e]!;
+      else {
+        out.blockedFlows += acc.flows[e]!;
+        out.blocked.push({ ...k, flows: acc.flows[e]!, firstSeen: acc.first[e]!, lastSeen: acc.last[e]!, srcSegment: this.core.model.segmentOf(k.src), dstSegment: this.core.model.segmentOf(k.dst) });
+      }
+    }
+    out.blocked.sort((a, b) => b.flows - a.flows || a.firstSeen - b.firstSeen);
+    return out;
+  }
+
+  async setMode(id: string, mode: Policy['mode'], by: string, now: number): Promise<Policy> {
+    const p = this.get(id);
+    if (p.mode === mode) return p;
+    p.mode = mode;
+    p.monitorSince = mode === 'monitor' ? now : null;
+    await this.save(p, by, now, 'policy-mode', { mode });
+    return p;
+  }
+
+  /** After each ingest commit: every ingested flow is evaluated against the policies in monitor mode. */
+  async onIngest(result: IngestResult, now: number): Promise<void> {
+    const monitored = this.list().filter((p) => p.mode === 'monitor');
+    if (monitored.length === 0 || result.applied.length === 0) return;
+    const newEdges = new Set(result.newEdges.map((e) => edgeKeyString(e)));
+    await this.store.env.transaction(() => {
+      for (const p of monitored) {
+        const ev = this.evaluator(p, this.version(p));
+        for (const b of result.applied) {
+          for (const en of b.entries) {
+            const k: EdgeKey = { src: en.src, dst: en.dst, proto: en.proto, port: en.port };
+            if (ev.match(k)) continue;
+            const ks = edgeKeyString(k);
+            const old = this.violationsDb.get([p.id, ks]);
+            const v: Violation = old
+              ? { ...old, flows: old.flows + en.flows, firstSeen: Math.min(old.firstSeen, en.first), lastSeen: Math.max(old.lastSeen, en.last) }
+              : { ...k, srcSegment: this.core.model.segmentOf(k.src), dstSegment: this.core.model.segmentOf(k.dst), flows: en.flows, firstSeen: en.first, lastSeen: en.last, review: null };
+            this.violationsDb.put([p.id, ks], v);
+            if (newEdges.has(ks) && !this.alertsDb.get(ks)) {
+              this.alertsDb.put(ks, { ...k, policy: p.id, policyName: p.name, flows: en.flows, firstSeen: en.first, lastSeen: en.last, raisedAt: now, status: 'new' });
+            } else {
+              const a = this.alertsDb.get(ks);
+              if (a && a.policy === p.id) this.alertsDb.put(ks, { ...a, flows: a.flows + en.flows, lastSeen: Math.max(a.lastSeen, en.last) });
+            }
+          }
+        }
+      }
+    });
+  }
+
+  violations(id: string): Violation[] {
+    this.get(id);
+    return [...this.violationsDb.getRange({ start: [id, ''], end: [id, '\uffff'] })].map((x) => x.value).sort((a, b) => b.lastSeen - a.lastSeen);
+  }
+
+  /**
+   * Reviews would-be-blocked edges: "allow" adds rules for them in a new version (at the policy's
+   * granularity); "reject" and "investigate" record the decision. Their alerts count as reviewed.
+   */
+  async reviewViolations(id: string, edges: EdgeKey[], action: ViolationAction, note: string, by: string, now: number): Promise<Policy> {
+    let p = this.get(id);
+    for (const [i, e] of edges.entries()) {
+      if (!this.violationsDb.get([id, edgeKeyString(e)])) throw new SpanmapError('not_found', `edges[${i}]: ${e.src} → ${e.dst} proto ${e.proto} port ${e.port} is not a violation of this policy`, { field: `edges[${i}]` });
+    }
+    if (action === 'allow') {
+      const current = this.version(p);
+      const rules = [...current.rules];
+      for (const e of edges) {
+        const m = this.core.model;
+        const src = p.granularity === 'host' ? { host: e.src } : { segment: m.segmentOf(e.src) };
+        const dst = p.granularity === 'host' ? { host: e.dst } : { segment: m.segmentOf(e.dst) };
+        const rule: Rule = { id: ruleId({ src, dst, proto: e.proto, ports: [e.port] }), src, dst, proto: e.proto, ports: [e.port], comment: `allowed from monitor mode by ${by}${note ? `: ${note}` : ''}`, justifiedBy: [e], edges: 1, layer: 'application' };
+        if (!rules.some((r) => r.id === rule.id)) rules.push(rule);
+      }
+      p = await this.change(id, rules, `allowed ${edges.length} would-be-blocked edge(s)${note ? `: ${note}` : ''}`, by, now);
+    }
+    await this.store.env.transaction(() => {
+      for (const e of edges) {
+        const ks = edgeKeyString(e);
+        const v = this.violationsDb.get([id, ks])!;
+        this.violationsDb.put([id, ks], { ...v, review: { action, note, by, at: now } });
+        const a = this.alertsDb.get(ks);
+        if (a) this.alertsDb.put(ks, { ...a, status: 'reviewed' });
+      }
+    });
+    await this.core.reviews.record({ at: now, by, action: 'violation-review', target: { policy: id, edges }, detail: { action, note } });
+    return p;
+  }
+
+  alerts(status?: Alert['status']): Alert[] {
+    return [...this.alertsDb.getRange({})].map((x) => x.value).filter((a) => !status || a.status === status).sort((a, b) => b.raisedAt - a.raisedAt);
+  }
+}
