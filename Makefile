@@ -38,6 +38,7 @@ $(STAMP): package-lock.json package.json */package.json
 
 build: npm
 	npx tsc -b
+	@if [ ! -f console/ui/dist/index.html ] || [ -n "$$(find console/ui/src console/ui/public console/ui/index.html console/ui/vite.config.ts console/ui/tsconfig.json -newer console/ui/dist/index.html | head -1)" ]; then npx tsc -p console/ui && npx vite build --config console/ui/vite.config.ts --logLevel warn; fi
 	@# The probe's libpcap capture module (probe/native, N-API, C): rebuilt when its sources change.
 	@# npm run puts npm's own node-gyp on PATH (works offline); headers from /usr/include/node when present.
 	@if [ ! -f probe/native/build/Release/spanmap_pcap.node ] || [ -n "$$(find probe/native/src probe/native/binding.gyp -newer probe/native/build/Release/spanmap_pcap.node)" ]; then \

@@ -25,7 +25,10 @@ export const UI_HEADERS: Readonly<Record<string, string>> = {
 
 const NOT_BUILT = 'the web UI is not built: run make build\n';
 
-/** Serves the UI for GET/HEAD outside /api; everything else passes through. */
+/** Paths that belong to the console itself, never to the UI's client-side routes. */
+const NOT_UI = ['/api', '/metrics'];
+
+/** Serves the UI for GET/HEAD outside /api and /metrics; everything else passes through. */
 export function uiMiddleware(dir: string = UI_DIR): MiddlewareHandler {
   const index = join(dir, 'index.html');
   // Created once the build exists (serveStatic complains on the console about a missing root).
@@ -37,7 +40,7 @@ export function uiMiddleware(dir: string = UI_DIR): MiddlewareHandler {
     });
   return async (c: Context, next: Next) => {
     const path = c.req.path;
-    if ((c.req.method !== 'GET' && c.req.method !== 'HEAD') || path === '/api' || path.startsWith('/api/')) return next();
+    if ((c.req.method !== 'GET' && c.req.method !== 'HEAD') || NOT_UI.some((p) => path === p || path.startsWith(`${p}/`))) return next();
     for (const [k, v] of Object.entries(UI_HEADERS)) c.header(k, v);
     if (!existsSync(index)) return c.text(NOT_BUILT, 503);
     const { files, page } = serve();

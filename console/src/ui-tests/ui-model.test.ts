@@ -5,7 +5,7 @@ import { presetRange, rangeFromQuery, rangeToQuery, parseDay, DAY_MS } from '../
 import { tokenFromHash } from '../../ui/src/session.js';
 import { locateError, toBody, items, toDraft } from '../../ui/src/views/segments-model.js';
 import { longTailFilter, coverageFilter } from '../../ui/src/views/worklist.js';
-import { endpointText, portsText, ruleText } from '../../ui/src/views/policy-format.js';
+import { endpointText, parsePortsText, portsText, ruleText, selector } from '../../ui/src/views/policy-format.js';
 import { reviewHistory } from '../../ui/src/review-history.js';
 import { ApiError, createApi, edgeId, errorField, fileNameOf, parseEdgeId, queryString } from '../../ui/src/api.js';
 
@@ -153,7 +153,11 @@ describe('policy formatting', () => {
     expect(endpointText({ any: true })).toBe('any');
     expect(portsText([443, [8000, 8080]])).toBe('443, 8000–8080');
     expect(portsText([])).toBe('any');
-    expect(ruleText({ id: 'r1', src: { segment: 'web' }, dst: { host: '10.0.0.5' }, proto: 6, ports: [5432] })).toBe('allow segment web → host 10.0.0.5 tcp port 5432');
+    expect(parsePortsText('443, 8000-8080 x')).toEqual([443, [8000, 8080], 'x']);
+    expect(parsePortsText('  ')).toEqual([]);
+    expect(selector('segment', ' web ')).toEqual({ segment: 'web' });
+    expect(selector('any', 'ignored')).toEqual({ any: true });
+    expect(ruleText({ id: 'r1', src: { segment: 'web' }, dst: { host: '10.0.0.5' }, proto: 6, ports: [5432], comment: '', justifiedBy: [], edges: 0, layer: 'application' })).toBe('allow segment web → host 10.0.0.5 tcp port 5432');
   });
 });
 

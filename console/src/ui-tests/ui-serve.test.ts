@@ -66,6 +66,8 @@ describe('the web UI', () => {
     expect(r.status).toBe(404);
     expect(await r.json()).toMatchObject({ error: { code: 'not_found' } });
     expect(r.headers.get('content-security-policy')).toBeNull();
+    // Nor does it answer for the console's own /metrics (a scraper must not get HTML).
+    expect((await app.request('/metrics')).status).toBe(404);
   });
 
   it('does not serve files outside the build', async () => {

@@ -1,0 +1,168 @@
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useApp } from '../context.js';
+import { useAsync } from '../hooks.js';
+import { setQuery, useLocation } from '../router.js';
+import { usePagedRows } from '../paged.js';
+import { edgeId, parseEdgeId, type EdgeQuery, type EdgeRow, type Review, type ReviewStatus, type SortKey } from '../api.js';
+import { fmtInt } from '../format.js';
+import { dayString } from '../range.js';
+import { VirtualTable } from '../components/VirtualTable.js';
+import { edgeColumns, edgesCsv, download } from '../components/EdgeColumns.js';
+import { EdgeDetail } from '../components/EdgeDetail.js';
+import { ReviewActions } from '../components/ReviewActions.js';
+import { Busy, Empty, ErrorBox } from '../components/common.js';
+import { EDGE_FILTER_KEYS, INFRA_OPTIONS, PROTO_OPTIONS, QueryInput, QuerySelect, REVIEW_OPTIONS, ServiceList, edgeFilterQuery } from './filters.js';
+
+const ASC_BY_DEFAULT = ['src', 'dst', 'port', 'firstSeen'];
+
+/** Every edge in the window: filter, sort, select, review; the detail pane on the right. */
+export function EdgesView() {
+  const { api, range, toast } = useApp();
+  const loc = useLocation();
+  const q = loc.query;
+  const filters = edgeFilterQuery(q);
+  const sort = (q.get('sort') ?? 'flows') as SortKey;
+  const order = q.get('order') ?? (ASC_BY_DEFAULT.includes(sort) ? 'asc' : 'desc');
+  const fkey = JSON.stringify(filters);
+  const segs = useAsync((s) => api.matrix({ from: range.from, to: range.to }, s).then((m) => m.segments), [api, range.from, range.to]);
+
+  const list = usePagedRows<EdgeRow>(
+    (cursor, limit, signal) => api.edges({ ...(filters as EdgeQuery), from: range.from, to: range.to, sort, order: order as 'asc' | 'desc', limit, cursor }, signal),
+    [api, range.from, range.to, fkey, sort, order],
+  );
+
+  const active = parseEdgeId(q.get('edge'));
+  const activeId = active ? edgeId(active) : null;
+  const activeRow = useMemo(() => (activeId ? list.rows.find((r) => edgeId(r) === activeId) : undefined), [list.rows, activeId]);
+
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [anchor, setAnchor] = useState<number | null>(null);
+  useEffect(() => setSelected(new Set()), [fkey, range.from, range.to]);
+
+  const applyReview = useCallback(
+    (ids: Set<string>, review: Review) => list.update((r) => (ids.has(edgeId(r)) ? { ...r, review } : null)),
+    [list.update],
+  );
+
+  const reviewMany = async (keys: string[], status: ReviewStatus, note: string) => {
+    const edges = keys.map((k) => parseEdgeId(k)!).filter(Boolean);
+    const res = await api.review(edges, status, note);
+    applyReview(new Set(keys), res.review);
+    toast(`Marked ${fmtInt(res.reviewed)} edge${res.reviewed === 1 ? '' : 's'} ${status}`);
+  };
+
+  const toggle = (r: EdgeRow, i: number, rangeSel: boolean) => {
+    const next = new Set(selected);
+    const k = edgeId(r);
+    const on = !next.has(k);
+    if (rangeSel && anchor !== null) {
+      for (let j = Math.min(anchor, i); j <= Math.max(anchor, i); j++) {
+        const x = list.rows[j];
+        if (x) on ? next.add(edgeId(x)) : next.delete(edgeId(x));
+      }
+    } else on ? next.add(k) : next.delete(k);
+    setAnchor(i);
+    setSelected(next);
+  };
+  const allSelected = list.rows.length > 0 && selected.size >= list.rows.length && list.rows.every((r) => selected.has(edgeId(r)));
+  const toggleAll = () => setSelected(allSelected ? new Set() : new Set(list.rows.slice(0, 10_000).map(edgeId)));
+
+  const onSort = (key: string) => {
+    if (key === sort) setQuery({ order: order === 'desc' ? 'asc' : 'desc' }, true);
+    else setQuery({ sort: key === 'flows' ? null : key, order: null }, true);
+  };
+
+  const onKey = (e: KeyboardEvent, row: EdgeRow | undefined) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const status = ({ e: 'expected', i: 'investigate', r: 'rejected' } as Record<string, ReviewStatus>)[e.key];
+    if (status && row) {
+      e.preventDefault();
+      reviewMany([edgeId(row)], status, '').catch((err: Error) => toast(`Review failed: ${err.message}`, 'error'));
+    }
+    if (e.key === 'Escape') setQuery({ edge: null }, true);
+  };
+
+  const columns = useMemo(() => edgeColumns<EdgeRow>(), []);
+  const ensure = list.ensure;
+  const onVisible = useCallback((_f: number, last: number) => ensure(last), [ensure]);
+  const segOptions: Array<[string, string]> = [['', 'any'], ...(segs.data ?? []).map((s): [string, string] => [s, s])];
+  const filtered = Object.keys(filters).length > 0;
+
+  return (
+    <main class="page edges-page">
+      <div class="toolbar">
+        <h2>Edges</h2>
+        <QuerySelect name="segment" label="Segment (either side)" value={q.get('segment') ?? ''} options={segOptions} />
+        <QuerySelect name="srcSegment" label="From segment" value={q.get('srcSegment') ?? ''} options={segOptions} />
+        <QuerySelect name="dstSegment" label="To segment" value={q.get('dstSegment') ?? ''} options={segOptions} />
+        <QueryInput name="host" label="Host" value={q.get('host') ?? ''} placeholder="10.0.0.1" width="9em" />
+        <QuerySelect name="proto" label="Proto" value={q.get('proto') ?? ''} options={PROTO_OPTIONS} />
+        <QueryInput name="port" label="Port" value={q.get('port') ?? ''} placeholder="443" width="5em" />
+        <QueryInput name="service" label="Service" value={q.get('service') ?? ''} placeholder="https" list="services" width="7em" />
+        <QuerySelect name="review" label="Review" value={q.get('review') ?? ''} options={REVIEW_OPTIONS} />
+        <QuerySelect name="infrastructure" label="Infrastructure" value={q.get('infrastructure') ?? ''} options={INFRA_OPTIONS} />
+        <QueryInput name="minFlows" label="Min flows" value={q.get('minFlows') ?? ''} placeholder="0" width="5em" />
+        {filtered && (
+          <button class="btn small ghost" onClick={() => setQuery(Object.fromEntries(EDGE_FILTER_KEYS.map((k) => [k, null])), true)}>
+            Clear filters
+          </button>
+        )}
+        <ServiceList />
+      </div>
+      <div class="list-status">
+        <span>
+          {fmtInt(list.total)} edge{list.total === 1 ? '' : 's'}
+          {list.rows.length < list.total && ` · ${fmtInt(list.rows.length)} loaded (scroll for more)`}
+        </span>
+        <span class="muted small">keys: ↑↓ move · space select · e expected · i investigate · r rejected · Esc close</span>
+        <button class="btn small ghost" disabled={list.rows.length === 0} onClick={() => download(new Blob([edgesCsv(list.rows)], { type: 'text/csv' }), `edges-${dayString(range.from)}-${dayString(range.to - 1)}.csv`)}>
+          CSV ({fmtInt(list.rows.length)} loaded)
+        </button>
+      </div>
+      <ErrorBox error={list.error} onRetry={list.reload} />
+      <Busy since={list.since} active={list.loading} label={list.rows.length ? 'Loading more edges' : 'Loading edges'} detail={list.rows.length ? `${fmtInt(list.rows.length)} of ${fmtInt(list.total)}` : undefined} />
+      {selected.size > 0 && (
+        <div class="bulk" role="region" aria-label="bulk review">
+          <strong>{fmtInt(selected.size)} selected</strong>
+          <ReviewActions compact count={selected.size} onReview={async (s, note) => reviewMany([...selected], s, note)} />
+          <button class="btn small ghost" onClick={() => setSelected(new Set())}>
+            Clear selection
+          </button>
+        </div>
+      )}
+      <div class="split">
+        <div class="split-main">
+          {!list.loading && !list.error && list.total === 0 ? (
+            <Empty title={filtered ? 'No edges match these filters' : 'No edges in this window'}>
+              {filtered ? 'Clear a filter or widen the time range.' : 'Pick a wider time range, or check Probes: no flows have arrived for these days.'}
+            </Empty>
+          ) : (
+            <VirtualTable
+              label="edges"
+              columns={columns}
+              total={list.total}
+              rowAt={(i) => list.rows[i]}
+              rowKey={(r) => edgeId(r)}
+              rowHeight={38}
+              sort={{ key: sort, desc: order === 'desc' }}
+              onSort={onSort}
+              activeKey={activeId}
+              onActivate={(r) => setQuery({ edge: edgeId(r) }, true)}
+              selected={selected}
+              onToggle={toggle}
+              onToggleAll={toggleAll}
+              allSelected={allSelected}
+              onVisible={onVisible}
+              onKey={onKey}
+            />
+          )}
+        </div>
+        {active && (
+          <div class="split-side">
+            <EdgeDetail key={activeId} edge={active} row={activeRow} onReviewed={(rv) => applyReview(new Set([activeId!]), rv)} onClose={() => setQuery({ edge: null }, true)} />
+          </div>
+        )}
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,171 @@
+import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useApp } from '../context.js';
+import { useAsync } from '../hooks.js';
+import { setQuery, useLocation } from '../router.js';
+import { usePagedRows } from '../paged.js';
+import { edgeId, parseEdgeId, type EdgeQuery, type LongTailRow, type Review, type ReviewStatus } from '../api.js';
+import { fmtInt, fmtPercent, fmtTime } from '../format.js';
+import { VirtualTable, type Column } from '../components/VirtualTable.js';
+import { edgeColumns, edgesCsv, download } from '../components/EdgeColumns.js';
+import { EdgeDetail } from '../components/EdgeDetail.js';
+import { ReviewActions } from '../components/ReviewActions.js';
+import { Busy, Empty, ErrorBox } from '../components/common.js';
+import { PERIOD_OPTIONS, longTailFilter } from './worklist.js';
+import { EDGE_FILTER_KEYS, INFRA_OPTIONS, PROTO_OPTIONS, QueryInput, QuerySelect, REVIEW_OPTIONS, ServiceList, edgeFilterQuery } from './filters.js';
+
+/** Filters the API applies to the long tail. */
+const LONGTAIL_FILTERS = EDGE_FILTER_KEYS.filter((k) => k !== 'minFlows');
+
+/** Rows fetched up front so the worklist filters work on the whole list. */
+const LOAD_LIMIT = 20_000;
+
+/** The rare edges (periodic jobs, legacy integrations, one-off transfers), rarest first. */
+export function LongTailView() {
+  const { api, range, toast } = useApp();
+  const loc = useLocation();
+  const q = loc.query;
+  const filters = edgeFilterQuery(q, LONGTAIL_FILTERS);
+  const fkey = JSON.stringify(filters);
+  const segs = useAsync((s) => api.matrix({ from: range.from, to: range.to }, s).then((m) => m.segments), [api, range.from, range.to]);
+  const list = usePagedRows<LongTailRow>((cursor, limit, signal) => api.longtail({ ...(filters as EdgeQuery), from: range.from, to: range.to, limit, cursor }, signal), [api, range.from, range.to, fkey]);
+  const ensure = list.ensure;
+  useEffect(() => ensure(LOAD_LIMIT - 1), [ensure, list.total, fkey, range.from, range.to]);
+
+  const filter = useMemo(() => longTailFilter(q), [q.toString()]);
+  const rows = useMemo(() => list.rows.filter(filter), [list.rows, filter]);
+  const active = parseEdgeId(q.get('edge'));
+  const activeId = active ? edgeId(active) : null;
+  const activeRow = rows.find((r) => edgeId(r) === activeId) ?? list.rows.find((r) => edgeId(r) === activeId);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+
+  const applyReview = useCallback((ids: Set<string>, review: Review) => list.update((r) => (ids.has(edgeId(r)) ? { ...r, review } : null)), [list.update]);
+  const reviewMany = async (keys: string[], status: ReviewStatus, note: string) => {
+    const res = await api.review(keys.map((k) => parseEdgeId(k)!), status, note);
+    applyReview(new Set(keys), res.review);
+    toast(`Marked ${fmtInt(res.reviewed)} edge${res.reviewed === 1 ? '' : 's'} ${status}`);
+  };
+
+  const columns = useMemo<Column<LongTailRow>[]>(() => {
+    const base = edgeColumns<LongTailRow>().filter((c) => !['packets', 'first', 'bytes'].includes(c.id)).map((c) => ({ ...c, sort: undefined }));
+    return [
+      {
+        id: 'rarity',
+        label: 'Rarity',
+        width: 92,
+        title: '0–100%: how rare this edge is (higher is rarer)',
+        render: (r) => (
+          <span class="rarity" title={fmtPercent(r.rarity, 1)}>
+            <span class="rarity-bar">
+              <span style={{ width: `${Math.round(r.rarity * 100)}%` }} />
+            </span>
+            {fmtPercent(r.rarity)}
+          </span>
+        ),
+      },
+      ...base.slice(0, 4),
+      { id: 'hours', label: 'Active h', width: 72, align: 'right', title: 'hours with traffic in the window', render: (r) => fmtInt(r.activeHours) },
+      { id: 'adays', label: 'Active d', width: 70, align: 'right', title: 'days with traffic in the window', render: (r) => fmtInt(r.activeDays) },
+      ...base.slice(4).filter((c) => c.id !== 'days'),
+      { id: 'next', label: 'Next expected', width: 140, render: (r) => (r.nextExpected ? <span class="small">{fmtTime(r.nextExpected).replace(' UTC', '')}</span> : <span class="muted">–</span>) },
+    ];
+  }, []);
+
+  const segOptions: Array<[string, string]> = [['', 'any'], ...(segs.data ?? []).map((s): [string, string] => [s, s])];
+  const filtered = Object.keys(filters).length > 0 || q.get('period') || q.get('minRarity');
+  const capped = list.total > list.rows.length && list.rows.length >= LOAD_LIMIT;
+  return (
+    <main class="page edges-page">
+      <div class="toolbar">
+        <h2>Long tail</h2>
+        <QuerySelect name="segment" label="Segment (either side)" value={q.get('segment') ?? ''} options={segOptions} />
+        <QuerySelect name="srcSegment" label="From segment" value={q.get('srcSegment') ?? ''} options={segOptions} />
+        <QuerySelect name="dstSegment" label="To segment" value={q.get('dstSegment') ?? ''} options={segOptions} />
+        <QueryInput name="host" label="Host" value={q.get('host') ?? ''} placeholder="10.0.0.1" width="9em" />
+        <QuerySelect name="proto" label="Proto" value={q.get('proto') ?? ''} options={PROTO_OPTIONS} />
+        <QueryInput name="port" label="Port" value={q.get('port') ?? ''} placeholder="443" width="5em" />
+        <QueryInput name="service" label="Service" value={q.get('service') ?? ''} placeholder="ssh" list="services" width="7em" />
+        <QuerySelect name="period" label="Period" value={q.get('period') ?? ''} options={PERIOD_OPTIONS} />
+        <QuerySelect name="review" label="Review" value={q.get('review') ?? ''} options={REVIEW_OPTIONS} />
+        <QuerySelect name="infrastructure" label="Infrastructure" value={q.get('infrastructure') ?? ''} options={INFRA_OPTIONS} />
+        <QuerySelect
+          name="minRarity"
+          label="Rarity ≥"
+          value={q.get('minRarity') ?? ''}
+          options={[
+            ['', 'any'],
+            ['0.5', '50%'],
+            ['0.8', '80%'],
+            ['0.95', '95%'],
+          ]}
+        />
+        {filtered && (
+          <button class="btn small ghost" onClick={() => setQuery({ ...Object.fromEntries(EDGE_FILTER_KEYS.map((k) => [k, null])), period: null, minRarity: null }, true)}>
+            Clear filters
+          </button>
+        )}
+        <ServiceList />
+      </div>
+      <div class="list-status">
+        <span>
+          {fmtInt(rows.length)} shown of {fmtInt(list.rows.length)} loaded
+          {list.total > list.rows.length ? ` (${fmtInt(list.total)} ranked)` : ''}
+        </span>
+        <span class="muted small">Edges seen in few hours or on few days, rarest first: review each before it becomes a rule or a denial.</span>
+        <button class="btn small ghost" disabled={rows.length === 0} onClick={() => download(new Blob([edgesCsv(rows)], { type: 'text/csv' }), 'longtail.csv')}>
+          CSV
+        </button>
+      </div>
+      {capped && <p class="muted small">Only the {fmtInt(LOAD_LIMIT)} rarest edges are loaded; narrow the filters to see the rest.</p>}
+      <ErrorBox error={list.error} onRetry={list.reload} />
+      <Busy since={list.since} active={list.loading} label="Ranking the long tail" detail={list.rows.length ? `${fmtInt(list.rows.length)} of ${fmtInt(list.total)}` : undefined} />
+      {selected.size > 0 && (
+        <div class="bulk" role="region" aria-label="bulk review">
+          <strong>{fmtInt(selected.size)} selected</strong>
+          <ReviewActions compact count={selected.size} onReview={(s, note) => reviewMany([...selected], s, note)} />
+          <button class="btn small ghost" onClick={() => setSelected(new Set())}>
+            Clear selection
+          </button>
+        </div>
+      )}
+      <div class="split">
+        <div class="split-main">
+          {!list.loading && !list.error && rows.length === 0 ? (
+            <Empty title={list.rows.length || filtered ? 'Nothing in the long tail matches these filters' : 'No long tail in this window'}>
+              {list.rows.length || filtered ? 'Clear a filter above.' : 'The long tail needs weeks of data: widen the time range, or let the probes collect for 2–4 weeks (a full weekly cycle and a month-end).'}
+            </Empty>
+          ) : (
+            <VirtualTable
+              label="long tail"
+              columns={columns}
+              total={rows.length}
+              rowAt={(i) => rows[i]}
+              rowKey={(r) => edgeId(r)}
+              rowHeight={38}
+              activeKey={activeId}
+              onActivate={(r) => setQuery({ edge: edgeId(r) }, true)}
+              selected={selected}
+              onToggle={(r) => {
+                const n = new Set(selected);
+                const k = edgeId(r);
+                n.has(k) ? n.delete(k) : n.add(k);
+                setSelected(n);
+              }}
+              onToggleAll={() => setSelected(selected.size ? new Set() : new Set(rows.slice(0, 10_000).map(edgeId)))}
+              allSelected={rows.length > 0 && selected.size >= rows.length}
+              onKey={(e, row) => {
+                const status = ({ e: 'expected', i: 'investigate', r: 'rejected' } as Record<string, ReviewStatus>)[e.key];
+                if (status && row && !e.ctrlKey && !e.metaKey) reviewMany([edgeId(row)], status, '').catch((err: Error) => toast(`Review failed: ${err.message}`, 'error'));
+                if (e.key === 'Escape') setQuery({ edge: null }, true);
+              }}
+            />
+          )}
+        </div>
+        {active && (
+          <div class="split-side">
+            <EdgeDetail key={activeId} edge={active} row={activeRow} onReviewed={(rv) => applyReview(new Set([activeId!]), rv)} onClose={() => setQuery({ edge: null }, true)} />
+          </div>
+        )}
+      </div>
+    </main>
+  );
+}
