@@ -8,6 +8,7 @@ import { HttpServer } from './http/server.js';
 import { RateLimitedLog } from './util/rate-limited-log.js';
 import type { ApiToken } from './api/auth.js';
 import { ConsoleCore } from './core.js';
+import { ConsoleMetrics } from './metrics/metrics.js';
 
 export interface ConsoleOptions {
   dataDir: string;
@@ -21,6 +22,10 @@ export interface ConsoleOptions {
   clientId: string;
   shareGroup: string | null;
   log: (line: string) => void;
+  /** Prometheus /metrics: off, or on with or without a bearer token (default: on, token required). */
+  metrics?: { enabled: boolean; auth: boolean };
+  /** Largest API request body in bytes (default 1 MiB). */
+  bodyLimit?: number;
 }
 
 /**
@@ -35,6 +40,7 @@ export class Console {
   readonly subscriber: Subscriber;
   readonly http: HttpServer;
   readonly statusRejects = { count: 0 };
+  readonly metrics: ConsoleMetrics | null;
   private readonly log: RateLimitedLog;
 
   constructor(readonly opts: ConsoleOptions) {
@@ -44,7 +50,9 @@ export class Console {
     this.broker = opts.mqttUrl ? null : new EmbeddedBroker(opts.broker);
     this.subscriber = new Subscriber(
       {
-        url: () => (this.broker ? this.broker.url : opts.mqttUrl!),
+        // The console reaches its embedded broker through the broker's private socket and credential.
+        url: () => (this.broker ? this.broker.internalClient.url : opts.mqttUrl!),
+        credential: () => (this.broker ? { username: this.broker.internalClient.username, password: this.broker.internalClient.password } : null),
         clientId: opts.clientId,
         shareGroup: opts.mqttUrl ? opts.shareGroup : null,
         ...(opts.mqttUsername !== undefined ? { username: opts.mqttUsername } : {}),
@@ -66,8 +74,23 @@ export class Console {
     );
     this.ingester = new Ingester(this.store, { ack: (probe, epoch, seqs) => this.subscriber.ack(probe, epoch, seqs), log: this.log });
     this.ingester.afterCommit.push((r) => this.core.applyIngest(r));
+    const m = opts.metrics ?? { enabled: true, auth: true };
+    this.metrics = m.enabled
+      ? new ConsoleMetrics({
+          ingest: () => this.ingester.counters,
+          queued: () => this.ingester.queued,
+          statusRejected: () => this.statusRejects.count,
+          edges: () => this.store.edgeCount,
+          probes: () => this.store.listProbes(),
+          mqttConnected: () => this.subscriber.connected,
+          policy: () => this.core.policies.openCounts(),
+          ...(this.broker ? { broker: () => this.broker!.stats() } : {}),
+        })
+      : null;
     this.http = new HttpServer(
       createApp({
+        ...(this.metrics ? { metrics: { metrics: this.metrics, auth: m.auth } } : {}),
+        ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
         store: this.store,
         core: this.core,
         tokens: () => opts.tokens,

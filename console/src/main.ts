@@ -1,38 +1,68 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommandLine, parseHostPort, UsageError, errorLine } from '@spanmap/shared';
+import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '@spanmap/shared/log';
 import { Console } from './console.js';
 import { loadOrCreateToken } from './api/token-file.js';
+import type { EmbeddedBrokerOptions } from './broker/embedded.js';
+import { loadBrokerTls } from './broker/tls.js';
+import { loadConsoleConfig, dumpConsoleConfig, listenAddress, ConsoleConfigError, type ConsoleConfig } from './config.js';
 
-export const CONSOLE_USAGE = `usage: spanmap console [options]
+export const CONSOLE_USAGE = `usage: spanmap console [--config FILE] [options]
 
 Starts the console: ingests probe summaries over MQTT (an embedded broker by default),
-stores weeks of history, and serves the HTTP API and web UI.
+stores weeks of history, and serves the HTTP API, the web UI and Prometheus /metrics.
 
-options:
+options (each overrides the config file):
+  --config FILE         YAML configuration (example: deploy/console.yaml)
+  --check               validate the configuration and exit: 0 valid, 1 not (every problem listed)
+  --dump                print the effective configuration (defaults filled in, secrets hidden) and exit
   --data DIR            where the console keeps its store (default $XDG_STATE_HOME/spanmap/console)
   --http HOST:PORT      HTTP API and UI (default 127.0.0.1:8080)
   --broker HOST:PORT    the embedded MQTT broker (default 127.0.0.1:1883)
   --mqtt URL            use an external broker instead (e.g. mqtt://127.0.0.1:1883, Mosquitto)
   --mqtt-username U     credentials for the external broker (password: SPANMAP_MQTT_PASSWORD)
   --client-id ID        MQTT client id of this console (default spanmap-console)
+  --broker-tls-cert FILE  serve mqtts on --broker with this certificate (PEM; its subjectAltName
+                        must name the host or address probes connect to)
+  --broker-tls-key FILE   the certificate's private key (PEM)
+  --broker-tls-ca FILE    require client certificates signed by this CA (CN = the probe id)
+  --log-format F        text (default: lines on stderr) or json (pino, one object per line on stdout)
+  --log-level L         fatal, error, warn, info (default), debug, trace
   -h, --help            show this help
 
-The API token comes from SPANMAP_API_TOKEN; without it, one is generated on first start,
-kept in DATA/api-token and printed once.`;
+Secrets come from the environment (systemd: EnvironmentFile=/etc/spanmap/console.env):
+  SPANMAP_MQTT_USERS="probe-a:secret,probe-b:other"  embedded broker credentials (each username is
+                        a probe id). Once any is set, anonymous clients are refused and each probe
+                        may publish only under spanmap/v1/<its id>/ and read only its own
+                        acknowledgements (see docs/mqtt-security.md).
+  SPANMAP_API_TOKEN     an editor API token (api.tokens in the config adds named viewer/editor tokens);
+                        with no token at all, one is generated on first start, kept in DATA/api-token
+                        and printed once.
+  SPANMAP_MQTT_PASSWORD the external broker's password.`;
 
 export function defaultConsoleDir(): string {
   return join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'spanmap', 'console');
 }
 
+type Flags = Partial<Record<'config' | 'data' | 'http' | 'broker' | 'mqtt' | 'mqtt-username' | 'client-id' | 'broker-tls-cert' | 'broker-tls-key' | 'broker-tls-ca' | 'log-level', string>>;
+
 export async function consoleMain(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv, {
+    config: { type: 'string' },
+    check: { type: 'boolean' },
+    dump: { type: 'boolean' },
     data: { type: 'string' },
     http: { type: 'string' },
     broker: { type: 'string' },
     mqtt: { type: 'string' },
     'mqtt-username': { type: 'string' },
     'client-id': { type: 'string' },
+    'broker-tls-cert': { type: 'string' },
+    'broker-tls-key': { type: 'string' },
+    'broker-tls-ca': { type: 'string' },
+    'log-format': { type: 'string' },
+    'log-level': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -40,36 +70,107 @@ export async function consoleMain(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError(`console: unexpected argument "${positionals[0]}"`);
+  checkFlags(values);
+  const logFormat = (values['log-format'] ?? 'text') as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) throw new UsageError(`--log-format: expected ${LOG_FORMATS.join(' or ')}, got "${logFormat}"`);
+
+  let config: ConsoleConfig;
+  try {
+    config = applyFlags(loadConsoleConfig(values.config ?? null, defaultConsoleDir()), values);
+    if (values.check && config.broker.tls && !config.mqtt.url) loadBrokerTls({ certFile: config.broker.tls.cert, keyFile: config.broker.tls.key, ...(config.broker.tls.ca ? { caFile: config.broker.tls.ca } : {}) });
+  } catch (e) {
+    if (!values.check) throw e;
+    for (const p of e instanceof ConsoleConfigError ? e.problems : [errorLine(e)]) process.stderr.write(`spanmap: ${p}\n`);
+    return 1;
+  }
+  if (values.dump) process.stdout.write(dumpConsoleConfig(config));
+  if (values.check) {
+    process.stderr.write(`spanmap: ${values.config ?? '(no --config: defaults and flags)'}: configuration is valid\n`);
+    return 0;
+  }
+  if (values.dump) return 0;
+  return run(config, logFormat);
+}
+
+/** Flag combinations that make no sense, whatever the file says. */
+function checkFlags(values: Flags): void {
+  const tlsCert = values['broker-tls-cert'];
+  const tlsKey = values['broker-tls-key'];
+  const tlsCa = values['broker-tls-ca'];
   if (values.mqtt !== undefined && values.broker !== undefined) throw new UsageError('--broker (embedded) and --mqtt (external) exclude each other');
-  const dataDir = values.data ?? defaultConsoleDir();
-  const http = parseHostPort(values.http ?? '127.0.0.1:8080', '--http');
-  const broker = parseHostPort(values.broker ?? '127.0.0.1:1883', '--broker');
-  const log = (line: string) => process.stderr.write(`spanmap console: ${line}\n`);
+  if (values.mqtt !== undefined && (tlsCert ?? tlsKey ?? tlsCa) !== undefined) throw new UsageError('--broker-tls-* configure the embedded broker; they do not go with --mqtt (an external broker)');
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--broker-tls-cert and --broker-tls-key go together');
+  if (tlsCa !== undefined && tlsCert === undefined) throw new UsageError('--broker-tls-ca needs --broker-tls-cert and --broker-tls-key');
+  const level = values['log-level'];
+  if (level !== undefined && !LOG_LEVELS.includes(level as LogLevel)) throw new UsageError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  for (const k of ['http', 'broker'] as const) if (values[k] !== undefined) parseHostPort(values[k]!, `--${k}`); // a bad HOST:PORT fails here, naming it
+}
+
+/** Command-line options over the file (flags were checked by checkFlags). */
+function applyFlags(c: ConsoleConfig, values: Flags): ConsoleConfig {
+  const tls = values['broker-tls-cert'] !== undefined ? { cert: values['broker-tls-cert'], key: values['broker-tls-key']!, ca: values['broker-tls-ca'] ?? null } : c.broker.tls;
+  return {
+    ...c,
+    console: { data: values.data ?? c.console.data, http: values.http ?? c.console.http },
+    broker: { ...c.broker, listen: values.broker ?? c.broker.listen, tls },
+    mqtt: {
+      ...c.mqtt,
+      url: values.mqtt ?? c.mqtt.url,
+      username: values['mqtt-username'] ?? c.mqtt.username,
+      clientId: values['client-id'] ?? c.mqtt.clientId,
+    },
+    log: { level: (values['log-level'] as LogLevel | undefined) ?? c.log.level },
+  };
+}
+
+async function run(config: ConsoleConfig, logFormat: LogFormat): Promise<number> {
+  const logger = createLogger({ format: logFormat, level: config.log.level, name: 'console', textPrefix: 'spanmap console: ' });
+  const info = (line: string) => logger.info(line);
+  // The components' own lines are refusals and connection trouble (rate-limited): warnings.
+  const warn = (line: string) => logger.warn(line);
+  const dataDir = config.console.data;
+  const external = config.mqtt.url;
+  if (external && config.broker.users.length > 0) warn('SPANMAP_MQTT_USERS / broker.users are ignored with an external broker (mqtt.url): it keeps its own users');
+  const t = config.broker.tls;
+  const broker: EmbeddedBrokerOptions = {
+    ...listenAddress(config.broker.listen),
+    ...(config.broker.users.length > 0 ? { users: config.broker.users } : {}),
+    ...(t ? { tls: { certFile: t.cert, keyFile: t.key, ...(t.ca ? { caFile: t.ca } : {}) } } : {}),
+    log: warn,
+  };
 
   const c = new Console({
     dataDir,
-    http,
+    http: listenAddress(config.console.http),
     broker,
-    mqttUrl: values.mqtt ?? null,
-    ...(values['mqtt-username'] !== undefined ? { mqttUsername: values['mqtt-username'] } : {}),
-    ...(process.env.SPANMAP_MQTT_PASSWORD !== undefined ? { mqttPassword: process.env.SPANMAP_MQTT_PASSWORD } : {}),
-    tokens: [],
-    clientId: values['client-id'] ?? 'spanmap-console',
-    shareGroup: 'spanmap-console',
-    log,
+    mqttUrl: external,
+    ...(config.mqtt.username !== null ? { mqttUsername: config.mqtt.username } : {}),
+    ...(config.mqtt.password !== null ? { mqttPassword: config.mqtt.password } : {}),
+    tokens: config.api.tokens.map((k) => ({ token: k.token, role: k.role, name: k.name })),
+    clientId: config.mqtt.clientId,
+    shareGroup: config.mqtt.shareGroup,
+    metrics: config.metrics,
+    bodyLimit: config.api.bodyLimit,
+    log: warn,
   });
-  const envToken = process.env.SPANMAP_API_TOKEN;
-  const file = envToken ? null : loadOrCreateToken(dataDir);
-  c.opts.tokens.push({ token: envToken ?? file!.token, role: 'editor', name: envToken ? 'env-token' : 'generated-token' });
+  // No token configured anywhere: one of our own, kept in the store so it survives restarts.
+  const file = c.opts.tokens.length === 0 ? loadOrCreateToken(dataDir) : null;
+  if (file) c.opts.tokens.push({ token: file.token, role: 'editor', name: 'generated-token' });
 
-  await c.start();
-  log(`store ${dataDir}; broker ${c.brokerUrl}; http ${c.http.url}`);
-  if (file?.created) log(`generated an API token (kept in ${file.path}); open ${c.http.url}/#token=${file.token}`);
-  else log(`open ${c.http.url}/ (token: ${envToken ? 'SPANMAP_API_TOKEN' : file!.path})`);
+  try {
+    await c.start();
+  } catch (e) {
+    await c.stop().catch(() => {});
+    throw e;
+  }
+  info(`store ${dataDir}; broker ${c.brokerUrl}${c.broker?.secured ? ` (${config.broker.users.length} probe users, anonymous refused)` : ''}; http ${c.http.url}`);
+  if (c.metrics) info(`metrics on ${c.http.url}/metrics${config.metrics.auth ? ' (bearer token required)' : ''}`);
+  if (file?.created) info(`generated an API token (kept in ${file.path}); open ${c.http.url}/#token=${file.token}`);
+  else info(`open ${c.http.url}/ (token: ${file ? file.path : config.api.tokens.map((k) => k.name).join(', ')})`);
 
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
-      log(`${sig}: shutting down`);
+      info(`${sig}: shutting down`);
       resolve();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -77,9 +178,12 @@ export async function consoleMain(argv: string[]): Promise<number> {
   });
   try {
     await c.stop();
+    info('stopped cleanly');
   } catch (e) {
-    log(`shutdown: ${errorLine(e)}`);
+    logger.error(`shutdown: ${errorLine(e)}`);
+    logger.flush();
     return 1;
   }
+  logger.flush();
   return 0;
 }

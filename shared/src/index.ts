@@ -8,3 +8,4 @@ export * from './services.js';
 export * from './cli.js';
 export * from './wire/index.js';
 export * from './net.js';
+export * from './config-check.js';

@@ -5,12 +5,13 @@ export const TOKEN = 'test-token-0123456789abcdef';
 /** A console process on the given ports, and a small authenticated API client. */
 export class ConsoleProc {
   proc!: Proc;
-  constructor(readonly dataDir: string, readonly httpPort: number, readonly mqtt: { broker?: number; url?: string }, readonly env: NodeJS.ProcessEnv = {}) {}
+  constructor(readonly dataDir: string, readonly httpPort: number, readonly mqtt: { broker?: number; url?: string }, readonly env: NodeJS.ProcessEnv = {}, readonly extra: string[] = []) {}
 
   async start(): Promise<this> {
     const args = ['console', '--data', this.dataDir, '--http', `127.0.0.1:${this.httpPort}`];
     if (this.mqtt.url) args.push('--mqtt', this.mqtt.url);
     else args.push('--broker', `127.0.0.1:${this.mqtt.broker}`);
+    args.push(...this.extra);
     this.proc = spanmapProc(args, { SPANMAP_API_TOKEN: TOKEN, ...this.env });
     await waitFor('the console to serve /health', async () => (await fetch(`http://127.0.0.1:${this.httpPort}/api/v1/health`)).ok, 20_000, 200);
     return this;

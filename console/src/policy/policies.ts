@@ -243,6 +243,15 @@ export class Policies {
     return p;
   }
 
+  /** For metrics: unreviewed would-be-blocked edges of policies in monitor mode, and alerts not yet reviewed. */
+  openCounts(): { violations: number; alerts: number } {
+    let violations = 0;
+    for (const p of this.list()) if (p.mode === 'monitor') for (const v of this.violations(p.id)) if (!v.review) violations++;
+    let alerts = 0;
+    for (const { value } of this.alertsDb.getRange({})) if (value.status === 'new') alerts++;
+    return { violations, alerts };
+  }
+
   alerts(status?: Alert['status']): Alert[] {
     return [...this.alertsDb.getRange({})].map((x) => x.value).filter((a) => !status || a.status === status).sort((a, b) => b.raisedAt - a.raisedAt);
   }

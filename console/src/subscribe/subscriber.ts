@@ -7,6 +7,8 @@ export interface SubscriberOptions {
   clientId: string;
   username?: string;
   password?: string;
+  /** Read at start, overriding username/password: the embedded broker's private credential. */
+  credential?: () => { username: string; password: string } | null;
   /** Use a shared subscription ($share/<group>/...) so several consoles can split the load; falls back when the broker refuses it. */
   shareGroup: string | null;
   tls?: Pick<IClientOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized'>;
@@ -38,6 +40,7 @@ export class Subscriber {
 
   async start(): Promise<void> {
     const o = this.opts;
+    const cred = o.credential?.() ?? null;
     const client = connect(o.url(), {
       clientId: o.clientId,
       clean: false,
@@ -48,6 +51,7 @@ export class Subscriber {
       resubscribe: true,
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.password !== undefined ? { password: o.password } : {}),
+      ...(cred ?? {}),
       ...(o.tls ?? {}),
     });
     this.client = client;

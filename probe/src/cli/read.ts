@@ -4,7 +4,7 @@ import { replayFiles, type ReplayStats } from '../capture/replay.js';
 import { LineWriter } from '../output/line-writer.js';
 import { formatTable } from '../output/table.js';
 import { Progress } from '../output/progress.js';
-import { PublishSession, type SessionOptions } from '../publish/session.js';
+import { PublishSession, tlsFromFlags, type SessionOptions } from '../publish/session.js';
 
 export const READ_USAGE = `usage: spanmap probe read FILE... [options]
 
@@ -31,6 +31,8 @@ publishing to a console instead of printing:
                          here until the console acknowledges them, across restarts
   --username U           broker user (default: the probe id when a password is given)
   --password P           broker password (or SPANMAP_MQTT_PASSWORD)
+  --ca FILE              with mqtts://: the CA (PEM) that signed the broker's certificate
+  --cert FILE --key FILE with mqtts://: this probe's client certificate and key (PEM)
   --interval S           summary interval in seconds (default 10)
   --ack-timeout S        publish a batch again when the console has not acknowledged it
                          after S seconds (default 30, doubling per attempt)
@@ -74,6 +76,9 @@ export async function readMain(argv: string[]): Promise<number> {
     'ack-timeout': { type: 'string' },
     'batch-entries': { type: 'string' },
     inflight: { type: 'string' },
+    ca: { type: 'string' },
+    cert: { type: 'string' },
+    key: { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(READ_USAGE + '\n');
@@ -85,10 +90,12 @@ export async function readMain(argv: string[]): Promise<number> {
   const flowOpts = flowOptionsFrom(values);
   if (values.publish !== undefined) {
     if (!values['probe-id']) throw new UsageError('--publish needs --probe-id ID');
+    const tls = tlsFromFlags(values.publish, values);
     return publishFiles(positionals, decap === 'inner', flowOpts, {
       url: values.publish,
       probeId: values['probe-id'],
       ...(values.data !== undefined ? { dataDir: values.data } : {}),
+      ...(tls ? { tls } : {}),
       ...(values.username !== undefined ? { username: values.username } : {}),
       ...((values.password ?? process.env.SPANMAP_MQTT_PASSWORD) !== undefined ? { password: values.password ?? process.env.SPANMAP_MQTT_PASSWORD } : {}),
       ...(values.interval !== undefined ? { intervalMs: numberOption(values.interval, '--interval', 10, { min: 0.1 }) * 1000 } : {}),
@@ -99,7 +106,7 @@ export async function readMain(argv: string[]): Promise<number> {
       ...(values['batch-entries'] !== undefined ? { maxEntriesPerBatch: numberOption(values['batch-entries'], '--batch-entries', 2000, { min: 1, max: 100_000, integer: true }) } : {}),
     }, values.stats === true);
   }
-  for (const o of ['probe-id', 'data', 'username', 'password', 'interval', 'ack-timeout', 'batch-entries', 'inflight'] as const) {
+  for (const o of ['probe-id', 'data', 'username', 'password', 'interval', 'ack-timeout', 'batch-entries', 'inflight', 'ca', 'cert', 'key'] as const) {
     if (values[o] !== undefined) throw new UsageError(`--${o} only makes sense with --publish`);
   }
 

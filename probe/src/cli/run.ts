@@ -1,5 +1,7 @@
 import { parseCommandLine, numberOption, UsageError, flowRecordJson, errorLine } from '@spanmap/shared';
-import { loadConfig, dumpConfig, ConfigError, type ProbeConfig } from '../config.js';
+import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '@spanmap/shared/log';
+import { loadConfig, dumpConfig, ConfigError, parseHostPort, type ProbeConfig } from '../config.js';
+import { ProbeMetrics } from '../metrics/metrics.js';
 import { createDaemon } from '../daemon.js';
 import { checkFilter } from '../capture/backends/index.js';
 import { LineWriter } from '../output/line-writer.js';
@@ -19,6 +21,9 @@ options:
   --stats              print counters (captured, kernel and interface drops, decode errors,
                        flow table) to stderr as one JSON line every --stats-interval and at exit
   --stats-interval S   seconds between counter lines with --stats (default 60)
+  --log-format F       text (default: lines on stderr) or json (pino, one object per line on
+                       stdout; on stderr when records go to stdout); the systemd unit uses json
+  --log-level L        error, warn, info (default) or debug
   -h, --help           show this help
 
 signals:
@@ -47,6 +52,8 @@ export async function runMain(argv: string[]): Promise<number> {
     dump: { type: 'boolean' },
     stats: { type: 'boolean' },
     'stats-interval': { type: 'string' },
+    'log-format': { type: 'string' },
+    'log-level': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -56,6 +63,10 @@ export async function runMain(argv: string[]): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`probe run: unexpected argument "${positionals[0]}"`);
   const file = values.config;
   if (file === undefined) throw new UsageError('probe run: --config FILE is required');
+  const logFormat = (values['log-format'] ?? 'text') as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) throw new UsageError(`--log-format: expected ${LOG_FORMATS.join(' or ')}, got "${logFormat}"`);
+  const logLevel = (values['log-level'] ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const statsEvery = numberOption(values['stats-interval'], '--stats-interval', 60, { min: 0.1 }) * 1000;
 
   let config: ProbeConfig;
@@ -72,12 +83,14 @@ export async function runMain(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.dump) return 0;
-  return run(file, config, { stats: values.stats === true, statsEvery });
+  return run(file, config, { stats: values.stats === true, statsEvery, logFormat, logLevel });
 }
 
-async function run(file: string, config: ProbeConfig, opts: { stats: boolean; statsEvery: number }): Promise<number> {
+async function run(file: string, config: ProbeConfig, opts: { stats: boolean; statsEvery: number; logFormat: LogFormat; logLevel: LogLevel }): Promise<number> {
   const out = new LineWriter();
-  const log = (line: string) => void process.stderr.write(`spanmap: ${line}\n`);
+  // JSON logs go to stdout, unless flow records do (no publish section).
+  const logger = createLogger({ format: opts.logFormat, level: opts.logLevel, name: 'probe', textPrefix: 'spanmap: ', base: { probe: config.probe.id }, jsonFd: config.publish ? 1 : 2 });
+  const log = (line: string) => logger.info(line);
   let daemon: ReturnType<typeof createDaemon> | null = null;
   const pub = config.publish;
   const session = pub
@@ -112,6 +125,24 @@ async function run(file: string, config: ProbeConfig, opts: { stats: boolean; st
   await session?.start();
   await daemon.start();
   if (session) log(`publishing to ${pub!.url} as probe "${config.probe.id}"; store ${session.dataDir}`);
+  let metrics: ProbeMetrics | null = null;
+  const mAddr = config.metrics.listen ? parseHostPort(config.metrics.listen) : null;
+  if (mAddr) {
+    metrics = new ProbeMetrics({
+      capture: () => daemon!.stats(),
+      exporters: () => daemon!.stats().exporters,
+      ...(session ? { store: () => session.store.counters, publisher: () => session.publisher.counters, backlog: () => session.store.backlog() } : {}),
+    });
+    try {
+      const a = await metrics.listen(mAddr.host === '*' ? '0.0.0.0' : mAddr.host, mAddr.port);
+      log(`metrics on http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}/metrics`);
+    } catch (e) {
+      await daemon.stop();
+      await session?.stop();
+      await out.end();
+      throw e;
+    }
+  }
   const names = config.capture.interfaces.map((i) => i.name);
   const backends = [...new Set(daemon.stats().interfaces.map((i) => i.backend))];
   log(names.length > 0 ? `capturing on ${names.join(', ')} (${backends.join(', ')} backend)` : 'no capture interfaces configured');
@@ -131,7 +162,7 @@ async function run(file: string, config: ProbeConfig, opts: { stats: boolean; st
           await daemon.reload(load(file));
           log(`${file}: configuration reloaded`);
         } catch (e) {
-          log(`reload failed, still running the previous configuration: ${errorLine(e)}`);
+          logger.warn(`reload failed, still running the previous configuration: ${errorLine(e)}`);
         }
       });
     };
@@ -142,6 +173,7 @@ async function run(file: string, config: ProbeConfig, opts: { stats: boolean; st
         clearInterval(flushTimer);
         if (statsTimer) clearInterval(statsTimer);
         process.off('SIGTERM', stop).off('SIGINT', stop).off('SIGHUP', reload).off('SIGUSR1', printStats);
+        await metrics?.stop();
         await daemon!.stop();
         await session?.stop(); // the last summaries go to the store; unacknowledged batches wait there
         await out.end();

@@ -1,5 +1,5 @@
 import { parseCommandLine, numberOption, UsageError } from '@spanmap/shared';
-import { PublishSession } from '../publish/session.js';
+import { PublishSession, tlsFromFlags } from '../publish/session.js';
 import { Progress } from '../output/progress.js';
 
 export const SEND_USAGE = `usage: spanmap probe send --publish URL --probe-id ID [--data DIR] [options]
@@ -14,6 +14,9 @@ options:
   --data DIR          the store (default $XDG_STATE_HOME/spanmap/probe-ID)
   --username U        broker user; password from --password or SPANMAP_MQTT_PASSWORD
   --password P
+  --ca FILE           with mqtts://: the CA (PEM) that signed the broker's certificate
+  --cert FILE         with mqtts://: this probe's client certificate (PEM), with --key FILE
+  --key FILE
   --ack-timeout S     publish again after S seconds without acknowledgement (default 30)`;
 
 export async function sendMain(argv: string[]): Promise<number> {
@@ -24,6 +27,9 @@ export async function sendMain(argv: string[]): Promise<number> {
     username: { type: 'string' },
     password: { type: 'string' },
     'ack-timeout': { type: 'string' },
+    ca: { type: 'string' },
+    cert: { type: 'string' },
+    key: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -33,11 +39,13 @@ export async function sendMain(argv: string[]): Promise<number> {
   if (positionals.length) throw new UsageError(`probe send: unexpected argument "${positionals[0]}" (send reads no capture files)`);
   if (!values.publish || !values['probe-id']) throw new UsageError('probe send needs --publish URL and --probe-id ID');
   const password = values.password ?? process.env.SPANMAP_MQTT_PASSWORD;
+  const tls = tlsFromFlags(values.publish, values);
   const s = new PublishSession(
     {
       url: values.publish,
       probeId: values['probe-id'],
       ...(values.data !== undefined ? { dataDir: values.data } : {}),
+      ...(tls ? { tls } : {}),
       ...(values.username !== undefined ? { username: values.username } : {}),
       ...(password !== undefined ? { password } : {}),
       ...(values['ack-timeout'] !== undefined ? { publisher: { ackTimeoutMs: numberOption(values['ack-timeout'], '--ack-timeout', 30, { min: 0.1 }) * 1000 } } : {}),

@@ -2,6 +2,7 @@ import { connect, type MqttClient, type IClientOptions } from 'mqtt';
 import { parseAck, topics, type ProbeStatus } from '@spanmap/shared';
 import type { ProbeStore } from '../store/probe-store.js';
 import { Backoff } from './backoff.js';
+import { describeMqttError, describeSilentClose } from './mqtt-errors.js';
 
 export interface PublisherOptions {
   url: string;
@@ -87,7 +88,15 @@ export class Publisher {
     };
     const client = connect(o.url, clientOpts);
     this.client = client;
+    // Per connection attempt: did the broker answer, or did it fail with a reason of its own?
+    let answered = false;
+    let failed = false;
+    client.on('reconnect', () => {
+      answered = false;
+      failed = false;
+    });
     client.on('connect', () => {
+      answered = true;
       this.counters.connects++;
       this.backoff.reset();
       this.lastError = null;
@@ -102,8 +111,14 @@ export class Publisher {
     client.on('message', (topic, payload) => {
       if (topic === topics.ack(o.probeId)) void this.onAck(payload);
     });
-    client.on('error', (e) => this.fail(e.message));
-    client.on('close', () => this.scheduleReconnect());
+    client.on('error', (e) => {
+      failed = true;
+      this.fail(describeMqttError(e, o.url));
+    });
+    client.on('close', () => {
+      if (!answered && !failed && !this.stopping) this.fail(describeSilentClose(o.url));
+      this.scheduleReconnect();
+    });
     this.timer = setInterval(() => this.resendExpired(), 1000);
     this.timer.unref();
     this.statusTimer = setInterval(() => this.publishStatus(), o.statusIntervalMs);

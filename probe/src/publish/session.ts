@@ -1,6 +1,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { isValidProbeId, UsageError, WIRE_VERSION } from '@spanmap/shared';
+import { readFileSync } from 'node:fs';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { isValidProbeId, UsageError, SpanmapError, WIRE_VERSION, errorLine } from '@spanmap/shared';
 import { ProbeStore, DEFAULT_STORE_OPTIONS, type StoreOptions } from '../store/probe-store.js';
 import { Outbox, DEFAULT_OUTBOX_OPTIONS } from '../store/outbox.js';
 import { Publisher, DEFAULT_PUBLISHER_OPTIONS, type PublisherOptions } from './publisher.js';
@@ -17,6 +19,70 @@ export interface SessionOptions {
   maxEntriesPerBatch?: number;
   store?: Partial<StoreOptions>;
   publisher?: Partial<PublisherOptions>;
+  /** PEM files for mqtts:// (read and checked when the session is created). */
+  tls?: TlsFiles;
+  /** How errors name the TLS files (default: the flags --ca, --cert, --key). */
+  tlsNames?: TlsNames;
+}
+
+/** A CA to trust the broker with, and optionally this probe's client certificate and key (paths). */
+export interface TlsFiles {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+/** What names each file in errors: the command-line flags, or the config keys (publish.ca, ...). */
+export type TlsNames = Record<keyof TlsFiles, string>;
+const FLAG_NAMES: TlsNames = { ca: '--ca', cert: '--cert', key: '--key' };
+
+/** --ca/--cert/--key from the command line, checked against the URL; undefined when none is given. */
+export function tlsFromFlags(url: string, values: { ca?: string | undefined; cert?: string | undefined; key?: string | undefined }): TlsFiles | undefined {
+  const files: TlsFiles = {
+    ...(values.ca !== undefined ? { ca: values.ca } : {}),
+    ...(values.cert !== undefined ? { cert: values.cert } : {}),
+    ...(values.key !== undefined ? { key: values.key } : {}),
+  };
+  if (Object.keys(files).length === 0) return undefined;
+  if ((files.cert === undefined) !== (files.key === undefined)) throw new UsageError('--cert and --key go together (a client certificate and its private key)');
+  if (!/^(mqtts|wss|ssl|tls):/.test(url)) throw new UsageError(`--ca, --cert and --key are for TLS: use an mqtts:// URL (got "${url.split('://')[0]}://")`);
+  readTlsFiles(files, FLAG_NAMES); // fail now, naming the flag
+  return files;
+}
+
+/** Reads the PEM files; a missing file, a non-PEM file or a key that does not fit its certificate is one line naming it. */
+export function readTlsFiles(files: TlsFiles, names: TlsNames = FLAG_NAMES): NonNullable<PublisherOptions['tls']> {
+  const read = (k: keyof TlsFiles): Buffer | undefined => {
+    const f = files[k];
+    if (f === undefined) return undefined;
+    try {
+      return readFileSync(f);
+    } catch (e) {
+      const line = errorLine(e);
+      throw new SpanmapError('bad_config', `${names[k]}: ${line.startsWith(f) ? line : `${f}: ${line}`}`);
+    }
+  };
+  const ca = read('ca');
+  const cert = read('cert');
+  const key = read('key');
+  for (const [k, pem] of [['ca', ca], ['cert', cert]] as const) {
+    if (!pem) continue;
+    try {
+      new X509Certificate(pem);
+    } catch {
+      throw new SpanmapError('bad_config', `${names[k]}: ${files[k]} is not a PEM certificate`);
+    }
+  }
+  if (cert && key) {
+    let ok = false;
+    try {
+      ok = new X509Certificate(cert).checkPrivateKey(createPrivateKey(key));
+    } catch {
+      throw new SpanmapError('bad_config', `${names.key}: ${files.key} is not an unencrypted PEM private key`);
+    }
+    if (!ok) throw new SpanmapError('bad_config', `${names.key}: ${files.key} is not the key of the certificate ${files.cert}`);
+  }
+  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
 }
 
 export interface CaptureStatus {
@@ -61,6 +127,7 @@ export class PublishSession {
   constructor(opts: SessionOptions, capture: () => CaptureStatus, private readonly log: (msg: string) => void) {
     if (!isValidProbeId(opts.probeId)) throw new UsageError(`--probe-id: "${opts.probeId}" is not a valid probe id (letters, digits, ".", "_", "-"; at most 64)`);
     checkBrokerUrl(opts.url);
+    const tls = opts.tls ? readTlsFiles(opts.tls, opts.tlsNames) : undefined;
     this.dataDir = opts.dataDir ?? defaultDataDir(opts.probeId);
     this.store = ProbeStore.open({ dir: this.dataDir, ...DEFAULT_STORE_OPTIONS, ...opts.store });
     this.outbox = new Outbox(this.store, {
@@ -70,7 +137,7 @@ export class PublishSession {
       ...(opts.maxEntriesPerBatch ? { maxEntriesPerBatch: opts.maxEntriesPerBatch } : {}),
     });
     this.publisher = new Publisher(
-      { url: opts.url, probeId: opts.probeId, ...DEFAULT_PUBLISHER_OPTIONS, ...opts.publisher, ...(opts.username !== undefined ? { username: opts.username } : {}), ...(opts.password !== undefined ? { password: opts.password } : {}) },
+      { url: opts.url, probeId: opts.probeId, ...DEFAULT_PUBLISHER_OPTIONS, ...opts.publisher, ...(tls ? { tls } : {}), ...(opts.username !== undefined ? { username: opts.username } : {}), ...(opts.password !== undefined ? { password: opts.password } : {}) },
       {
         store: this.store,
         log,

@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseDocument, stringify } from 'yaml';
+import { Check, SpanmapError, errorLine, parseListen } from '@spanmap/shared';
+import type { Role } from './api/auth.js';
+import { parseUsersEnv } from './broker/users.js';
+
+const MiB = 1 << 20;
+
+export interface ConsoleConfig {
+  console: { data: string; http: string };
+  /** The embedded broker; not started when `mqtt.url` names an external one. */
+  broker: { listen: string; users: Array<{ username: string; password: string }>; tls: { cert: string; key: string; ca: string | null } | null };
+  mqtt: { url: string | null; username: string | null; password: string | null; clientId: string; shareGroup: string | null };
+  api: { tokens: Array<{ name: string; role: Role; token: string }>; bodyLimit: number };
+  metrics: { enabled: boolean; auth: boolean };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
+}
+
+export function defaultConsoleConfig(dataDir: string): ConsoleConfig {
+  return {
+    console: { data: dataDir, http: '127.0.0.1:8080' },
+    broker: { listen: '127.0.0.1:1883', users: [], tls: null },
+    mqtt: { url: null, username: null, password: null, clientId: 'spanmap-console', shareGroup: 'spanmap-console' },
+    api: { tokens: [], bodyLimit: MiB },
+    metrics: { enabled: true, auth: true },
+    log: { level: 'info' },
+  };
+}
+
+/** Every problem found, one line each (`file: key: problem`). */
+export class ConsoleConfigError extends SpanmapError {
+  constructor(readonly problems: string[]) {
+    super('bad_config', problems.length > 1 ? `${problems[0]} (and ${problems.length - 1} more; run with --check to list them)` : problems[0]!);
+  }
+}
+
+export function loadConsoleConfig(file: string | null, dataDir: string, env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
+  if (file === null) return validateConsoleConfig({}, { dataDir, env });
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConsoleConfigError([errorLine(e)]);
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const where = (e: (typeof doc.errors)[number]) => (e.linePos ? `${e.linePos[0].line}:${e.linePos[0].col}:` : '');
+    throw new ConsoleConfigError(doc.errors.map((e) => `${file}:${where(e)} ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`));
+  }
+  return validateConsoleConfig(doc.toJS() ?? {}, { file, baseDir: dirname(resolve(file)), dataDir, env });
+}
+
+/**
+ * Merges a parsed document over the defaults and validates it; environment variables override
+ * secrets (SPANMAP_API_TOKEN adds an editor token, SPANMAP_MQTT_PASSWORD, SPANMAP_MQTT_USERS).
+ */
+export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDir?: string; dataDir: string; env?: NodeJS.ProcessEnv }): ConsoleConfig {
+  const problems: string[] = [];
+  const v = new Check(problems);
+  const d = defaultConsoleConfig(ctx.dataDir);
+  const env = ctx.env ?? {};
+  const top = v.map(raw, '', ['console', 'broker', 'mqtt', 'api', 'metrics', 'log']) ?? {};
+  const path = (x: string) => resolve(ctx.baseDir ?? process.cwd(), x);
+
+  const c = v.map(top.console, 'console', ['data', 'http']) ?? {};
+  const data = c.data === undefined ? d.console.data : path(v.str(c.data, 'console.data', d.console.data, /./, 'a directory'));
+  const http = c.http === undefined ? d.console.http : v.hostPort(c.http, 'console.http') ?? d.console.http;
+
+  const b = v.map(top.broker, 'broker', ['listen', 'users', 'tls']) ?? {};
+  const listen = b.listen === undefined ? d.broker.listen : v.hostPort(b.listen, 'broker.listen') ?? d.broker.listen;
+  const users = v.list(b.users, 'broker.users', 10_000).map((u, i) => {
+    const o = v.map(u, `broker.users[${i}]`, ['username', 'password']) ?? {};
+    return {
+      username: v.str(o.username, `broker.users[${i}].username`, '', /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a probe id (letters, digits, ".", "_", "-")'),
+      password: v.secret(o.password, `broker.users[${i}].password`, /^.{8,}$/, 'a password of at least 8 characters'),
+    };
+  });
+  if (env.SPANMAP_MQTT_USERS) {
+    try {
+      users.push(...parseUsersEnv(env.SPANMAP_MQTT_USERS));
+    } catch (e) {
+      v.problem('SPANMAP_MQTT_USERS', errorLine(e).replace(/^SPANMAP_MQTT_USERS: /, ''));
+    }
+  }
+  v.unique(users.map((u) => u.username), (i) => `broker.users[${i}].username`);
+  let tls: ConsoleConfig['broker']['tls'] = null;
+  if (b.tls !== undefined && b.tls !== null) {
+    const t = v.map(b.tls, 'broker.tls', ['cert', 'key', 'ca']) ?? {};
+    const file = (x: unknown, key: string, required: boolean): string | null => {
+      if ((x === undefined || x === null) && required) v.problem(key, 'missing (a PEM file)');
+      return v.readableFile(x, key, ctx.baseDir ?? process.cwd());
+    };
+    tls = { cert: file(t.cert, 'broker.tls.cert', true) ?? '', key: file(t.key, 'broker.tls.key', true) ?? '', ca: file(t.ca, 'broker.tls.ca', false) };
+  }
+
+  const m = v.map(top.mqtt, 'mqtt', ['url', 'username', 'password', 'clientId', 'shareGroup']) ?? {};
+  const mqtt: ConsoleConfig['mqtt'] = {
+    url: m.url === undefined || m.url === null ? null : v.mqttUrl(m.url, 'mqtt.url', 'mqtt.username and mqtt.password') || null,
+    username: m.username === undefined || m.username === null ? null : v.str(m.username, 'mqtt.username', ''),
+    password: env.SPANMAP_MQTT_PASSWORD || (m.password === undefined || m.password === null ? null : v.secret(m.password, 'mqtt.password', /^.+$/, 'a password')),
+    clientId: v.str(m.clientId, 'mqtt.clientId', d.mqtt.clientId, /^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_", "-"'),
+    shareGroup: m.shareGroup === null ? null : v.str(m.shareGroup, 'mqtt.shareGroup', d.mqtt.shareGroup!, /^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_", "-" (or null for none)'),
+  };
+
+  const a = v.map(top.api, 'api', ['tokens', 'bodyLimit']) ?? {};
+  const tokens = v.list(a.tokens, 'api.tokens', 1000).map((t, i) => {
+    const o = v.map(t, `api.tokens[${i}]`, ['name', 'role', 'token']) ?? {};
+    return {
+      name: v.str(o.name, `api.tokens[${i}].name`, '', /^[^\s].{0,63}$/, 'a name (who this is, for the audit trail)'),
+      role: v.choice(o.role, `api.tokens[${i}].role`, ['viewer', 'editor'] as const, 'viewer'),
+      token: v.secret(o.token, `api.tokens[${i}].token`, /^[A-Za-z0-9._~+/=-]{16,256}$/, 'at least 16 characters (letters, digits, ._~+/=-)'),
+    };
+  });
+  if (env.SPANMAP_API_TOKEN) tokens.push({ name: 'env-token', role: 'editor', token: env.SPANMAP_API_TOKEN });
+  v.unique(tokens.map((t) => t.token), (i) => `api.tokens[${i}].token`);
+  const bodyLimit = v.size(a.bodyLimit, 'api.bodyLimit', d.api.bodyLimit, 1024, 64 * MiB);
+
+  const mt = v.map(top.metrics, 'metrics', ['enabled', 'auth']) ?? {};
+  const lg = v.map(top.log, 'log', ['level']) ?? {};
+  const metrics = { enabled: v.bool(mt.enabled, 'metrics.enabled', true), auth: v.bool(mt.auth, 'metrics.auth', true) };
+  const log = { level: v.choice(lg.level, 'log.level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info') };
+
+  if (problems.length > 0) throw new ConsoleConfigError(problems.map((p) => (ctx.file ? `${ctx.file}: ${p}` : p)));
+  return {
+    console: { data, http },
+    broker: { listen, users, tls },
+    mqtt,
+    api: { tokens, bodyLimit },
+    metrics,
+    log,
+  };
+}
+
+/** The effective configuration as YAML, secrets hidden. */
+export function dumpConsoleConfig(c: ConsoleConfig): string {
+  const hide = (s: string | null) => (s ? '(hidden)' : s);
+  return stringify(
+    {
+      ...c,
+      broker: { ...c.broker, users: c.broker.users.map((u) => ({ username: u.username, password: '(hidden)' })) },
+      mqtt: { ...c.mqtt, password: hide(c.mqtt.password) },
+      api: { ...c.api, tokens: c.api.tokens.map((t) => ({ ...t, token: '(hidden)' })) },
+    },
+    { lineWidth: 0 },
+  );
+}
+
+export function listenAddress(s: string): { host: string; port: number } {
+  const hp = parseListen(s);
+  if (!hp) throw new SpanmapError('bad_config', `not HOST:PORT: ${s}`);
+  return { host: hp.host === '*' ? '0.0.0.0' : hp.host, port: hp.port };
+}
