@@ -13,12 +13,13 @@ APT_BENCH := softflowd nfdump argus-server argus-client tcpreplay
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := node_modules/.spanmap-setup
 
-.PHONY: help setup apt npm build demo test bench clean
+.PHONY: help setup apt npm build demo test bench install clean
 
 help:
 	@echo "make demo    set up (Debian packages, npm ci, build) and run the demo"
 	@echo "make test    set up and run the test suite"
 	@echo "make bench   run the benchmarks against softflowd, nfpcapd and argus"
+	@echo "make install build, then install code, systemd units and example configs (PREFIX, DESTDIR)"
 
 setup: apt npm build
 
@@ -55,6 +56,10 @@ bench: setup
 	@missing=$$(for p in $(APT_BENCH); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
 	node bench/run.js
+
+# PREFIX (default /usr/local), SYSCONFDIR, UNITDIR and DESTDIR are passed through to the script.
+install: setup
+	sh scripts/install.sh
 
 clean:
 	npx tsc -b --clean
