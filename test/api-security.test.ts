@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pcap } from './helpers/paths.js';
 import { freePort, tempDir, spanmapProc, waitFor, killAll, type Proc } from './helpers/procs.js';
+import { rng } from './helpers/rng.js';
 
 /*
  * The console API's refusals, proven against a running console (a real process configured from a
@@ -127,18 +128,6 @@ describe('API tokens and roles (a running console configured from YAML)', () => 
 });
 
 // ---- fuzz ----
-
-/** Small seeded PRNG (mulberry32), so a failure can be replayed with the seed it prints. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NASTY_STRINGS = ['', ' ', '\u0000', '../../etc/passwd', '%00', '10.0.0.0/33', '::ffff:10.0.0.1', '999.1.1.1', '0x7f000001', '-1', '1e309', 'NaN', '__proto__', 'constructor', '<script>alert(1)</script>', "' OR 1=1 --", '\ud800', '🙂'.repeat(50), 'a'.repeat(5000)];
 const NASTY_NUMBERS = [0, -1, 1.5, 65536, 2 ** 31, 2 ** 53 + 1, -0, 1e308, Number.MAX_SAFE_INTEGER];

@@ -5,6 +5,7 @@ import { join, basename } from 'node:path';
 import { readFlows } from './helpers/flows.js';
 import { spanmap, hasStackTrace } from './helpers/cli.js';
 import { pcap } from './helpers/paths.js';
+import { rng } from './helpers/rng.js';
 
 /*
  * Seeded fuzz of the capture-file entry point: real captures (pcap and pcapng, several link
@@ -28,17 +29,6 @@ const PER_SOURCE = 40;
 /** Where in the file: a byte offset, or a verdict on the whole file (its first bytes). */
 const WHERE = /at byte \d+|not a pcap or pcapng file|empty file|too short to be a capture file/;
 const dir = mkdtempSync(join(tmpdir(), 'spanmap-capture-fuzz-'));
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One mutation; the file header is hit more often than chance, where parsers are most fragile. */
 function mutate(src: Buffer, r: () => number): { data: Buffer; how: string } {

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseDocument, stringify } from 'yaml';
+import { stringify } from 'yaml';
+import { ConfigError, readYamlFile } from '@spanmap/shared/config-file';
 import { Check, SpanmapError, errorLine, parseListen } from '@spanmap/shared';
 import type { Role } from './api/auth.js';
 import { parseUsersEnv } from './broker/users.js';
@@ -29,26 +29,11 @@ export function defaultConsoleConfig(dataDir: string): ConsoleConfig {
 }
 
 /** Every problem found, one line each (`file: key: problem`). */
-export class ConsoleConfigError extends SpanmapError {
-  constructor(readonly problems: string[]) {
-    super('bad_config', problems.length > 1 ? `${problems[0]} (and ${problems.length - 1} more; run with --check to list them)` : problems[0]!);
-  }
-}
+export { ConfigError as ConsoleConfigError };
 
 export function loadConsoleConfig(file: string | null, dataDir: string, env: NodeJS.ProcessEnv = process.env): ConsoleConfig {
   if (file === null) return validateConsoleConfig({}, { dataDir, env });
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConsoleConfigError([errorLine(e)]);
-  }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const where = (e: (typeof doc.errors)[number]) => (e.linePos ? `${e.linePos[0].line}:${e.linePos[0].col}:` : '');
-    throw new ConsoleConfigError(doc.errors.map((e) => `${file}:${where(e)} ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`));
-  }
-  return validateConsoleConfig(doc.toJS() ?? {}, { file, baseDir: dirname(resolve(file)), dataDir, env });
+  return validateConsoleConfig(readYamlFile(file), { file, baseDir: dirname(resolve(file)), dataDir, env });
 }
 
 /**
@@ -121,7 +106,7 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
   const metrics = { enabled: v.bool(mt.enabled, 'metrics.enabled', true), auth: v.bool(mt.auth, 'metrics.auth', true) };
   const log = { level: v.choice(lg.level, 'log.level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info') };
 
-  if (problems.length > 0) throw new ConsoleConfigError(problems.map((p) => (ctx.file ? `${ctx.file}: ${p}` : p)));
+  if (problems.length > 0) throw new ConfigError(problems.map((p) => (ctx.file ? `${ctx.file}: ${p}` : p)));
   return {
     console: { data, http },
     broker: { listen, users, tls },

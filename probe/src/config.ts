@@ -1,8 +1,8 @@
-import { readFileSync, accessSync, statSync, constants as fsConstants } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { parseDocument, stringify } from 'yaml';
-import { SpanmapError, errorLine, Check, parseListen } from '@spanmap/shared';
+import { stringify } from 'yaml';
+import { Check, parseListen } from '@spanmap/shared';
+import { ConfigError, readYamlFile } from '@spanmap/shared/config-file';
 import { DEFAULT_FLOW_OPTIONS } from './flowtable/flow-table.js';
 
 // The probe's YAML configuration: merged over the defaults below and validated once at start
@@ -52,26 +52,11 @@ export function defaultConfig(): ProbeConfig {
 }
 
 /** Every problem found, one line each (`file: key: problem`); the message is the first. */
-export class ConfigError extends SpanmapError {
-  constructor(readonly problems: string[]) {
-    super('bad_config', problems.length > 1 ? `${problems[0]} (and ${problems.length - 1} more; run with --check to list them)` : problems[0]!);
-  }
-}
+export { ConfigError };
 
 /** Reads, parses and validates a config file. `env` supplies secrets (SPANMAP_MQTT_PASSWORD). */
 export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): ProbeConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError([errorLine(e)]);
-  }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const where = (e: (typeof doc.errors)[number]) => (e.linePos ? `${e.linePos[0].line}:${e.linePos[0].col}:` : '');
-    throw new ConfigError(doc.errors.map((e) => `${file}:${where(e)} ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`));
-  }
-  return validateConfig(doc.toJS() ?? {}, { file, baseDir: dirname(resolve(file)), env });
+  return validateConfig(readYamlFile(file), { file, baseDir: dirname(resolve(file)), env });
 }
 
 /** Validates a parsed document (plain data) and fills in defaults; throws ConfigError listing every problem. */

@@ -26,7 +26,7 @@ export class ProbeMetrics {
   readonly registry = new Registry();
   private server: Server | null = null;
 
-  constructor(private readonly src: ProbeMetricsSources) {
+  constructor(src: ProbeMetricsSources) {
     const r = [this.registry];
     const now = src.now ?? Date.now;
     collectDefaultMetrics({ register: this.registry, prefix: 'spanmap_probe_process_' });
