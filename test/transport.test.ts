@@ -1,4 +1,5 @@
 import { describe, it, expect, beforeAll, afterEach } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'mqtt';
 import { writeScenario, type ScenarioTruth } from '@spanmap/scenario';
@@ -28,6 +29,12 @@ beforeAll(() => {
 }, 120_000);
 
 afterEach(() => killAll());
+
+/** User + system CPU time of a process, in clock ticks (/proc/PID/stat fields 14 and 15). */
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
 
 /** Small batches and one in flight: the ingest takes long enough to be interrupted. */
 const slowPublish = ['--batch-entries', '40', '--inflight', '1', '--ack-timeout', '2', '--interval', '0.5'];
@@ -82,7 +89,12 @@ describe('probe → broker → console: nothing lost, nothing twice', () => {
     const data = tempDir('probe');
     // No console yet: everything is read, summarized and waits in the outbox.
     const probe = spanmapProc(['probe', 'read', pcap, '--publish', url, '--probe-id', 'site-c', '--data', data, '--interval', '0.5']);
-    await new Promise((r) => setTimeout(r, 4000));
+    // Reading is done when the probe goes idle (only retrying the broker): its CPU time stops growing.
+    await waitFor('the probe to finish reading', async () => {
+      const before = cpuTicks(probe.child.pid!);
+      await new Promise((r) => setTimeout(r, 1000));
+      return cpuTicks(probe.child.pid!) - before <= 2;
+    }, 60_000, 0);
     expect(probe.alive).toBe(true);
     await probe.kill9();
     const c = await new ConsoleProc(tempDir('console'), await freePort(), { broker: bport }).start();

@@ -95,8 +95,13 @@ export class Publisher {
       answered = false;
       failed = false;
     });
-    client.on('connect', () => {
+    client.on('connect', (connack) => {
       answered = true;
+      // A broker without our session (restarted, or the console's embedded one) will never
+      // acknowledge what the old connection left in flight, and MQTT.js would wait for it
+      // forever (end() never finishes). Our own end-to-end acknowledgements resend every
+      // unacknowledged batch just below, so those leftovers can go.
+      if (!connack.sessionPresent) for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
       this.counters.connects++;
       this.backoff.reset();
       this.lastError = null;
