@@ -5,7 +5,7 @@ import { join, basename } from 'node:path';
 import { readFlows } from './helpers/flows.js';
 import { spanmap, hasStackTrace } from './helpers/cli.js';
 import { pcap } from './helpers/paths.js';
-import { rng } from './helpers/rng.js';
+import { Rng } from '@spanmap/scenario';
 
 /*
  * Seeded fuzz of the capture-file entry point: real captures (pcap and pcapng, several link
@@ -70,7 +70,8 @@ function mutate(src: Buffer, r: () => number): { data: Buffer; how: string } {
 
 describe(`capture file fuzz (seed ${SEED})`, () => {
   it('the replay pipeline never throws, reports each unreadable file once, and keeps records sane', async () => {
-    const r = rng(SEED);
+    const g = new Rng(SEED);
+    const r = () => g.next();
     const failures: string[] = [];
     let unreadable = 0;
     for (const src of SOURCES) {
@@ -104,7 +105,8 @@ describe(`capture file fuzz (seed ${SEED})`, () => {
   }, 120_000);
 
   it('the CLI answers a mutated file with flows and at most one error line, never a stack trace', async () => {
-    const r = rng(SEED + 1);
+    const g = new Rng(SEED + 1);
+    const r = () => g.next();
     const src = readFileSync(SOURCES[2]!);
     for (let i = 0; i < 8; i++) {
       const { data, how } = mutate(src, r);

@@ -6,6 +6,7 @@ import { readExportCapture } from '@spanmap/probe/netflow/export-capture';
 import { createFlowExportListener } from '@spanmap/probe/netflow/listener';
 import { REJECT_REASONS } from '@spanmap/probe/netflow/types';
 import { END_REASONS, INITIATOR_HOWS, type FlowRecord } from '@spanmap/shared';
+import { Rng } from '@spanmap/scenario';
 
 /*
  * Fuzzing the whole receive path: random datagrams and mutated real ones (bit flips, truncation,
@@ -16,17 +17,10 @@ import { END_REASONS, INITIATOR_HOWS, type FlowRecord } from '@spanmap/shared';
  * comes out must be a well-formed FlowRecord.
  */
 
-/** mulberry32: a small seeded generator, so a failure can be replayed. */
+/** The scenario generator's seeded PRNG (mulberry32), with the two shorthands the mutations use; a failure can be replayed. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]! };
+  const g = new Rng(seed);
+  return { next: () => g.next(), int: (n: number) => Math.floor(g.next() * n), pick: <T>(xs: readonly T[]) => g.pick(xs) };
 }
 
 const SEEDS: Buffer[] = pcapsIn('netflow').flatMap((f) => readExportCapture(f).map((d) => d.payload));

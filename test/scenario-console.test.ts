@@ -1,8 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { writeScenario, type ScenarioTruth } from '@spanmap/scenario';
-import { freePort, tempDir, spanmapProc, killAll } from './helpers/procs.js';
-import { ConsoleProc } from './helpers/console.js';
+import { freePort, tempDir, killAll } from './helpers/procs.js';
+import { ConsoleProc, edgeKey } from './helpers/console.js';
 
 /*
  * Issue 5's proof: a generated multi-week site replayed through probe → broker → console; /edges
@@ -21,14 +21,12 @@ beforeAll(async () => {
   const broker = await freePort();
   c = await new ConsoleProc(join(dir, 'console'), await freePort(), { broker }).start();
   await c.api('/segments', { method: 'PUT', body: JSON.stringify(truth.segments) });
-  const probe = spanmapProc(['probe', 'read', pcap, '--publish', `mqtt://127.0.0.1:${broker}`, '--probe-id', 'site', '--data', join(dir, 'probe')]);
-  const code = await probe.exited;
-  if (code !== 0) throw new Error(`probe read --publish exited ${code}: ${probe.err}`);
+  await c.publish(pcap, 'site', join(dir, 'probe'));
 }, 300_000);
 
 afterAll(() => killAll());
 
-const key = (e: { src: string; dst: string; proto: number; port: number }) => `${e.src}|${e.dst}|${e.proto}|${e.port}`;
+const key = edgeKey;
 
 describe(`a ${DAYS}-day generated site through probe → broker → console`, () => {
   it('/edges equals the ground truth, edge by edge', async () => {

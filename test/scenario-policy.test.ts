@@ -2,8 +2,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { writeScenario, type ScenarioTruth } from '@spanmap/scenario';
-import { freePort, tempDir, spanmapProc, killAll } from './helpers/procs.js';
-import { ConsoleProc } from './helpers/console.js';
+import { freePort, tempDir, killAll } from './helpers/procs.js';
+import { ConsoleProc, edgeKey } from './helpers/console.js';
 
 /*
  * Issue 7's proof. Four weeks of a generated site; anomalies injected in the last week (a web server
@@ -20,7 +20,7 @@ let anomalies: string[];
 let lastWeek: { from: number; to: number };
 const policies: Record<'host' | 'segment', string> = { host: '', segment: '' };
 
-const key = (e: { src: string; dst: string; proto: number; port: number }) => `${e.src}|${e.dst}|${e.proto}|${e.port}`;
+const key = edgeKey;
 
 beforeAll(async () => {
   const dir = tempDir('scenario-policy');
@@ -39,11 +39,7 @@ beforeAll(async () => {
   const broker = await freePort();
   c = await new ConsoleProc(join(dir, 'console'), await freePort(), { broker }).start();
   await c.api('/segments', { method: 'PUT', body: JSON.stringify(truth.segments) });
-  const publish = async (file: string) => {
-    const p = spanmapProc(['probe', 'read', file, '--publish', `mqtt://127.0.0.1:${broker}`, '--probe-id', 'site', '--data', join(dir, 'probe')]);
-    const code = await p.exited;
-    if (code !== 0) throw new Error(`probe read --publish ${file} exited ${code}: ${p.err}`);
-  };
+  const publish = (file: string) => c.publish(file, 'site', join(dir, 'probe'));
   await publish(weeks13);
   for (const granularity of ['host', 'segment'] as const) {
     const p = await c.api<{ id: string }>('/policies', { method: 'POST', body: JSON.stringify({ name: `first three weeks (${granularity})`, from: start, to: split, include: 'observed', granularity }) });

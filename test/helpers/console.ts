@@ -1,5 +1,8 @@
 import { spanmapProc, waitFor, type Proc } from './procs.js';
 
+/** An edge's identity, as the tests compare the console's edges with the generator's truth. */
+export const edgeKey = (e: { src: string; dst: string; proto: number; port: number }) => `${e.src}|${e.dst}|${e.proto}|${e.port}`;
+
 export const TOKEN = 'test-token-0123456789abcdef';
 
 /** A console process on the given ports, and a small authenticated API client. */
@@ -15,6 +18,13 @@ export class ConsoleProc {
     this.proc = spanmapProc(args, { SPANMAP_API_TOKEN: TOKEN, ...this.env });
     await waitFor('the console to serve /health', async () => (await fetch(`http://127.0.0.1:${this.httpPort}/api/v1/health`)).ok, 20_000, 200);
     return this;
+  }
+
+  /** `probe read FILE --publish` into this console's embedded broker; resolves once everything is acknowledged. */
+  async publish(file: string, probeId: string, dataDir: string): Promise<void> {
+    const p = spanmapProc(['probe', 'read', file, '--publish', `mqtt://127.0.0.1:${this.mqtt.broker}`, '--probe-id', probeId, '--data', dataDir]);
+    const code = await p.exited;
+    if (code !== 0) throw new Error(`probe read --publish ${file} exited ${code}: ${p.err}`);
   }
 
   async api<T = unknown>(path: string, init: RequestInit = {}): Promise<T> {
