@@ -210,3 +210,11 @@ export function VirtualTable<T>(p: VirtualTableProps<T>) {
     </div>
   );
 }
+
+/** A copy of a selection with `key` switched in or out (for onToggle). */
+export function toggled<K>(selection: ReadonlySet<K>, key: K): Set<K> {
+  const next = new Set(selection);
+  if (next.has(key)) next.delete(key);
+  else next.add(key);
+  return next;
+}

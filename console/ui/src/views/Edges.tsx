@@ -11,7 +11,7 @@ import { edgeColumns, edgesCsv, download } from '../components/EdgeColumns.js';
 import { EdgeDetail } from '../components/EdgeDetail.js';
 import { ReviewActions } from '../components/ReviewActions.js';
 import { Busy, Empty, ErrorBox } from '../components/common.js';
-import { EDGE_FILTER_KEYS, INFRA_OPTIONS, PROTO_OPTIONS, QueryInput, QuerySelect, REVIEW_OPTIONS, ServiceList, edgeFilterQuery } from './filters.js';
+import { EDGE_FILTER_KEYS, EdgeFilterFields, QueryInput, ServiceList, edgeFilterQuery } from './filters.js';
 
 const ASC_BY_DEFAULT = ['src', 'dst', 'port', 'firstSeen'];
 
@@ -92,15 +92,7 @@ export function EdgesView() {
     <main class="page edges-page">
       <div class="toolbar">
         <h2>Edges</h2>
-        <QuerySelect name="segment" label="Segment (either side)" value={q.get('segment') ?? ''} options={segOptions} />
-        <QuerySelect name="srcSegment" label="From segment" value={q.get('srcSegment') ?? ''} options={segOptions} />
-        <QuerySelect name="dstSegment" label="To segment" value={q.get('dstSegment') ?? ''} options={segOptions} />
-        <QueryInput name="host" label="Host" value={q.get('host') ?? ''} placeholder="10.0.0.1" width="9em" />
-        <QuerySelect name="proto" label="Proto" value={q.get('proto') ?? ''} options={PROTO_OPTIONS} />
-        <QueryInput name="port" label="Port" value={q.get('port') ?? ''} placeholder="443" width="5em" />
-        <QueryInput name="service" label="Service" value={q.get('service') ?? ''} placeholder="https" list="services" width="7em" />
-        <QuerySelect name="review" label="Review" value={q.get('review') ?? ''} options={REVIEW_OPTIONS} />
-        <QuerySelect name="infrastructure" label="Infrastructure" value={q.get('infrastructure') ?? ''} options={INFRA_OPTIONS} />
+        <EdgeFilterFields q={q} segOptions={segOptions} servicePlaceholder="https" />
         <QueryInput name="minFlows" label="Min flows" value={q.get('minFlows') ?? ''} placeholder="0" width="5em" />
         {filtered && (
           <button class="btn small ghost" onClick={() => setQuery(Object.fromEntries(EDGE_FILTER_KEYS.map((k) => [k, null])), true)}>

@@ -5,13 +5,13 @@ import { setQuery, useLocation } from '../router.js';
 import { usePagedRows } from '../paged.js';
 import { edgeId, parseEdgeId, type EdgeQuery, type LongTailRow, type Review, type ReviewStatus } from '../api.js';
 import { fmtInt, fmtPercent, fmtTime } from '../format.js';
-import { VirtualTable, type Column } from '../components/VirtualTable.js';
+import { VirtualTable, toggled, type Column } from '../components/VirtualTable.js';
 import { edgeColumns, edgesCsv, download } from '../components/EdgeColumns.js';
 import { EdgeDetail } from '../components/EdgeDetail.js';
 import { ReviewActions } from '../components/ReviewActions.js';
 import { Busy, Empty, ErrorBox } from '../components/common.js';
 import { PERIOD_OPTIONS, longTailFilter } from './worklist.js';
-import { EDGE_FILTER_KEYS, INFRA_OPTIONS, PROTO_OPTIONS, QueryInput, QuerySelect, REVIEW_OPTIONS, ServiceList, edgeFilterQuery } from './filters.js';
+import { EDGE_FILTER_KEYS, EdgeFilterFields, QuerySelect, ServiceList, edgeFilterQuery } from './filters.js';
 
 /** Filters the API applies to the long tail. */
 const LONGTAIL_FILTERS = EDGE_FILTER_KEYS.filter((k) => k !== 'minFlows');
@@ -77,16 +77,9 @@ export function LongTailView() {
     <main class="page edges-page">
       <div class="toolbar">
         <h2>Long tail</h2>
-        <QuerySelect name="segment" label="Segment (either side)" value={q.get('segment') ?? ''} options={segOptions} />
-        <QuerySelect name="srcSegment" label="From segment" value={q.get('srcSegment') ?? ''} options={segOptions} />
-        <QuerySelect name="dstSegment" label="To segment" value={q.get('dstSegment') ?? ''} options={segOptions} />
-        <QueryInput name="host" label="Host" value={q.get('host') ?? ''} placeholder="10.0.0.1" width="9em" />
-        <QuerySelect name="proto" label="Proto" value={q.get('proto') ?? ''} options={PROTO_OPTIONS} />
-        <QueryInput name="port" label="Port" value={q.get('port') ?? ''} placeholder="443" width="5em" />
-        <QueryInput name="service" label="Service" value={q.get('service') ?? ''} placeholder="ssh" list="services" width="7em" />
-        <QuerySelect name="period" label="Period" value={q.get('period') ?? ''} options={PERIOD_OPTIONS} />
-        <QuerySelect name="review" label="Review" value={q.get('review') ?? ''} options={REVIEW_OPTIONS} />
-        <QuerySelect name="infrastructure" label="Infrastructure" value={q.get('infrastructure') ?? ''} options={INFRA_OPTIONS} />
+        <EdgeFilterFields q={q} segOptions={segOptions} servicePlaceholder="ssh">
+          <QuerySelect name="period" label="Period" value={q.get('period') ?? ''} options={PERIOD_OPTIONS} />
+        </EdgeFilterFields>
         <QuerySelect
           name="minRarity"
           label="Rarity ≥"
@@ -144,12 +137,7 @@ export function LongTailView() {
               activeKey={activeId}
               onActivate={(r) => setQuery({ edge: edgeId(r) }, true)}
               selected={selected}
-              onToggle={(r) => {
-                const n = new Set(selected);
-                const k = edgeId(r);
-                n.has(k) ? n.delete(k) : n.add(k);
-                setSelected(n);
-              }}
+              onToggle={(r) => setSelected(toggled(selected, edgeId(r)))}
               onToggleAll={() => setSelected(selected.size ? new Set() : new Set(rows.slice(0, 10_000).map(edgeId)))}
               allSelected={rows.length > 0 && selected.size >= rows.length}
               onKey={(e, row) => {

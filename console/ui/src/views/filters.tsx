@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { setQuery } from '../router.js';
 import { useDebounced } from '../hooks.js';
@@ -91,5 +92,26 @@ export function ServiceList() {
         <option key={s} value={s} />
       ))}
     </datalist>
+  );
+}
+
+/**
+ * The edge filters the Edges and Long tail views share, each a query parameter; `children` (a
+ * view's own filters) go between the service and the review filters.
+ */
+export function EdgeFilterFields({ q, segOptions, servicePlaceholder, children }: { q: URLSearchParams; segOptions: Array<[string, string]>; servicePlaceholder: string; children?: ComponentChildren }) {
+  return (
+    <>
+      <QuerySelect name="segment" label="Segment (either side)" value={q.get('segment') ?? ''} options={segOptions} />
+      <QuerySelect name="srcSegment" label="From segment" value={q.get('srcSegment') ?? ''} options={segOptions} />
+      <QuerySelect name="dstSegment" label="To segment" value={q.get('dstSegment') ?? ''} options={segOptions} />
+      <QueryInput name="host" label="Host" value={q.get('host') ?? ''} placeholder="10.0.0.1" width="9em" />
+      <QuerySelect name="proto" label="Proto" value={q.get('proto') ?? ''} options={PROTO_OPTIONS} />
+      <QueryInput name="port" label="Port" value={q.get('port') ?? ''} placeholder="443" width="5em" />
+      <QueryInput name="service" label="Service" value={q.get('service') ?? ''} placeholder={servicePlaceholder} list="services" width="7em" />
+      {children}
+      <QuerySelect name="review" label="Review" value={q.get('review') ?? ''} options={REVIEW_OPTIONS} />
+      <QuerySelect name="infrastructure" label="Infrastructure" value={q.get('infrastructure') ?? ''} options={INFRA_OPTIONS} />
+    </>
   );
 }

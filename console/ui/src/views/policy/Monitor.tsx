@@ -3,7 +3,7 @@ import { useApp } from '../../context.js';
 import { useAsync } from '../../hooks.js';
 import { edgeId, type Policy, type Violation, type ViolationAction } from '../../api.js';
 import { fmtInt, fmtTime, portLabel } from '../../format.js';
-import { VirtualTable, type Column } from '../../components/VirtualTable.js';
+import { VirtualTable, toggled, type Column } from '../../components/VirtualTable.js';
 import { Busy, Empty, ErrorBox } from '../../components/common.js';
 
 /** Monitor mode and the would-be-blocked queue with its actions. */
@@ -142,12 +142,7 @@ export function Monitor({ policy, onChanged }: { policy: Policy; onChanged(): vo
               rowKey={(r) => edgeId(r)}
               rowHeight={38}
               selected={selected}
-              onToggle={(r) => {
-                const n = new Set(selected);
-                const k = edgeId(r);
-                n.has(k) ? n.delete(k) : n.add(k);
-                setSelected(n);
-              }}
+              onToggle={(r) => setSelected(toggled(selected, edgeId(r)))}
               onToggleAll={() => setSelected(selected.size === rows.length ? new Set() : new Set(rows.map(edgeId)))}
               allSelected={rows.length > 0 && selected.size === rows.length}
             />
