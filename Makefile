@@ -13,11 +13,12 @@ APT_BENCH := softflowd nfdump argus-server argus-client tcpreplay
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := node_modules/.spanmap-setup
 
-.PHONY: help setup apt npm build demo test bench install clean
+.PHONY: help setup apt npm build lint format demo test bench install clean
 
 help:
 	@echo "make demo    set up (Debian packages, npm ci, build) and run the demo"
 	@echo "make test    set up and run the test suite"
+	@echo "make lint    eslint and prettier over the tree (make format rewrites it)"
 	@echo "make bench   run the benchmarks against softflowd, nfpcapd and argus"
 	@echo "make install build, then install code, systemd units and example configs (PREFIX, DESTDIR)"
 
@@ -49,7 +50,16 @@ build: npm
 demo: setup
 	node bin/spanmap.js demo
 
-test: setup
+# Lint and format checks run first: a tree that fails them fails the tests.
+lint: npm
+	npx eslint --max-warnings 0 .
+	npx prettier --check --log-level warn .
+
+format: npm
+	npx prettier --write --log-level warn .
+	npx eslint --fix .
+
+test: setup lint
 	npx vitest run
 
 bench: setup

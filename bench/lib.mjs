@@ -14,7 +14,12 @@ export function timed(cmd, args, opts = {}) {
   const haveTime = existsSync('/usr/bin/time');
   const argv = haveTime ? ['-f', '%e %M', cmd, ...args] : args;
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(haveTime ? '/usr/bin/time' : cmd, argv, { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', opts.stdout ?? 'ignore', 'pipe'], timeout: opts.timeoutMs ?? 300_000 });
+  const r = spawnSync(haveTime ? '/usr/bin/time' : cmd, argv, {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    stdio: ['ignore', opts.stdout ?? 'ignore', 'pipe'],
+    timeout: opts.timeoutMs ?? 300_000,
+  });
   if (r.error || r.signal) throw new Error(`${cmd} ${args.join(' ')} did not finish: ${r.error?.message ?? r.signal}`);
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0 && !opts.allowFail) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr?.slice(-500)}`);
@@ -50,5 +55,7 @@ export function ensureCapture(path, args) {
 export function table(rows, header) {
   const all = [header, ...rows].map((r) => r.map(String));
   const w = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  return all.map((r, j) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ') + (j === 0 ? '\n' + w.map((x) => '-'.repeat(x)).join('  ') : '')).join('\n');
+  return all
+    .map((r, j) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ') + (j === 0 ? '\n' + w.map((x) => '-'.repeat(x)).join('  ') : ''))
+    .join('\n');
 }

@@ -83,7 +83,11 @@ async function runRate(rate) {
   const speed = rate === 'topspeed' ? ['--topspeed'] : ['--pps', String(rate)];
   const cpu0 = cpuSeconds(probe.pid);
   // --preload-pcap: packets come from memory, so the disk does not limit the sender.
-  const tr = spawnSync('ip', ['netns', 'exec', NS, 'taskset', '-c', values['replay-cpu'], 'tcpreplay', '-i', 'va', '--preload-pcap', ...speed, '--limit', String(limit), capture], { encoding: 'utf8' });
+  const tr = spawnSync(
+    'ip',
+    ['netns', 'exec', NS, 'taskset', '-c', values['replay-cpu'], 'tcpreplay', '-i', 'va', '--preload-pcap', ...speed, '--limit', String(limit), capture],
+    { encoding: 'utf8' },
+  );
   if (tr.status !== 0) throw new Error(`tcpreplay failed: ${tr.stderr}`);
   await new Promise((r) => setTimeout(r, 300)); // let the probe finish what the kernel already holds
   // CPU over the sending time (tcpreplay's own figure) plus that tail: the probe idles while tcpreplay preloads.
@@ -91,7 +95,13 @@ async function runRate(rate) {
   const cpu = (cpuSeconds(probe.pid) - cpu0) / (sendSeconds + 0.3);
   probe.kill('SIGTERM');
   await exited;
-  const stats = JSON.parse(stderr.trim().split('\n').reverse().find((l) => l.startsWith('{')));
+  const stats = JSON.parse(
+    stderr
+      .trim()
+      .split('\n')
+      .reverse()
+      .find((l) => l.startsWith('{')),
+  );
   const s = stats.interfaces[0];
   const sent = Number(/Actual: (\d+) packets/.exec(tr.stdout)[1]);
   const achieved = Number(/Rated: [\d.]+ Bps, [\d.]+ Mbps, ([\d.]+) pps/.exec(tr.stdout)[1]);
@@ -108,7 +118,9 @@ for (const rate of rates) {
 
 const fmt = (n) => (n === null ? 'n/a' : n.toLocaleString('en-US'));
 console.log(`\nlive capture (${results[0].backend} backend): ${capture.replace(ROOT + '/', '')}, ${seconds} s per rate,`);
-console.log(`probe on cpu ${values['probe-cpu']}, tcpreplay on cpu ${values['replay-cpu']}, kernel receive path on cpu ${values.rps ? values['probe-cpu'] : values['replay-cpu']}, kernel buffer ${values.buffer || 'default (32MiB)'}`);
+console.log(
+  `probe on cpu ${values['probe-cpu']}, tcpreplay on cpu ${values['replay-cpu']}, kernel receive path on cpu ${values.rps ? values['probe-cpu'] : values['replay-cpu']}, kernel buffer ${values.buffer || 'default (32MiB)'}`,
+);
 console.log(
   table(
     results.map((r) => [
@@ -132,7 +144,9 @@ for (const r of [...results].sort((a, b) => a.achieved - b.achieved)) {
   if (r.drops !== 0 || r.captured !== r.sent) break;
   best = r;
 }
-console.log(`\nhighest rate with zero drops (and none at any lower rate): ${best ? `${fmt(Math.round(best.achieved))} packets/s (target ${best.rate === 'topspeed' ? 'top speed' : fmt(best.rate)})` : 'none'}`);
+console.log(
+  `\nhighest rate with zero drops (and none at any lower rate): ${best ? `${fmt(Math.round(best.achieved))} packets/s (target ${best.rate === 'topspeed' ? 'top speed' : fmt(best.rate)})` : 'none'}`,
+);
 const dropped = results.filter((r) => r.drops > 0);
 console.log(
   dropped.length === 0
@@ -140,5 +154,9 @@ console.log(
     : `rates with drops: ${dropped.map((r) => `${r.rate === 'topspeed' ? 'top speed' : fmt(r.rate)} (${fmt(r.drops)} dropped, ${((100 * r.drops) / r.sent).toFixed(2)}%)`).join(', ')}`,
 );
 const bad = results.filter((r) => r.drops !== null && Math.abs(r.sent - r.captured - r.drops) > r.failed);
-console.log(bad.length === 0 ? 'every packet accounted for: sent = captured + kernel drops at every rate' : `UNACCOUNTED packets at: ${bad.map((r) => r.rate).join(', ')}`);
+console.log(
+  bad.length === 0
+    ? 'every packet accounted for: sent = captured + kernel drops at every rate'
+    : `UNACCOUNTED packets at: ${bad.map((r) => r.rate).join(', ')}`,
+);
 process.exitCode = bad.length === 0 ? 0 : 1;

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CLI, OUT, timed, median, have, ensureCapture, table } from './lib.mjs';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, packets: { type: 'string', default: '2000000' }, flows: { type: 'string', default: '100000' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '5' }, packets: { type: 'string', default: '2000000' }, flows: { type: 'string', default: '100000' } },
+});
 const runs = Number(values.runs);
 const packets = Number(values.packets);
 const flows = Number(values.flows);
@@ -22,7 +24,11 @@ const tools = [
   { name: 'spanmap', cmd: process.execPath, args: [CLI, 'probe', 'read', capture], stdout: 'ignore' },
   // softflowd 1.1.0 reads an uninitialised pollfd in file mode and can block in accept() on its
   // control socket; with a short socket path the stack happens to be clean. Keep it short.
-  have('softflowd') && { name: 'softflowd', cmd: 'softflowd', args: ['-r', capture, '-m', String(Math.max(300000, flows * 3)), '-n', '127.0.0.1:9', '-d', '-6', '-p', '/tmp/sfb.pid', '-c', '/tmp/sfb.ctl'] },
+  have('softflowd') && {
+    name: 'softflowd',
+    cmd: 'softflowd',
+    args: ['-r', capture, '-m', String(Math.max(300000, flows * 3)), '-n', '127.0.0.1:9', '-d', '-6', '-p', '/tmp/sfb.pid', '-c', '/tmp/sfb.ctl'],
+  },
   have('nfpcapd') && { name: 'nfpcapd', cmd: 'nfpcapd', args: ['-r', capture, '-w', work] },
   have('argus') && { name: 'argus', cmd: 'argus', args: ['-r', capture, '-w', '/dev/null'] },
 ].filter(Boolean);
@@ -50,9 +56,19 @@ const tiny = join(OUT, 'bench-tiny.pcap');
 ensureCapture(tiny, ['--bench', '--packets', '12', '--flows', '2']);
 const empty = timed(process.execPath, [CLI, 'probe', 'read', tiny]);
 const full = timed(process.execPath, [CLI, 'probe', 'read', '--max-flows', '1000000', '--stats', concurrent], { stdout: 'ignore' });
-const stats = JSON.parse(full.stderr.trim().split('\n').find((l) => l.startsWith('{')));
+const stats = JSON.parse(
+  full.stderr
+    .trim()
+    .split('\n')
+    .find((l) => l.startsWith('{')),
+);
 const table_ = stats.table;
 console.log(`\nmemory with ${stats.maxActiveFlows} concurrent flows:`);
-console.log(`  flow table storage: ${(table_.storageBytes / stats.maxActiveFlows).toFixed(1)} bytes per active flow (${(table_.storageBytes / 2 ** 20).toFixed(1)} MiB)`);
-if (full.rssKb && empty.rssKb) console.log(`  process peak RSS: ${(full.rssKb / 1024).toFixed(0)} MiB, ${(((full.rssKb - empty.rssKb) * 1024) / stats.maxActiveFlows).toFixed(1)} bytes per active flow above an idle run`);
+console.log(
+  `  flow table storage: ${(table_.storageBytes / stats.maxActiveFlows).toFixed(1)} bytes per active flow (${(table_.storageBytes / 2 ** 20).toFixed(1)} MiB)`,
+);
+if (full.rssKb && empty.rssKb)
+  console.log(
+    `  process peak RSS: ${(full.rssKb / 1024).toFixed(0)} MiB, ${(((full.rssKb - empty.rssKb) * 1024) / stats.maxActiveFlows).toFixed(1)} bytes per active flow above an idle run`,
+  );
 rmSync(work, { recursive: true, force: true });

@@ -22,9 +22,11 @@ const dir = mkdtempSync(join(tmpdir(), 'spanmap-bench-queries-'));
 
 // 50 segments of /20 each inside 10.0.0.0/8 (4096 addresses each); hosts spread over them.
 const SEGS = 50;
-const segments = validateSegments(Array.from({ length: SEGS }, (_, i) => ({ name: `seg-${String(i).padStart(2, '0')}`, cidrs: [`10.${i}.0.0/20`], vlans: [] })));
+const segments = validateSegments(
+  Array.from({ length: SEGS }, (_, i) => ({ name: `seg-${String(i).padStart(2, '0')}`, cidrs: [`10.${i}.0.0/20`], vlans: [] })),
+);
 let seed = 7;
-const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
 const host = () => `10.${Math.floor(rand() * SEGS)}.${Math.floor(rand() * 16)}.${1 + Math.floor(rand() * 254)}`;
 const PORTS = [443, 80, 22, 53, 123, 389, 88, 445, 5432, 3306, 8080, 1433, 161, 514, 3389];
 
@@ -48,7 +50,25 @@ while (made < N) {
   for (let a = 0; a < active; a++) {
     const first = T0 + Math.floor(rand() * 28 * 24) * HOUR + Math.floor(rand() * HOUR);
     const flows = 1 + Math.floor(rand() * 20);
-    entries.push({ src, dst, proto: 6, port, vlan: null, iface: null, flows, records: flows, packets: flows * 10, bytes: flows * 4000, rpackets: flows * 8, rbytes: flows * 20000, first, last: first + 1000, tcpFlags: 27, rtcpFlags: 27, init: { syn: flows, port: 0, first: 0 } });
+    entries.push({
+      src,
+      dst,
+      proto: 6,
+      port,
+      vlan: null,
+      iface: null,
+      flows,
+      records: flows,
+      packets: flows * 10,
+      bytes: flows * 4000,
+      rpackets: flows * 8,
+      rbytes: flows * 20000,
+      first,
+      last: first + 1000,
+      tcpFlags: 27,
+      rtcpFlags: 27,
+      init: { syn: flows, port: 0, first: 0 },
+    });
   }
   if (entries.length >= 20000) {
     await store.ingest([{ v: 1, probe: 'bench', epoch: 'ab'.repeat(16), seq: ++seq, from: T0, to: T0 + 28 * DAY, entries }], Date.now());
@@ -92,17 +112,41 @@ for (const [label, path] of queries) {
   ms.sort((a, b) => a - b);
   rows.push([label, median(ms).toFixed(1), ms[Math.min(ms.length - 1, Math.ceil(ms.length * 0.95) - 1)].toFixed(1)]);
 }
-console.log(`\nqueries over ${core.model.catalog.edgeCount.toLocaleString()} edges, ${SEGS} segments, ${core.model.rollup.rows.toLocaleString()} daily rows (model loaded in ${loadSecs.toFixed(1)} s), ${RUNS} runs each`);
+console.log(
+  `\nqueries over ${core.model.catalog.edgeCount.toLocaleString()} edges, ${SEGS} segments, ${core.model.rollup.rows.toLocaleString()} daily rows (model loaded in ${loadSecs.toFixed(1)} s), ${RUNS} runs each`,
+);
 console.log(table(rows, ['query', 'p50 ms', 'p95 ms']));
 
 // Ingest while queries run: commit latency of small batches with and without a query loop beside it.
 async function ingestLatencies(withQueries) {
   let stop = false;
-  const loop = withQueries ? (async () => { while (!stop) await get(queries[0][1]); })() : null;
+  const loop = withQueries
+    ? (async () => {
+        while (!stop) await get(queries[0][1]);
+      })()
+    : null;
   const lat = [];
   for (let i = 0; i < 40; i++) {
     const first = T0 + 29 * DAY + i * 1000;
-    const e = { src: host(), dst: host(), proto: 17, port: 53, vlan: null, iface: null, flows: 1, records: 1, packets: 2, bytes: 200, rpackets: 2, rbytes: 400, first, last: first + 5, tcpFlags: 0, rtcpFlags: 0, init: { syn: 0, port: 1, first: 0 } };
+    const e = {
+      src: host(),
+      dst: host(),
+      proto: 17,
+      port: 53,
+      vlan: null,
+      iface: null,
+      flows: 1,
+      records: 1,
+      packets: 2,
+      bytes: 200,
+      rpackets: 2,
+      rbytes: 400,
+      first,
+      last: first + 5,
+      tcpFlags: 0,
+      rtcpFlags: 0,
+      init: { syn: 0, port: 1, first: 0 },
+    };
     const s = performance.now();
     const r = await store2.ingest([{ v: 1, probe: 'live', epoch: 'cd'.repeat(16), seq: ++seq, from: first, to: first + 5, entries: [e] }], Date.now());
     core.applyIngest(r);
@@ -117,6 +161,15 @@ async function ingestLatencies(withQueries) {
 const idle = await ingestLatencies(false);
 const busy = await ingestLatencies(true);
 console.log('\ningest commit latency for a small batch (ms)');
-console.log(table([['no queries running', ...idle], ['4-week matrix queries back to back', ...busy]], ['while', 'p50', 'max']));
+console.log(
+  table(
+    [
+      ['no queries running', ...idle],
+      ['4-week matrix queries back to back', ...busy],
+    ],
+    ['while', 'p50', 'max'],
+  ),
+);
 await store2.close();
-if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true }); else console.error("kept", dir);
+if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
+else console.error('kept', dir);

@@ -52,18 +52,45 @@ const recs = await records(site);
 const s = new Summarizer();
 recs.forEach((r, i) => s.add(r, i + 1));
 const summarized = encodeAll(s.drain().entries);
-const perRecord = encodeAll(recs.map((r) => ({ src: r.src, dst: r.dst, proto: r.proto, port: r.dport, vlan: r.vlan, iface: r.iface ?? null, flows: r.cont ? 0 : 1, records: 1, packets: r.packets, bytes: r.bytes, rpackets: r.rpackets, rbytes: r.rbytes, first: r.first, last: r.last, tcpFlags: r.tcpFlags, rtcpFlags: r.rtcpFlags, init: { syn: +(r.initiator === 'syn'), port: +(r.initiator === 'port'), first: +(r.initiator === 'first') } })));
+const perRecord = encodeAll(
+  recs.map((r) => ({
+    src: r.src,
+    dst: r.dst,
+    proto: r.proto,
+    port: r.dport,
+    vlan: r.vlan,
+    iface: r.iface ?? null,
+    flows: r.cont ? 0 : 1,
+    records: 1,
+    packets: r.packets,
+    bytes: r.bytes,
+    rpackets: r.rpackets,
+    rbytes: r.rbytes,
+    first: r.first,
+    last: r.last,
+    tcpFlags: r.tcpFlags,
+    rtcpFlags: r.rtcpFlags,
+    init: { syn: +(r.initiator === 'syn'), port: +(r.initiator === 'port'), first: +(r.initiator === 'first') },
+  })),
+);
 
 let nf9 = null;
 if (have('softflowd')) {
   const sock = createSocket('udp4');
   let bytes = 0;
   let datagrams = 0;
-  sock.on('message', (m) => { bytes += m.length; datagrams++; });
+  sock.on('message', (m) => {
+    bytes += m.length;
+    datagrams++;
+  });
   await new Promise((r) => sock.bind(0, '127.0.0.1', r));
   const port = sock.address().port;
   // Short control-socket path: softflowd 1.1.0 can otherwise hang in accept() in file mode.
-  await new Promise((resolve) => spawn('softflowd', ['-r', site, '-v', '9', '-n', `127.0.0.1:${port}`, '-d', '-6', '-m', '500000', '-p', '/tmp/sfw.pid', '-c', '/tmp/sfw.ctl'], { stdio: 'ignore' }).on('exit', resolve));
+  await new Promise((resolve) =>
+    spawn('softflowd', ['-r', site, '-v', '9', '-n', `127.0.0.1:${port}`, '-d', '-6', '-m', '500000', '-p', '/tmp/sfw.pid', '-c', '/tmp/sfw.ctl'], {
+      stdio: 'ignore',
+    }).on('exit', resolve),
+  );
   await new Promise((r) => setTimeout(r, 500));
   sock.close();
   nf9 = { bytes: bytes + datagrams * 28, datagrams };
@@ -84,19 +111,42 @@ if (nf9) console.log(`ratio to NetFlow v9: summaries ${(summarized.bytes / nf9.b
   const store = new ConsoleStore(join(work, 'console'));
   const ingester = new Ingester(store, { ack: () => {}, log: new RateLimitedLog(() => {}) });
   const batches = [];
-  const entries = recs.map((r) => ({ src: r.src, dst: r.dst, proto: r.proto, port: r.dport, vlan: r.vlan, iface: null, flows: r.cont ? 0 : 1, records: 1, packets: r.packets, bytes: r.bytes, rpackets: r.rpackets, rbytes: r.rbytes, first: r.first, last: r.last, tcpFlags: r.tcpFlags, rtcpFlags: r.rtcpFlags, init: { syn: +(r.initiator === 'syn'), port: +(r.initiator === 'port'), first: +(r.initiator === 'first') } }));
+  const entries = recs.map((r) => ({
+    src: r.src,
+    dst: r.dst,
+    proto: r.proto,
+    port: r.dport,
+    vlan: r.vlan,
+    iface: null,
+    flows: r.cont ? 0 : 1,
+    records: 1,
+    packets: r.packets,
+    bytes: r.bytes,
+    rpackets: r.rpackets,
+    rbytes: r.rbytes,
+    first: r.first,
+    last: r.last,
+    tcpFlags: r.tcpFlags,
+    rtcpFlags: r.rtcpFlags,
+    init: { syn: +(r.initiator === 'syn'), port: +(r.initiator === 'port'), first: +(r.initiator === 'first') },
+  }));
   let total = 0;
   for (let copy = 0; copy < 5; copy++) {
     for (let i = 0, seq = 1; i < entries.length; i += 2000, seq++) {
       const chunk = entries.slice(i, i + 2000);
-      batches.push({ probe: `probe-${copy}`, payload: encodeBatch({ v: 1, probe: `probe-${copy}`, epoch: EPOCH, seq, from: chunk[0].first, to: chunk.at(-1).last, entries: chunk }) });
+      batches.push({
+        probe: `probe-${copy}`,
+        payload: encodeBatch({ v: 1, probe: `probe-${copy}`, epoch: EPOCH, seq, from: chunk[0].first, to: chunk.at(-1).last, entries: chunk }),
+      });
       total += chunk.length;
     }
   }
   const t0 = performance.now();
   await Promise.all(batches.map((b) => ingester.submit(b.probe, b.payload)));
   const secs = (performance.now() - t0) / 1000;
-  console.log(`\nconsole ingest: ${total} flow records in ${batches.length} batches (one entry per record, decode + dedupe + LMDB commit) in ${secs.toFixed(2)} s = ${Math.round(total / secs).toLocaleString()} records/s; ${ingester.counters.transactions} transactions, ${store.edgeCount} edges`);
+  console.log(
+    `\nconsole ingest: ${total} flow records in ${batches.length} batches (one entry per record, decode + dedupe + LMDB commit) in ${secs.toFixed(2)} s = ${Math.round(total / secs).toLocaleString()} records/s; ${ingester.counters.transactions} transactions, ${store.edgeCount} edges`,
+  );
   await store.close();
 }
 
@@ -107,13 +157,22 @@ if (!values['skip-e2e']) {
   ensureCapture(cap, ['--bench', '--flows', String(n), '--packets', String(n * 4)]);
   const port = 20000 + Math.floor(Math.random() * 20000);
   const http = port + 1;
-  const consoleProc = spawn(process.execPath, [CLI, 'console', '--data', join(work, 'c2'), '--broker', `127.0.0.1:${port}`, '--http', `127.0.0.1:${http}`], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, SPANMAP_API_TOKEN: 'bench-token-1234567890' } });
+  const consoleProc = spawn(process.execPath, [CLI, 'console', '--data', join(work, 'c2'), '--broker', `127.0.0.1:${port}`, '--http', `127.0.0.1:${http}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, SPANMAP_API_TOKEN: 'bench-token-1234567890' },
+  });
   await new Promise((r) => setTimeout(r, 1500));
   const t0 = performance.now();
-  const code = await new Promise((resolve) => spawn(process.execPath, [CLI, 'probe', 'read', cap, '--publish', `mqtt://127.0.0.1:${port}`, '--probe-id', 'bench', '--data', join(work, 'p2')], { stdio: 'inherit' }).on('exit', resolve));
+  const code = await new Promise((resolve) =>
+    spawn(process.execPath, [CLI, 'probe', 'read', cap, '--publish', `mqtt://127.0.0.1:${port}`, '--probe-id', 'bench', '--data', join(work, 'p2')], {
+      stdio: 'inherit',
+    }).on('exit', resolve),
+  );
   const secs = (performance.now() - t0) / 1000;
   const probes = await (await fetch(`http://127.0.0.1:${http}/api/v1/probes`, { headers: { authorization: 'Bearer bench-token-1234567890' } })).json();
   consoleProc.kill('SIGTERM');
-  console.log(`\nend to end: ${n.toLocaleString()} flows (${(n * 4).toLocaleString()} packets) from probe read --publish to fully acknowledged: ${secs.toFixed(1)} s (exit ${code}); console has ${probes[0]?.flows} flows, ${probes[0]?.packets} packets`);
+  console.log(
+    `\nend to end: ${n.toLocaleString()} flows (${(n * 4).toLocaleString()} packets) from probe read --publish to fully acknowledged: ${secs.toFixed(1)} s (exit ${code}); console has ${probes[0]?.flows} flows, ${probes[0]?.packets} packets`,
+  );
 }
 rmSync(work, { recursive: true, force: true });

@@ -38,7 +38,8 @@ async function call(method: string, path: string, opts: { token?: string | null;
   }
   return { status: r.status, type: r.headers.get('content-type') ?? '', body };
 }
-const json = (method: string, path: string, body: unknown, token?: string | null) => call(method, path, { body: JSON.stringify(body), ...(token !== undefined ? { token } : {}) });
+const json = (method: string, path: string, body: unknown, token?: string | null) =>
+  call(method, path, { body: JSON.stringify(body), ...(token !== undefined ? { token } : {}) });
 
 let policyId: string;
 let edge: { src: string; dst: string; proto: number; port: number };
@@ -47,7 +48,9 @@ beforeAll(async () => {
   const dir = tempDir('api-security');
   const [http, broker] = [await freePort(), await freePort()];
   const config = join(dir, 'console.yaml');
-  writeFileSync(config, `console:
+  writeFileSync(
+    config,
+    `console:
   data: ${join(dir, 'data')}
   http: 127.0.0.1:${http}
 broker:
@@ -57,11 +60,24 @@ api:
   tokens:
     - { name: vera-viewer, role: viewer, token: ${VIEWER} }
     - { name: eddie-editor, role: editor, token: ${EDITOR} }
-`);
+`,
+  );
   base = `http://127.0.0.1:${http}`;
   proc = spanmapProc(['console', '--config', config]);
   await waitFor('the console to serve /health', async () => (await fetch(`${base}/api/v1/health`)).ok, 20_000, 200);
-  const p = spanmapProc(['probe', 'read', CAPTURE, '--publish', `mqtt://127.0.0.1:${broker}`, '--probe-id', 'fuzz-probe', '--data', tempDir('probe'), '--interval', '0.5']);
+  const p = spanmapProc([
+    'probe',
+    'read',
+    CAPTURE,
+    '--publish',
+    `mqtt://127.0.0.1:${broker}`,
+    '--probe-id',
+    'fuzz-probe',
+    '--data',
+    tempDir('probe'),
+    '--interval',
+    '0.5',
+  ]);
   expect(await p.exited).toBe(0);
   const edges = await call('GET', '/edges?limit=1', { token: VIEWER });
   expect(edges.status).toBe(200);
@@ -129,19 +145,51 @@ describe('API tokens and roles (a running console configured from YAML)', () => 
 
 // ---- fuzz ----
 
-const NASTY_STRINGS = ['', ' ', '\u0000', '../../etc/passwd', '%00', '10.0.0.0/33', '::ffff:10.0.0.1', '999.1.1.1', '0x7f000001', '-1', '1e309', 'NaN', '__proto__', 'constructor', '<script>alert(1)</script>', "' OR 1=1 --", '\ud800', '🙂'.repeat(50), 'a'.repeat(5000)];
+const NASTY_STRINGS = [
+  '',
+  ' ',
+  '\u0000',
+  '../../etc/passwd',
+  '%00',
+  '10.0.0.0/33',
+  '::ffff:10.0.0.1',
+  '999.1.1.1',
+  '0x7f000001',
+  '-1',
+  '1e309',
+  'NaN',
+  '__proto__',
+  'constructor',
+  '<script>alert(1)</script>',
+  "' OR 1=1 --",
+  '\ud800',
+  '🙂'.repeat(50),
+  'a'.repeat(5000),
+];
 const NASTY_NUMBERS = [0, -1, 1.5, 65536, 2 ** 31, 2 ** 53 + 1, -0, 1e308, Number.MAX_SAFE_INTEGER];
 
 function anyValue(r: () => number, depth = 0): unknown {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   switch (Math.floor(r() * (depth > 3 ? 5 : 7))) {
-    case 0: return null;
-    case 1: return r() < 0.5;
-    case 2: return pick(NASTY_NUMBERS);
-    case 3: return pick(NASTY_STRINGS);
-    case 4: return Math.floor(r() * 1000);
-    case 5: return Array.from({ length: Math.floor(r() * 4) }, () => anyValue(r, depth + 1));
-    default: return Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, () => [pick(['src', 'dst', 'proto', 'port', 'name', 'cidrs', 'vlans', 'edges', 'status', 'mode', 'rule', 'ports', 'reason', 'version', '__proto__', 'x']), anyValue(r, depth + 1)]));
+    case 0:
+      return null;
+    case 1:
+      return r() < 0.5;
+    case 2:
+      return pick(NASTY_NUMBERS);
+    case 3:
+      return pick(NASTY_STRINGS);
+    case 4:
+      return Math.floor(r() * 1000);
+    case 5:
+      return Array.from({ length: Math.floor(r() * 4) }, () => anyValue(r, depth + 1));
+    default:
+      return Object.fromEntries(
+        Array.from({ length: Math.floor(r() * 4) }, () => [
+          pick(['src', 'dst', 'proto', 'port', 'name', 'cidrs', 'vlans', 'edges', 'status', 'mode', 'rule', 'ports', 'reason', 'version', '__proto__', 'x']),
+          anyValue(r, depth + 1),
+        ]),
+      );
   }
 }
 
@@ -176,10 +224,21 @@ describe('fuzz: garbage on every API entry point is refused with a 4xx JSON erro
     const r = () => g.next();
     // [method, path, a valid body, what that valid body gets]
     const endpoints: Array<[string, () => string, unknown, number?]> = [
-      ['PUT', () => '/segments', [{ name: 'web', cidrs: ['10.10.0.0/24'], vlans: [10] }, { name: 'db', cidrs: ['10.20.0.0/24'] }]],
+      [
+        'PUT',
+        () => '/segments',
+        [
+          { name: 'web', cidrs: ['10.10.0.0/24'], vlans: [10] },
+          { name: 'db', cidrs: ['10.20.0.0/24'] },
+        ],
+      ],
       ['POST', () => '/edges/review', { edges: [edge], status: 'expected', note: 'n' }],
       ['POST', () => '/policies', { name: 'p', include: 'expected', granularity: 'segment', infrastructureLayer: true }],
-      ['POST', () => `/policies/${policyId}/rules`, { rule: { src: { segment: 'web' }, dst: { cidr: '10.20.0.0/24' }, proto: 6, ports: [443, [8000, 8080]], comment: '' }, reason: 'r' }],
+      [
+        'POST',
+        () => `/policies/${policyId}/rules`,
+        { rule: { src: { segment: 'web' }, dst: { cidr: '10.20.0.0/24' }, proto: 6, ports: [443, [8000, 8080]], comment: '' }, reason: 'r' },
+      ],
       ['POST', () => `/policies/${policyId}/rollback`, { version: 1, reason: 'r' }],
       ['POST', () => `/policies/${policyId}/mode`, { mode: 'monitor' }],
       ['POST', () => `/policies/${policyId}/violations/review`, { edges: [edge], action: 'investigate', note: '' }, 404], // valid, but this edge is no violation
@@ -189,7 +248,8 @@ describe('fuzz: garbage on every API entry point is refused with a 4xx JSON erro
     const check = (what: string, res: Reply) => {
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       if (res.status >= 500) failures.push(`${what} -> ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
-      else if (res.status >= 400 && typeof res.body?.error?.message !== 'string') failures.push(`${what} -> ${res.status} without a JSON error: ${String(res.body).slice(0, 200)}`);
+      else if (res.status >= 400 && typeof res.body?.error?.message !== 'string')
+        failures.push(`${what} -> ${res.status} without a JSON error: ${String(res.body).slice(0, 200)}`);
       else if (!res.type.includes('application/json')) failures.push(`${what} -> ${res.status} ${res.type}`);
     };
     for (const [method, path, valid, answer] of endpoints) {
@@ -202,7 +262,19 @@ describe('fuzz: garbage on every API entry point is refused with a 4xx JSON erro
       }
     }
     // Query strings and path parameters of the read endpoints.
-    const gets = ['/edges', '/matrix', '/timeline', '/longtail', '/coverage', '/audit', `/policies/${policyId}`, `/policies/${policyId}/simulate`, `/policies/${policyId}/diff`, `/policies/${policyId}/export`, '/alerts'];
+    const gets = [
+      '/edges',
+      '/matrix',
+      '/timeline',
+      '/longtail',
+      '/coverage',
+      '/audit',
+      `/policies/${policyId}`,
+      `/policies/${policyId}/simulate`,
+      `/policies/${policyId}/diff`,
+      `/policies/${policyId}/export`,
+      '/alerts',
+    ];
     const params = ['from', 'to', 'limit', 'cursor', 'sort', 'order', 'segment', 'src', 'dst', 'proto', 'port', 'version', 'format', 'status', 'bucket', 'x'];
     for (let i = 0; i < PER_ENDPOINT * 2; i++) {
       const path = gets[Math.floor(r() * gets.length)]!.replace(policyId, r() < 0.1 ? encodeURIComponent(String(anyValue(r))) || 'x' : policyId);
@@ -219,7 +291,10 @@ describe('fuzz: garbage on every API entry point is refused with a 4xx JSON erro
 
     // Every refusal is counted in /metrics, by route and status.
     const metrics = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${VIEWER}` } })).text();
-    const counted = [...metrics.matchAll(/^spanmap_http_request_duration_seconds_count\{[^}]*status="(4\d\d)"[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[2]), 0);
+    const counted = [...metrics.matchAll(/^spanmap_http_request_duration_seconds_count\{[^}]*status="(4\d\d)"[^}]*\} (\d+)$/gm)].reduce(
+      (n, m) => n + Number(m[2]),
+      0,
+    );
     expect(counted).toBeGreaterThanOrEqual(refused);
   }, 180_000);
 });

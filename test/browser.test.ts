@@ -25,7 +25,14 @@ const b = new BrowserSession();
 
 async function ensureUiBuilt(): Promise<void> {
   if (existsSync(join(REPO, 'console', 'ui', 'dist', 'index.html'))) return;
-  const p = new Proc(process.execPath, [join(REPO, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', 'console/ui/vite.config.ts', '--logLevel', 'warn']);
+  const p = new Proc(process.execPath, [
+    join(REPO, 'node_modules', 'vite', 'bin', 'vite.js'),
+    'build',
+    '--config',
+    'console/ui/vite.config.ts',
+    '--logLevel',
+    'warn',
+  ]);
   if ((await p.exited) !== 0) throw new Error(`building the web UI failed: ${p.err}`);
 }
 
@@ -119,7 +126,9 @@ describe('the web console in Chromium', () => {
     await detail.locator('ol.history li', { hasText: 'CHG-1234' }).waitFor(visible);
     await page.locator(`.vt-row[data-key="${key}"] .badge.expected`).waitFor(visible);
     const [src, dst, proto, port] = key.split('|');
-    const edges = await c.api<Array<{ src: string; dst: string; review: { status: string; note: string } | null }>>(`/edges?host=${src}&proto=${proto}&port=${port}&limit=10000`);
+    const edges = await c.api<Array<{ src: string; dst: string; review: { status: string; note: string } | null }>>(
+      `/edges?host=${src}&proto=${proto}&port=${port}&limit=10000`,
+    );
     expect(edges.find((e) => e.src === src && e.dst === dst)!.review).toMatchObject({ status: 'expected', note: 'owner confirmed: CHG-1234' });
     await b.screenshot('edge-detail');
     // Keyboard triage: the next edge, marked "investigate" with one key.

@@ -84,11 +84,17 @@ describe(`capture file fuzz (seed ${SEED})`, () => {
         try {
           const { records, stats } = await readFlows(f);
           if (stats.errors.length > 1) failures.push(`${what}: ${stats.errors.length} errors for one file`);
-          for (const e of stats.errors) if (!e.message.startsWith(`${f}: `) || !WHERE.test(e.message)) failures.push(`${what}: error without file or offset: ${e.message}`);
+          for (const e of stats.errors)
+            if (!e.message.startsWith(`${f}: `) || !WHERE.test(e.message)) failures.push(`${what}: error without file or offset: ${e.message}`);
           unreadable += stats.errors.length;
           for (const rec of records) {
             const counts = [rec.packets, rec.bytes, rec.rpackets, rec.rbytes];
-            if (!counts.every((n) => Number.isSafeInteger(n) && n >= 0) || rec.packets + rec.rpackets < 1 || !Number.isFinite(rec.first) || rec.last < rec.first) {
+            if (
+              !counts.every((n) => Number.isSafeInteger(n) && n >= 0) ||
+              rec.packets + rec.rpackets < 1 ||
+              !Number.isFinite(rec.first) ||
+              rec.last < rec.first
+            ) {
               failures.push(`${what}: insane record ${JSON.stringify(rec).slice(0, 200)}`);
               break;
             }

@@ -16,7 +16,24 @@ describe('spanmap probe read (the real command)', () => {
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(11);
     for (const l of lines) {
-      expect(Object.keys(JSON.parse(l))).toEqual(['src', 'dst', 'proto', 'sport', 'dport', 'packets', 'bytes', 'rpackets', 'rbytes', 'first', 'last', 'tcpFlags', 'rtcpFlags', 'vlan', 'end', 'initiator']);
+      expect(Object.keys(JSON.parse(l))).toEqual([
+        'src',
+        'dst',
+        'proto',
+        'sport',
+        'dport',
+        'packets',
+        'bytes',
+        'rpackets',
+        'rbytes',
+        'first',
+        'last',
+        'tcpFlags',
+        'rtcpFlags',
+        'vlan',
+        'end',
+        'initiator',
+      ]);
     }
   });
 
@@ -52,7 +69,11 @@ describe('spanmap probe read (the real command)', () => {
     writeFileSync(text, 'hello, not a capture\n');
     const gz = join(tmp, 'c.pcap.gz');
     writeFileSync(gz, Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0]));
-    for (const [file, re] of [[join(tmp, 'nope.pcap'), /nope\.pcap: no such file$/], [text, /notes\.txt: not a pcap or pcapng file \(magic 0x68656c6c\)/], [gz, /gzip-compressed/]] as const) {
+    for (const [file, re] of [
+      [join(tmp, 'nope.pcap'), /nope\.pcap: no such file$/],
+      [text, /notes\.txt: not a pcap or pcapng file \(magic 0x68656c6c\)/],
+      [gz, /gzip-compressed/],
+    ] as const) {
       const r = await spanmap(['probe', 'read', file]);
       expect(r.code).toBe(1);
       expect(r.stderr.trim()).toMatch(re);
@@ -71,7 +92,10 @@ describe('spanmap probe read (the real command)', () => {
     const offset = Number(/at byte (\d+)/.exec(r.stderr)![1]);
     expect(offset).toBeLessThan(50_000);
     expect(offset).toBeGreaterThan(49_000);
-    const flows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const flows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(flows.length).toBeGreaterThan(3);
     expect(flows.some((f) => f.end === 'eof')).toBe(true);
   });
@@ -92,7 +116,10 @@ describe('spanmap probe read (the real command)', () => {
       }
     }
     // the broken files in edge/ are reported, the good ones are not
-    const failed = results.filter((x) => x.r.code !== 0).map((x) => basename(x.f)).sort();
+    const failed = results
+      .filter((x) => x.r.code !== 0)
+      .map((x) => basename(x.f))
+      .sort();
     expect(failed).toEqual(['libpcap__pcap-invalid-version-1.pcap', 'libpcap__shb-option-too-long.pcapng', 'suricata-verify__tls_DER-incomplete-header.pcap']);
   }, 180_000);
 

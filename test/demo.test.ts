@@ -11,7 +11,9 @@ afterAll(() => killAll());
 const dir = tempDir('demo');
 
 async function startDemo(httpPort: number, brokerPort: number): Promise<{ proc: Proc; base: string; token: string }> {
-  const proc = spanmapProc(['demo', '--data', join(dir, 'demo'), '--http', `127.0.0.1:${httpPort}`, '--broker', `127.0.0.1:${brokerPort}`, '--days', '14'], { SPANMAP_API_TOKEN: '' });
+  const proc = spanmapProc(['demo', '--data', join(dir, 'demo'), '--http', `127.0.0.1:${httpPort}`, '--broker', `127.0.0.1:${brokerPort}`, '--days', '14'], {
+    SPANMAP_API_TOKEN: '',
+  });
   const m = await waitFor('the demo URL', () => /^open (http:\/\/127\.0\.0\.1:\d+)\/#token=(\S+)$/m.exec(proc.out), 240_000, 200);
   return { proc, base: m[1]!, token: m[2]! };
 }

@@ -66,8 +66,18 @@ describe('systemd units', () => {
     expect(console_.get('AmbientCapabilities')).toEqual(['']);
     expect(probe.get('RestrictAddressFamilies')![0]!.split(' ').sort()).toEqual(['AF_INET', 'AF_INET6', 'AF_NETLINK', 'AF_PACKET', 'AF_UNIX']);
     expect(console_.get('RestrictAddressFamilies')![0]!.split(' ').sort()).toEqual(['AF_INET', 'AF_INET6', 'AF_UNIX']);
-    for (const [name, s] of [['probe', probe], ['console', console_]] as const) {
-      for (const [k, v] of Object.entries({ DynamicUser: 'yes', NoNewPrivileges: 'yes', ProtectSystem: 'strict', ProtectHome: 'yes', PrivateTmp: 'yes', Restart: 'on-failure' })) {
+    for (const [name, s] of [
+      ['probe', probe],
+      ['console', console_],
+    ] as const) {
+      for (const [k, v] of Object.entries({
+        DynamicUser: 'yes',
+        NoNewPrivileges: 'yes',
+        ProtectSystem: 'strict',
+        ProtectHome: 'yes',
+        PrivateTmp: 'yes',
+        Restart: 'on-failure',
+      })) {
         expect(s.get(k), `${name}: ${k}`).toEqual([v]);
       }
       expect(s.get('StateDirectory'), name).toEqual([`spanmap/${name}`]);
@@ -109,7 +119,12 @@ describe('make install (scripts/install.sh)', () => {
     expect(r.status).toBe(0);
     // A typo is refused with the key named, before any start.
     const bad = join(root, `bad-${c}.yaml`);
-    writeFileSync(bad, readFileSync(f, 'utf8').replace(/^(\s*)interval: 10/m, '$1interval: often').replace(/^(\s*)bodyLimit: 1MiB/m, '$1bodyLimit: huge'));
+    writeFileSync(
+      bad,
+      readFileSync(f, 'utf8')
+        .replace(/^(\s*)interval: 10/m, '$1interval: often')
+        .replace(/^(\s*)bodyLimit: 1MiB/m, '$1bodyLimit: huge'),
+    );
     const b = run(process.execPath, [installed, ...args.slice(0, -2), bad, '--check']);
     expect(b.status).toBe(1);
     expect(b.stderr).toMatch(c === 'probe' ? /publish\.interval: expected/ : /api\.bodyLimit: expected/);
@@ -119,9 +134,15 @@ describe('make install (scripts/install.sh)', () => {
   it('the installed console serves its API and web UI from the installed tree alone', async () => {
     const http = await freePort();
     const dir = tempDir('installed-console');
-    const child = spawn(process.execPath, [installed, 'console', '--data', dir, '--http', `127.0.0.1:${http}`, '--broker', `127.0.0.1:${await freePort()}`, '--log-format', 'json'], {
-      cwd: '/', env: { ...process.env, SPANMAP_API_TOKEN: 'installed-token-0123456789' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [installed, 'console', '--data', dir, '--http', `127.0.0.1:${http}`, '--broker', `127.0.0.1:${await freePort()}`, '--log-format', 'json'],
+      {
+        cwd: '/',
+        env: { ...process.env, SPANMAP_API_TOKEN: 'installed-token-0123456789' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (d) => (out += d));
     try {
@@ -173,11 +194,27 @@ describe.skipIf(SKIP !== null)(`the installed probe, unprivileged with two capab
     execFileSync('mkdir', ['-p', store]);
     chownSync(store, 65534, 65534);
     const cfg = join(dir, 'probe.yaml');
-    writeFileSync(cfg, `probe:\n  id: unpriv\ncapture:\n  interfaces:\n    - name: vb1\n      promisc: true\nstore:\n  dir: ${store}\nmetrics:\n  listen: 127.0.0.1:9465\n`, { mode: 0o644 });
+    writeFileSync(
+      cfg,
+      `probe:\n  id: unpriv\ncapture:\n  interfaces:\n    - name: vb1\n      promisc: true\nstore:\n  dir: ${store}\nmetrics:\n  listen: 127.0.0.1:9465\n`,
+      { mode: 0o644 },
+    );
     // What the unit does: another user, the two capabilities in the bounding and ambient sets,
     // no new privileges.
-    const caps = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--bounding-set=-all,+net_raw,+net_admin', '--inh-caps=-all,+net_raw,+net_admin', '--ambient-caps=-all,+net_raw,+net_admin', '--no-new-privs'];
-    const child = spawn('ip', ['netns', 'exec', NS, ...caps, process.execPath, installed, 'probe', 'run', '--config', cfg, '--log-format', 'json'], { cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
+    const caps = [
+      'setpriv',
+      '--reuid=nobody',
+      '--regid=nogroup',
+      '--clear-groups',
+      '--bounding-set=-all,+net_raw,+net_admin',
+      '--inh-caps=-all,+net_raw,+net_admin',
+      '--ambient-caps=-all,+net_raw,+net_admin',
+      '--no-new-privs',
+    ];
+    const child = spawn('ip', ['netns', 'exec', NS, ...caps, process.execPath, installed, 'probe', 'run', '--config', cfg, '--log-format', 'json'], {
+      cwd: '/',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d) => (stdout += d));
@@ -186,7 +223,11 @@ describe.skipIf(SKIP !== null)(`the installed probe, unprivileged with two capab
     await waitFor('the probe to capture', () => /capturing on vb1/.test(stderr), 20_000, 50);
 
     // The process (node, a child of setpriv's exec) runs as nobody with exactly the two capabilities.
-    const pid = Number(execFileSync('pgrep', ['-f', '-n', `${installed} probe run --config ${cfg}`]).toString().trim());
+    const pid = Number(
+      execFileSync('pgrep', ['-f', '-n', `${installed} probe run --config ${cfg}`])
+        .toString()
+        .trim(),
+    );
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const capBits = (name: string) => BigInt('0x' + new RegExp(`^${name}:\\s+(\\w+)`, 'm').exec(status)![1]);
     const TWO = (1n << 12n) | (1n << 13n); // CAP_NET_ADMIN, CAP_NET_RAW
@@ -200,10 +241,15 @@ describe.skipIf(SKIP !== null)(`the installed probe, unprivileged with two capab
     const r = spawnSync('ip', ['netns', 'exec', NS, 'tcpreplay', '-i', 'va1', '--topspeed', capture], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const sent = Number(/Actual: (\d+) packets/.exec(r.stdout)![1]);
-    const metrics = await waitFor('every frame counted', () => {
-      const m = spawnSync('ip', ['netns', 'exec', NS, 'curl', '-s', 'http://127.0.0.1:9465/metrics'], { encoding: 'utf8' }).stdout;
-      return new RegExp(`^spanmap_probe_captured_total\\{iface="vb1"\\} ${sent}$`, 'm').test(m) ? m : null;
-    }, 15_000, 200);
+    const metrics = await waitFor(
+      'every frame counted',
+      () => {
+        const m = spawnSync('ip', ['netns', 'exec', NS, 'curl', '-s', 'http://127.0.0.1:9465/metrics'], { encoding: 'utf8' }).stdout;
+        return new RegExp(`^spanmap_probe_captured_total\\{iface="vb1"\\} ${sent}$`, 'm').test(m) ? m : null;
+      },
+      15_000,
+      200,
+    );
     expect(metrics).toMatch(/^spanmap_probe_kernel_drops_total\{iface="vb1"\} 0$/m); // known, and zero
     expect(metrics).toMatch(/^spanmap_probe_interface_up\{iface="vb1"\} 1$/m);
 
@@ -212,7 +258,10 @@ describe.skipIf(SKIP !== null)(`the installed probe, unprivileged with two capab
     expect(hasStackTrace(stderr)).toBe(false);
     // Without a publish section the records are JSON lines on stdout and the logs JSON on stderr.
     for (const l of stderr.trim().split('\n')) expect(JSON.parse(l)).toHaveProperty('msg');
-    const records = stdout.trim().split('\n').map((l) => JSON.parse(l) as FlowRecord);
+    const records = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as FlowRecord);
     const expected = aggregate((await readFlows([capture])).records);
     const got = aggregate(records);
     expect([...got.entries()].sort()).toEqual([...expected.entries()].sort());

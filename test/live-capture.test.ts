@@ -56,7 +56,9 @@ function replayInBackground(dev: string, files: string[], rate: string[]): Promi
     const c = spawn('ip', ['netns', 'exec', NS, 'tcpreplay', '-i', dev, ...rate, ...files]);
     let out = '';
     c.stdout.setEncoding('utf8').on('data', (d) => (out += d));
-    c.on('close', (code) => (code === 0 && /Failed packets:\s+0\b/.test(out) ? resolve(Number(/Actual: (\d+) packets/.exec(out)![1])) : reject(new Error(`tcpreplay: ${out}`))));
+    c.on('close', (code) =>
+      code === 0 && /Failed packets:\s+0\b/.test(out) ? resolve(Number(/Actual: (\d+) packets/.exec(out)![1])) : reject(new Error(`tcpreplay: ${out}`)),
+    );
   });
 }
 
@@ -103,8 +105,18 @@ class Probe {
 
   async result(): Promise<Result> {
     const code = await this.exit;
-    const statsLine = this.stderr.trim().split('\n').reverse().find((l) => l.startsWith('{'));
-    const records = this.stdout.trim() === '' ? [] : this.stdout.trim().split('\n').map((l) => JSON.parse(l) as FlowRecord);
+    const statsLine = this.stderr
+      .trim()
+      .split('\n')
+      .reverse()
+      .find((l) => l.startsWith('{'));
+    const records =
+      this.stdout.trim() === ''
+        ? []
+        : this.stdout
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as FlowRecord);
     return { code, records, stats: statsLine ? JSON.parse(statsLine) : null, stderr: this.stderr };
   }
 }
@@ -226,7 +238,7 @@ describe.skipIf(SKIP !== null)(`live capture in a network namespace${SKIP ? ` (s
     expect(r.code).toBe(0);
 
     // Record for record what probe read gives: a reload that flushed or duplicated would show here.
-    const strip = ({ first, last, iface, ...rest }: FlowRecord) => rest;
+    const strip = ({ first: _first, last: _last, iface: _iface, ...rest }: FlowRecord) => rest;
     const sort = (xs: object[]) => xs.map((x) => JSON.stringify(x)).sort();
     const ssh = r.records.filter((f) => f.dport === 22);
     expect(sort(ssh.map(strip))).toEqual(sort((await fileFlows([SSH])).map(strip)));
@@ -252,7 +264,10 @@ describe.skipIf(SKIP !== null)(`live capture in a network namespace${SKIP ? ` (s
     probe.child.kill('SIGSTOP');
     let sent: number;
     try {
-      sent = replay('va1', ['elcabezzonn__wmi-service-remote.pcap', 'elcabezzonn__aug19.pcap', 'malcolm__SSL.pcap'].map((f) => pcap('mixed', f)));
+      sent = replay(
+        'va1',
+        ['elcabezzonn__wmi-service-remote.pcap', 'elcabezzonn__aug19.pcap', 'malcolm__SSL.pcap'].map((f) => pcap('mixed', f)),
+      );
     } finally {
       probe.child.kill('SIGCONT');
     }
@@ -297,14 +312,25 @@ describe.skipIf(SKIP !== null)(`live capture in a network namespace${SKIP ? ` (s
     const cfg = config('cap.yaml', 'capture:\n  interfaces: [vb1]\n');
     const probe = new Probe(cfg, { env: { SPANMAP_PCAP_ADDON: join(tmp, 'not-built.node') } });
     await probe.waitFor(/capturing on vb1 \(cap backend\)/);
-    expect(probe.stderr).toMatch(/native capture module unavailable: .*not-built\.node is not built .*falling back to the cap backend: packets are timestamped on arrival and kernel drops are NOT reported/);
+    expect(probe.stderr).toMatch(
+      /native capture module unavailable: .*not-built\.node is not built .*falling back to the cap backend: packets are timestamped on arrival and kernel drops are NOT reported/,
+    );
     // Not at top speed: cap fixes the kernel snap length at 65535, so its ring holds only a few
     // hundred frames and a burst would overflow it, which cap could not even report.
     const sent = replay('va1', [KINIT, SSH], ['--pps', '5000']);
     const r = await probe.stop();
     expect(r.code).toBe(0);
     expect(differences(aggregate(await fileFlows([KINIT, SSH])), aggregate(r.records))).toEqual([]);
-    expect(r.stats.interfaces[0]).toEqual({ name: 'vb1', backend: 'cap', up: false, captured: sent, received: null, kernelDrops: null, ifaceDrops: null, unread: null });
+    expect(r.stats.interfaces[0]).toEqual({
+      name: 'vb1',
+      backend: 'cap',
+      up: false,
+      captured: sent,
+      received: null,
+      kernelDrops: null,
+      ifaceDrops: null,
+      unread: null,
+    });
     expect(r.stats.kernelDrops).toBeNull();
     // Arrival stamps from the monotonic clock mapped to wall time: within this test's run.
     expect(r.records.every((f) => Math.abs(f.first - Date.now()) < 60_000)).toBe(true);

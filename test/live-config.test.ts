@@ -52,7 +52,10 @@ describe('spanmap probe run --check / --dump', () => {
     expect(r.code).toBe(0);
     const c = parse(r.stdout);
     expect(c.probe).toEqual({ id: 'dc1-span-3' });
-    expect(c.capture).toEqual({ backend: 'native', interfaces: [{ name: 'eth1', filter: 'not (ip6 and icmp6)', promisc: true, snaplen: 256, bufferSize: 64 << 20 }] });
+    expect(c.capture).toEqual({
+      backend: 'native',
+      interfaces: [{ name: 'eth1', filter: 'not (ip6 and icmp6)', promisc: true, snaplen: 256, bufferSize: 64 << 20 }],
+    });
     expect(c.netflow).toEqual({ listeners: [{ protocol: 'ipfix', listen: '0.0.0.0:4739' }] });
     expect(c.flows).toEqual({ idle: 120, active: 1800, grace: 5, maxFlows: 1_000_000, decap: 'inner' });
     expect(c.store).toEqual({ dir: '/var/lib/spanmap', maxAgeDays: 30, maxBytes: 1 << 30 });

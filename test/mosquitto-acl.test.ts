@@ -60,7 +60,10 @@ beforeAll(async () => {
     throw new Error(`${(e as Error).message}; mosquitto said: ${mosquitto.err}`);
   });
 
-  consoleProc = await new ConsoleProc(tempDir('console'), await freePort(), { url: plain() }, { SPANMAP_MQTT_PASSWORD: PASSWORDS['spanmap-console'] }, ['--mqtt-username', 'spanmap-console']).start();
+  consoleProc = await new ConsoleProc(tempDir('console'), await freePort(), { url: plain() }, { SPANMAP_MQTT_PASSWORD: PASSWORDS['spanmap-console'] }, [
+    '--mqtt-username',
+    'spanmap-console',
+  ]).start();
   await waitFor('the console subscribed', async () => (await consoleProc.api<{ mqtt: { connected: boolean } }>('/stats')).mqtt.connected, 10_000);
 });
 afterAll(() => killAll());
@@ -106,8 +109,28 @@ describe('the example Mosquitto configuration and ACL (deploy/mosquitto)', () =>
 
   it('carries a probe over TLS with its credentials to the console with exact totals', async () => {
     const { records } = await readFlows(CAPTURE);
-    const p = spanmapProc(['probe', 'read', CAPTURE, '--publish', `mqtts://localhost:${tlsPort}`, '--probe-id', 'probe-b', '--username', 'probe-b', '--ca', join(dir, 'ca.crt'),
-      '--data', tempDir('probe'), '--interval', '0.5', '--ack-timeout', '3'], { SPANMAP_MQTT_PASSWORD: PASSWORDS['probe-b'] });
+    const p = spanmapProc(
+      [
+        'probe',
+        'read',
+        CAPTURE,
+        '--publish',
+        `mqtts://localhost:${tlsPort}`,
+        '--probe-id',
+        'probe-b',
+        '--username',
+        'probe-b',
+        '--ca',
+        join(dir, 'ca.crt'),
+        '--data',
+        tempDir('probe'),
+        '--interval',
+        '0.5',
+        '--ack-timeout',
+        '3',
+      ],
+      { SPANMAP_MQTT_PASSWORD: PASSWORDS['probe-b'] },
+    );
     expect(await p.exited).toBe(0);
     const got = (await consoleProc.probe('probe-b'))!;
     expect({ flows: got.flows, packets: got.packets, bytes: got.bytes }).toEqual({

@@ -19,7 +19,9 @@ import { mqttClient, refusedWith, suback, batch } from './helpers/mqtt-clients.j
 
 const CAPTURE = pcap('mixed', 'arkime__arkime_synthetic.pcap');
 const USERS = { 'probe-a': 'secret-a-123', 'probe-b': 'secret-b-456', 'probe-c': 'secret-c-789' } as const;
-const USERS_ENV = Object.entries(USERS).map(([u, p]) => `${u}:${p}`).join(',');
+const USERS_ENV = Object.entries(USERS)
+  .map(([u, p]) => `${u}:${p}`)
+  .join(',');
 let expected: { flows: number; packets: number; bytes: number };
 let pki: string;
 
@@ -37,12 +39,21 @@ afterAll(() => killAll());
 
 /** `spanmap console` with extra flags (TLS) and environment (users). */
 class SecuredConsole extends ConsoleProc {
-  constructor(dataDir: string, httpPort: number, readonly brokerPort: number, env: NodeJS.ProcessEnv, extra: string[] = []) {
+  constructor(
+    dataDir: string,
+    httpPort: number,
+    readonly brokerPort: number,
+    env: NodeJS.ProcessEnv,
+    extra: string[] = [],
+  ) {
     super(dataDir, httpPort, { broker: brokerPort }, env, extra);
   }
 
   override async start(): Promise<this> {
-    this.proc = spanmapProc(['console', '--data', this.dataDir, '--http', `127.0.0.1:${this.httpPort}`, '--broker', `127.0.0.1:${this.brokerPort}`, ...this.extra], { SPANMAP_API_TOKEN: TOKEN, ...this.env });
+    this.proc = spanmapProc(
+      ['console', '--data', this.dataDir, '--http', `127.0.0.1:${this.httpPort}`, '--broker', `127.0.0.1:${this.brokerPort}`, ...this.extra],
+      { SPANMAP_API_TOKEN: TOKEN, ...this.env },
+    );
     await waitFor('the console to serve /health', async () => (await fetch(`http://127.0.0.1:${this.httpPort}/api/v1/health`)).ok, 20_000, 200);
     await waitFor('the console subscribed', async () => (await this.stats()).mqtt.connected, 10_000);
     return this;
@@ -61,7 +72,22 @@ const asProbe = (id: keyof typeof USERS): IClientOptions => ({ clientId: `spanma
 
 /** A probe process publishing the capture; `extra` holds credentials and TLS flags. */
 function probeRead(url: string, probeId: string, extra: string[]): Proc {
-  return spanmapProc(['probe', 'read', CAPTURE, '--publish', url, '--probe-id', probeId, '--data', tempDir('probe'), '--interval', '0.5', '--ack-timeout', '3', ...extra]);
+  return spanmapProc([
+    'probe',
+    'read',
+    CAPTURE,
+    '--publish',
+    url,
+    '--probe-id',
+    probeId,
+    '--data',
+    tempDir('probe'),
+    '--interval',
+    '0.5',
+    '--ack-timeout',
+    '3',
+    ...extra,
+  ]);
 }
 
 /** Waits for `re` on the probe's stderr, then stops it; returns its stderr. */
@@ -96,7 +122,9 @@ describe('embedded broker with per-probe credentials (SPANMAP_MQTT_USERS)', () =
     ]);
     expect(anonymous).toContain("spanmap: mqtt: not authorized (check the probe's username/password");
     expect(wrong).toContain("spanmap: mqtt: not authorized: wrong username or password (check the probe's username/password)\n");
-    expect(foreign).toContain('spanmap: mqtt: the broker refused the client id (a probe connects as spanmap-probe-<probe id>: its --probe-id must be its username)\n');
+    expect(foreign).toContain(
+      'spanmap: mqtt: the broker refused the client id (a probe connects as spanmap-probe-<probe id>: its --probe-id must be its username)\n',
+    );
     for (const s of [anonymous, wrong, foreign]) noStackTrace(s);
 
     const log = c.proc.err;
@@ -109,7 +137,8 @@ describe('embedded broker with per-probe credentials (SPANMAP_MQTT_USERS)', () =
     expect(await c.probeIds()).toEqual([]);
     // Counted too, for Prometheus.
     const metrics = await (await fetch(`http://127.0.0.1:${c.httpPort}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
-    for (const reason of ['anonymous', 'bad-password', 'unknown-user', 'client-id']) expect(metrics).toMatch(new RegExp(`^spanmap_broker_refused_total\\{reason="${reason}"\\} [1-9]`, 'm'));
+    for (const reason of ['anonymous', 'bad-password', 'unknown-user', 'client-id'])
+      expect(metrics).toMatch(new RegExp(`^spanmap_broker_refused_total\\{reason="${reason}"\\} [1-9]`, 'm'));
     expect(metrics).toMatch(/^spanmap_broker_refused_total\{reason="publish"\} 0$/m);
   });
 
@@ -162,7 +191,12 @@ describe('embedded broker with TLS and client certificates', () => {
   beforeAll(async () => {
     port = await freePort();
     c = await new SecuredConsole(tempDir('console'), await freePort(), port, { SPANMAP_MQTT_USERS: USERS_ENV }, [
-      '--broker-tls-cert', f('broker.crt'), '--broker-tls-key', f('broker.key'), '--broker-tls-ca', f('ca.crt'),
+      '--broker-tls-cert',
+      f('broker.crt'),
+      '--broker-tls-key',
+      f('broker.key'),
+      '--broker-tls-ca',
+      f('ca.crt'),
     ]).start();
     expect(c.proc.err).toContain(`broker mqtts://127.0.0.1:${port}`);
   });
@@ -183,18 +217,33 @@ describe('embedded broker with TLS and client certificates', () => {
       errorLineOf(probeRead(`mqtt://127.0.0.1:${port}`, 'probe-b', ['--username', 'probe-b', '--password', USERS['probe-b']]), /mqtt: the broker closed/),
     ]);
     // (The broker sends its CA along when it also verifies clients with it, hence "self-signed ... in chain".)
-    expect(untrusting).toMatch(/^spanmap: mqtt: TLS: (unable to verify the first certificate|self-signed certificate in certificate chain): the broker's certificate is not signed by a CA this probe trusts \(give it with --ca or publish\.ca\)$/m);
+    expect(untrusting).toMatch(
+      /^spanmap: mqtt: TLS: (unable to verify the first certificate|self-signed certificate in certificate chain): the broker's certificate is not signed by a CA this probe trusts \(give it with --ca or publish\.ca\)$/m,
+    );
     expect(plain).toContain('spanmap: mqtt: the broker closed the connection without answering (is it a TLS port? then use an mqtts:// URL)\n');
     for (const s of [untrusting, plain]) noStackTrace(s);
-    await waitFor('the refusals in the console log', () => /does not speak TLS/.test(c.proc.err) && /TLS handshake with 127\.0\.0\.1:\d+ failed: the client hung up/.test(c.proc.err));
-    expect(c.proc.err).toMatch(/broker: TLS handshake with 127\.0\.0\.1:\d+ failed: the client does not speak TLS \(a plain mqtt:\/\/ client on the mqtts port\?\)/);
+    await waitFor(
+      'the refusals in the console log',
+      () => /does not speak TLS/.test(c.proc.err) && /TLS handshake with 127\.0\.0\.1:\d+ failed: the client hung up/.test(c.proc.err),
+    );
+    expect(c.proc.err).toMatch(
+      /broker: TLS handshake with 127\.0\.0\.1:\d+ failed: the client does not speak TLS \(a plain mqtt:\/\/ client on the mqtts port\?\)/,
+    );
     expect(await c.probeIds()).toEqual(['probe-c']);
     expect(c.proc.alive).toBe(true);
   });
 
   it("refuses a client certificate that is not the probe's own", async () => {
     // probe-c's certificate with probe-a's credentials.
-    const p = probeRead(`mqtts://localhost:${port}`, 'probe-a', ['--username', 'probe-a', '--password', USERS['probe-a'], '--ca', f('ca.crt'), ...withPki(clientCert)]);
+    const p = probeRead(`mqtts://localhost:${port}`, 'probe-a', [
+      '--username',
+      'probe-a',
+      '--password',
+      USERS['probe-a'],
+      '--ca',
+      f('ca.crt'),
+      ...withPki(clientCert),
+    ]);
     const err = await errorLineOf(p, /mqtt: not authorized/);
     noStackTrace(err);
     expect(c.proc.err).toContain('probe "probe-a" presented the certificate of "probe-c"; its CN must be its username');
@@ -244,7 +293,10 @@ describe('TLS settings are checked before anything connects', () => {
       [1, `spanmap: broker TLS: cannot read the certificate ${join(pki, 'missing.crt')}: no such file or directory`],
       [1, `spanmap: broker TLS: the key ${join(pki, 'probe-c.key')} does not belong to the certificate ${join(pki, 'broker.crt')}`],
       [2, 'spanmap: --broker-tls-* configure the embedded broker; they do not go with --mqtt (an external broker)'],
-      [1, 'spanmap: SPANMAP_MQTT_USERS: entry 2: username "probe b" is not a probe id (letters, digits, ".", "_", "-"; at most 64): each username is the probe id it may publish as'],
+      [
+        1,
+        'spanmap: SPANMAP_MQTT_USERS: entry 2: username "probe b" is not a probe id (letters, digits, ".", "_", "-"; at most 64): each username is the probe id it may publish as',
+      ],
     ]);
     for (const r of results) expect(r.err).not.toContain('hunter2');
   });
@@ -265,7 +317,9 @@ describe('TLS settings are checked before anything connects', () => {
     };
     expect(problems({ ca: 'nope.crt' })).toEqual([`publish.ca: ${join(dir, 'nope.crt')}: no such file`]);
     expect(problems({ ca: '.' })).toEqual([`publish.ca: ${dir} is not a file`]);
-    expect(problems({ cert: join(pki, 'probe-c.crt') })).toEqual(['publish.key: publish.cert and publish.key go together (a client certificate and its private key)']);
+    expect(problems({ cert: join(pki, 'probe-c.crt') })).toEqual([
+      'publish.key: publish.cert and publish.key go together (a client certificate and its private key)',
+    ]);
     expect(problems({ url: 'mqtt://broker:1883', ca: 'ca.crt' })).toEqual(['publish.ca: only used with TLS: make publish.url an mqtts:// (or wss://) URL']);
     expect(problems({ ca: 42 })).toEqual(['publish.ca: expected the path of a PEM file, got 42']);
   });

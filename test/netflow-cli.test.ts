@@ -26,7 +26,8 @@ afterEach(() => {
 });
 
 function listen(args: string[], opts: { uid?: number } = {}): Promise<Running> {
-  const cmd = opts.uid === undefined ? [process.execPath, CLI] : ['setpriv', `--reuid=${opts.uid}`, `--regid=${opts.uid}`, '--clear-groups', process.execPath, CLI];
+  const cmd =
+    opts.uid === undefined ? [process.execPath, CLI] : ['setpriv', `--reuid=${opts.uid}`, `--regid=${opts.uid}`, '--clear-groups', process.execPath, CLI];
   const child = spawn(cmd[0]!, [...cmd.slice(1), 'probe', 'listen', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
@@ -40,7 +41,7 @@ function listen(args: string[], opts: { uid?: number } = {}): Promise<Running> {
     const ports = new Map<string, number>();
     const check = () => {
       for (const m of err.matchAll(/listening for (\w+) on \S+:(\d+)/g)) ports.set(m[1]!, Number(m[2]));
-      if (ports.size === args.filter((a) => a === '--netflow' || a === '--ipfix').length || /\n$/.test(err) && !err.includes('listening')) {
+      if (ports.size === args.filter((a) => a === '--netflow' || a === '--ipfix').length || (/\n$/.test(err) && !err.includes('listening'))) {
         resolve({ child, ports, stdout: () => out, stderr: () => err, exit });
         return true;
       }
@@ -125,7 +126,9 @@ describe('spanmap probe listen (the real command)', () => {
     expect(lines.map((l) => flowRecordJson(JSON.parse(l) as FlowRecord)).sort()).toEqual(expected([file]));
     expect(lines).toHaveLength(446);
     const err = run.stderr().trim().split('\n');
-    expect(err.find((l) => l.startsWith('spanmap: listen:'))).toMatch(/72 datagrams \(v5 0, v9 72, ipfix 0\); 892 records -> 446 flows \(446 paired, 0 alone, 0 biflow\); rejected: none; lost per exporter sequence: v5 flows 0, v9 packets 0, ipfix records 0; kernel drops 0/);
+    expect(err.find((l) => l.startsWith('spanmap: listen:'))).toMatch(
+      /72 datagrams \(v5 0, v9 72, ipfix 0\); 892 records -> 446 flows \(446 paired, 0 alone, 0 biflow\); rejected: none; lost per exporter sequence: v5 flows 0, v9 packets 0, ipfix records 0; kernel drops 0/,
+    );
     const stats = JSON.parse(err.at(-1)!);
     expect(stats.sockets).toHaveLength(2);
     expect(stats.flows.emitted).toBe(446);

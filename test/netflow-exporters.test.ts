@@ -114,7 +114,8 @@ function oracleRecord(r: Rec): string | null {
   const has = (p: Array<string | undefined>) => p[0] !== undefined && p[1] !== undefined;
   const zero = (p: Array<string | undefined>) => p.every((a) => a === '0.0.0.0' || a === '::');
   const keys = Object.keys(r);
-  const v6first = keys.findIndex((k) => k.startsWith('cflow.srcaddrv6') || k.startsWith('cflow.dstaddrv6')) <
+  const v6first =
+    keys.findIndex((k) => k.startsWith('cflow.srcaddrv6') || k.startsWith('cflow.dstaddrv6')) <
     keys.findIndex((k) => k === 'cflow.srcaddr' || k === 'cflow.dstaddr');
   let chosen = has(v4) ? v4 : v6;
   if (has(v4) && has(v6)) {
@@ -129,8 +130,16 @@ function oracleRecord(r: Rec): string | null {
   const rp = r['cflow.packets'];
   const ro = r['cflow.octets'];
   const reverse: [number, number] | undefined = Array.isArray(rp) && Array.isArray(ro) ? [Number(rp[1]), Number(ro[1])] : undefined;
-  return line(src, dst, proto, Number(first('cflow.srcport') ?? 0), Number(first('cflow.dstport') ?? 0),
-    Number(first('cflow.packets', 'cflow.packets64') ?? 0), Number(first('cflow.octets', 'cflow.octets64') ?? 0), reverse);
+  return line(
+    src,
+    dst,
+    proto,
+    Number(first('cflow.srcport') ?? 0),
+    Number(first('cflow.dstport') ?? 0),
+    Number(first('cflow.packets', 'cflow.packets64') ?? 0),
+    Number(first('cflow.octets', 'cflow.octets64') ?? 0),
+    reverse,
+  );
 }
 
 /** A packet-sampling record (dataLinkFrameSection): tshark dissects the frame; one packet of its IP length. */
@@ -141,7 +150,8 @@ function packetSection(r: Rec): string | null {
   const ip4 = tree.ip as Rec | undefined;
   const l4 = (tree.tcp ?? tree.udp) as Rec | undefined;
   const port = (k: string) => Number(l4?.[`tcp.${k}`] ?? l4?.[`udp.${k}`] ?? 0);
-  if (ip6) return line(String(ip6['ipv6.src']), String(ip6['ipv6.dst']), Number(ip6['ipv6.nxt']), port('srcport'), port('dstport'), 1, Number(ip6['ipv6.plen']) + 40);
+  if (ip6)
+    return line(String(ip6['ipv6.src']), String(ip6['ipv6.dst']), Number(ip6['ipv6.nxt']), port('srcport'), port('dstport'), 1, Number(ip6['ipv6.plen']) + 40);
   if (ip4) return line(String(ip4['ip.src']), String(ip4['ip.dst']), Number(ip4['ip.proto']), port('srcport'), port('dstport'), 1, Number(ip4['ip.len']));
   return null;
 }
@@ -221,31 +231,71 @@ describe('exported captures decode as tshark decodes them', () => {
     { names: ['akvorado__data+templates.pcap'], what: 'v9 data before its template in the same packet, options 1:100', records: 10, sampling: 100 },
     { names: ['graylog__netflow5.pcap'], what: 'NetFlow v5 over 3 packets, header sampling 1:100', records: 4, sampling: 100 },
     { names: ['graylog__netgraph-netflow5.pcap'], what: 'NetFlow v5 from FreeBSD ng_netflow', records: 120 },
-    { names: ['graylog__netflow9.pcap'], what: 'NetFlow v9 templates, options (interface 0 sampled 1:100), IPv4 and IPv6', records: 21, extra: 3, sampling: 100 },
+    {
+      names: ['graylog__netflow9.pcap'],
+      what: 'NetFlow v9 templates, options (interface 0 sampled 1:100), IPv4 and IPv6',
+      records: 21,
+      extra: 3,
+      sampling: 100,
+    },
     { names: ['graylog__nprobe-netflow9.pcap'], what: 'v5 and v9 from nProbe to one collector', records: 152 },
     { names: ['graylog__nprobe-netflow9-3.pcap'], what: 'nProbe v9, template refresh over 16 min', records: 892 },
     { names: ['graylog__pmacctd-netflow9.pcap'], what: 'pmacctd v9', records: 6 },
     { names: ['packetlife__cflow.cap'], what: 'Cisco v9 template + data', records: 14 },
     { names: ['akvorado__nat.pcap'], what: 'v9 NAT events', records: 9 },
     { names: ['akvorado__icmp-template.pcap', 'akvorado__icmp-data.pcap'], what: 'v9 ICMP type/code fields', records: 4 },
-    { names: ['akvorado__samplingrate-template.pcap', 'akvorado__samplingrate-data.pcap'], what: 'v9 sampling interval 2048 in the data records', records: 6, sampling: 2048 },
+    {
+      names: ['akvorado__samplingrate-template.pcap', 'akvorado__samplingrate-data.pcap'],
+      what: 'v9 sampling interval 2048 in the data records',
+      records: 6,
+      sampling: 2048,
+    },
     { names: ['akvorado__options-template.pcap', 'akvorado__options-data.pcap'], what: 'v9 options template then options data only', records: 0 },
     { names: ['scapy__netflowv9.pcap'], what: 'v9, options from another exporter (its 1:12 does not apply here)', records: 24, sampling: 1 },
     { names: ['pmacct__101-NFv9-CISCO-cust_primitives__traffic-00.pcap'], what: 'Cisco ASR9k v9', records: 51 },
-    { names: ['pmacct__102-NFv9-CISCO-f2rd-pretag-sampling-reload__traffic-00.pcap'], what: 'v9, two source ids; sampler id without options data: unscaled', records: 35, sampling: 1 },
+    {
+      names: ['pmacct__102-NFv9-CISCO-f2rd-pretag-sampling-reload__traffic-00.pcap'],
+      what: 'v9, two source ids; sampler id without options data: unscaled',
+      records: 35,
+      sampling: 1,
+    },
     { names: ['pmacct__111-IPFIXv10-NFv9-IPv6-IPv4-mix_sources__traffic-00.pcap'], what: 'v9 over IPv4', records: 11 },
     { names: ['pmacct__111-IPFIXv10-NFv9-IPv6-IPv4-mix_sources__traffic-01.pcap'], what: 'IPFIX over IPv6', records: 13 },
     { names: ['pmacct__100-IPFIXv10-CISCO__traffic-00.pcap'], what: 'Cisco IOS XR IPFIX, MPLS', records: 12 },
-    { names: ['pmacct__104-IPFIXv10-IPv6-CISCO-sampling_option__traffic-00.pcap'], what: 'IPFIX options: selector 1 samples 1 out of 256 (size/population)', records: 3, sampling: 256 },
+    {
+      names: ['pmacct__104-IPFIXv10-IPv6-CISCO-sampling_option__traffic-00.pcap'],
+      what: 'IPFIX options: selector 1 samples 1 out of 256 (size/population)',
+      records: 3,
+      sampling: 256,
+    },
     { names: ['pmacct__106-IPFIXv10-HUAWEI-vrf_name__traffic-00.pcap'], what: 'Huawei IPFIX, variable-length VRF names', records: 3 },
-    { names: ['pmacct__112-IPFIXv10-CISCO-options-map-reassignment__traffic-00.pcap'], what: 'IPFIX over IPv6 in Linux SLL, options re-mapping', records: 9, extra: 9 },
-    { names: ['pmacct__400-IPFIXv10-BMP-CISCO-SRv6-multiple-sources__traffic-00.pcap'], what: 'IOS XR IPFIX interleaved with BMP; selector population 1: unsampled', records: 657, sampling: 1 },
+    {
+      names: ['pmacct__112-IPFIXv10-CISCO-options-map-reassignment__traffic-00.pcap'],
+      what: 'IPFIX over IPv6 in Linux SLL, options re-mapping',
+      records: 9,
+      extra: 9,
+    },
+    {
+      names: ['pmacct__400-IPFIXv10-BMP-CISCO-SRv6-multiple-sources__traffic-00.pcap'],
+      what: 'IOS XR IPFIX interleaved with BMP; selector population 1: unsampled',
+      records: 657,
+      sampling: 1,
+    },
     { names: ['pmacct__403-IPFIXv10-BMP-IPv6-CISCO-locrib-peerdown-vrf__traffic-00.pcap'], what: 'IOS XR IPFIX over IPv6', records: 480 },
-    { names: ['akvorado__physicalinterfaces.pcap'], what: 'IPFIX template with both address families; packet interval 1, space 999', records: 8, sampling: 1000 },
+    {
+      names: ['akvorado__physicalinterfaces.pcap'],
+      what: 'IPFIX template with both address families; packet interval 1, space 999',
+      records: 8,
+      sampling: 1000,
+    },
     { names: ['akvorado__mpls.pcap'], what: 'IPFIX MPLS labels; packet interval 1, space 9', records: 2, sampling: 10 },
     { names: ['akvorado__ipfix_v10_with_mpls_labels.pcap'], what: 'IPFIX over 22 minutes, two domains', records: 105, sampling: 10 },
     { names: ['akvorado__ipfixprobe-templates.pcap', 'akvorado__ipfixprobe-data.pcap'], what: 'ipfixprobe biflows (RFC 5103 reverse IEs)', records: 4 },
-    { names: ['akvorado__datalink-template.pcap', 'akvorado__datalink-data.pcap'], what: 'variable-length dataLinkFrameSection (IE 315): the sampled frame decoded', records: 1 },
+    {
+      names: ['akvorado__datalink-template.pcap', 'akvorado__datalink-data.pcap'],
+      what: 'variable-length dataLinkFrameSection (IE 315): the sampled frame decoded',
+      records: 1,
+    },
     { names: ['akvorado__juniper-cpid-template.pcap', 'akvorado__juniper-cpid-data.pcap'], what: 'Juniper enterprise IEs, sampled frame section', records: 1 },
     { names: ['scapy__ipfix.pcap'], what: 'IPFIX template, options template, data', records: 1 },
   ];
@@ -293,7 +343,9 @@ describe('exported captures decode as tshark decodes them', () => {
 
   it('a sampled frame section carries its VLAN tag and the exporter interface into the record', ({ expect }) => {
     const r = replay(['akvorado__datalink-template.pcap', 'akvorado__datalink-data.pcap']);
-    expect(r.records).toMatchObject([{ src: '51.51.51.51', dst: '52.52.52.52', proto: 17, sport: 55501, dport: 11777, packets: 1, bytes: 96, vlan: 231, iface: '49.49.49.49#582' }]);
+    expect(r.records).toMatchObject([
+      { src: '51.51.51.51', dst: '52.52.52.52', proto: 17, sport: 55501, dport: 11777, packets: 1, bytes: 96, vlan: 231, iface: '49.49.49.49#582' },
+    ]);
   });
 
   it('sFlow and other versions are unknownVersion', ({ expect }) => {

@@ -137,7 +137,19 @@ describe('fuzzing the NetFlow/IPFIX receive path', () => {
     expect(c.rejected.decoderException).toBe(0);
     // the mutations reach every kind of rejection the decoders know about
     const seen = REJECT_REASONS.filter((k) => c.rejected[k] > 0);
-    expect(seen).toEqual(expect.arrayContaining(['tooShort', 'unknownVersion', 'byteSwapped', 'badLength', 'badSetLength', 'malformedTemplate', 'noTemplate', 'badRecord', 'tooManyScopes']));
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        'tooShort',
+        'unknownVersion',
+        'byteSwapped',
+        'badLength',
+        'badSetLength',
+        'malformedTemplate',
+        'noTemplate',
+        'badRecord',
+        'tooManyScopes',
+      ]),
+    );
     expect(records.length).toBeGreaterThan(1000);
     const bad = records.map((x) => [wellFormed(x), x] as const).filter(([why]) => why !== null);
     expect(bad.slice(0, 3)).toEqual([]);

@@ -83,7 +83,9 @@ function softflowd(file: string, port: number, args: string[]): Promise<void> {
   const ctl = `/tmp/s${id}.ctl`;
   const pid = `/tmp/s${id}.pid`;
   return new Promise((resolve, reject) => {
-    const child = spawn('softflowd', ['-r', file, ...args, '-6', '-n', `127.0.0.1:${port}`, '-d', '-c', ctl, '-p', pid], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('softflowd', ['-r', file, ...args, '-6', '-n', `127.0.0.1:${port}`, '-d', '-c', ctl, '-p', pid], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -153,20 +155,24 @@ describe('softflowd exports of real captures give the edges probe read gives', (
   for (const name of CAPTURES) {
     describe.concurrent(name, () => {
       for (const mode of MODES) {
-        it(mode.name, async ({ expect }) => {
-          const file = pcap('mixed', name);
-          const [got, truth] = await Promise.all([exported(file, mode.args), readFlows(file, { decap: 'outer' })]);
-          const c = got.counters;
-          expect(c.datagrams.rejected).toBe(0);
-          expect(Object.values(c.rejected).reduce((a, b) => a + b, 0)).toBe(0);
-          expect(c.lost.v9Packets + c.lost.ipfixRecords).toBe(0);
-          expect(c.sockets[0]!.kernelDrops).toBe(0);
-          expect(got.records.length).toBeGreaterThan(0);
-          const bidir = mode.args.includes('-b');
-          expect(Object.fromEntries(edges(got.records, bidir))).toEqual(Object.fromEntries(edges(truth.records, bidir)));
-          if (mode.args.includes('-b')) expect(c.flows.biflow).toBeGreaterThan(0);
-          else expect(c.flows.paired).toBeGreaterThan(0);
-        }, 60_000);
+        it(
+          mode.name,
+          async ({ expect }) => {
+            const file = pcap('mixed', name);
+            const [got, truth] = await Promise.all([exported(file, mode.args), readFlows(file, { decap: 'outer' })]);
+            const c = got.counters;
+            expect(c.datagrams.rejected).toBe(0);
+            expect(Object.values(c.rejected).reduce((a, b) => a + b, 0)).toBe(0);
+            expect(c.lost.v9Packets + c.lost.ipfixRecords).toBe(0);
+            expect(c.sockets[0]!.kernelDrops).toBe(0);
+            expect(got.records.length).toBeGreaterThan(0);
+            const bidir = mode.args.includes('-b');
+            expect(Object.fromEntries(edges(got.records, bidir))).toEqual(Object.fromEntries(edges(truth.records, bidir)));
+            if (mode.args.includes('-b')) expect(c.flows.biflow).toBeGreaterThan(0);
+            else expect(c.flows.paired).toBeGreaterThan(0);
+          },
+          60_000,
+        );
       }
     });
   }

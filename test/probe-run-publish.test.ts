@@ -21,24 +21,44 @@ describe('probe run: NetFlow/IPFIX listener → store → MQTT → console', () 
     const metricsPort = await freePort();
     const c = await new ConsoleProc(join(dir, 'console'), await freePort(), { broker }).start();
     const cfg = join(dir, 'probe.yaml');
-    writeFileSync(cfg, [
-      'probe:', '  id: edge-router',
-      'netflow:', '  listeners:', `    - { protocol: ipfix, listen: "127.0.0.1:${ipfixPort}" }`,
-      'store:', `  dir: ${join(dir, 'store')}`,
-      'publish:', `  url: mqtt://127.0.0.1:${broker}`, '  interval: 1',
-      'metrics:', `  listen: 127.0.0.1:${metricsPort}`,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      cfg,
+      [
+        'probe:',
+        '  id: edge-router',
+        'netflow:',
+        '  listeners:',
+        `    - { protocol: ipfix, listen: "127.0.0.1:${ipfixPort}" }`,
+        'store:',
+        `  dir: ${join(dir, 'store')}`,
+        'publish:',
+        `  url: mqtt://127.0.0.1:${broker}`,
+        '  interval: 1',
+        'metrics:',
+        `  listen: 127.0.0.1:${metricsPort}`,
+        '',
+      ].join('\n'),
+    );
     const probe = spanmapProc(['probe', 'run', '--config', cfg]);
     await waitFor('the probe publishing', () => probe.err.includes('publishing to'), 20_000);
 
     // softflowd exports the capture as bidirectional IPFIX (short control-socket path: see bench/probe-read.mjs).
-    await new Promise((resolve) => spawn('softflowd', ['-r', capture, '-v', '10', '-b', '-6', '-d', '-n', `127.0.0.1:${ipfixPort}`, '-p', '/tmp/spr.pid', '-c', '/tmp/spr.ctl'], { stdio: 'ignore' }).on('exit', resolve));
+    await new Promise((resolve) =>
+      spawn('softflowd', ['-r', capture, '-v', '10', '-b', '-6', '-d', '-n', `127.0.0.1:${ipfixPort}`, '-p', '/tmp/spr.pid', '-c', '/tmp/spr.ctl'], {
+        stdio: 'ignore',
+      }).on('exit', resolve),
+    );
 
-    const p = await waitFor('all packets at the console', async () => {
-      const x = (await c.probe('edge-router')) as (Awaited<ReturnType<ConsoleProc['probe']>> & { online: boolean; status: { online: boolean; exporters?: { lostPackets: number } } | null }) | undefined;
-      return x && x.packets >= expectedPackets && x.status ? x : null;
-    }, 60_000);
+    const p = await waitFor(
+      'all packets at the console',
+      async () => {
+        const x = (await c.probe('edge-router')) as
+          | (Awaited<ReturnType<ConsoleProc['probe']>> & { online: boolean; status: { online: boolean; exporters?: { lostPackets: number } } | null })
+          | undefined;
+        return x && x.packets >= expectedPackets && x.status ? x : null;
+      },
+      60_000,
+    );
     expect(p.packets).toBe(expectedPackets);
     expect(p.online).toBe(true);
     expect(p.status!.exporters).toEqual({ lostPackets: 0 });
@@ -56,10 +76,14 @@ describe('probe run: NetFlow/IPFIX listener → store → MQTT → console', () 
       }
       return m;
     };
-    const pm = await waitFor('the probe outbox to drain', async () => {
-      const m = await scrape(`http://127.0.0.1:${metricsPort}/metrics`);
-      return m.get('spanmap_probe_backlog_batches') === 0 ? m : null;
-    }, 30_000);
+    const pm = await waitFor(
+      'the probe outbox to drain',
+      async () => {
+        const m = await scrape(`http://127.0.0.1:${metricsPort}/metrics`);
+        return m.get('spanmap_probe_backlog_batches') === 0 ? m : null;
+      },
+      30_000,
+    );
     expect(pm.get('spanmap_probe_packets_total')).toBe(0); // no live capture here
     expect(pm.get('spanmap_probe_export_datagrams_total{version="ipfix"}')).toBeGreaterThan(0);
     expect(pm.get('spanmap_probe_export_records_total{version="ipfix"}')).toBeGreaterThan(0);

@@ -12,7 +12,17 @@ import { ConsoleProc, edgeKey } from './helpers/console.js';
 let truth: ScenarioTruth;
 let c: ConsoleProc;
 
-interface Edge { src: string; dst: string; proto: number; port: number; period: string | null; periodNote: string | null; nextExpected: number | null; service: string | null; infrastructure: boolean }
+interface Edge {
+  src: string;
+  dst: string;
+  proto: number;
+  port: number;
+  period: string | null;
+  periodNote: string | null;
+  nextExpected: number | null;
+  service: string | null;
+  infrastructure: boolean;
+}
 
 beforeAll(async () => {
   const dir = tempDir('scenario-analysis');
@@ -35,11 +45,13 @@ describe('long-tail analysis of a 28-day generated site', () => {
     for (const t of truth.edges) {
       const e = edges.get(key(t));
       if (!e) wrong.push(`${key(t)} (${t.tag}) missing`);
-      else if (e.period !== t.period) wrong.push(`${key(t)} ${t.srcName}→${t.dstName} (${t.tag}): expected ${t.period}, got ${e.period} (${e.periodNote ?? ''})`);
+      else if (e.period !== t.period)
+        wrong.push(`${key(t)} ${t.srcName}→${t.dstName} (${t.tag}): expected ${t.period}, got ${e.period} (${e.periodNote ?? ''})`);
     }
     expect(wrong).toEqual([]);
     // Periodic edges say when to expect them next: after the window, not in the past.
-    for (const t of truth.edges.filter((x) => x.period && x.period !== 'continuous')) expect(edges.get(key(t))!.nextExpected!, key(t)).toBeGreaterThan(t.lastSeen);
+    for (const t of truth.edges.filter((x) => x.period && x.period !== 'continuous'))
+      expect(edges.get(key(t))!.nextExpected!, key(t)).toBeGreaterThan(t.lastSeen);
   });
 
   it('surfaces the month-end job seen once as possibly monthly', async () => {
@@ -71,7 +83,9 @@ describe('long-tail analysis of a 28-day generated site', () => {
   });
 
   it('/coverage says the window holds a full weekly cycle and a month end, and why it is not complete', async () => {
-    const cov = await c.api<{ segments: Array<{ segment: string; daysObserved: number; weeklyCycle: boolean; monthEnd: boolean; completeness: number; reasons: string[] }> }>('/coverage');
+    const cov = await c.api<{
+      segments: Array<{ segment: string; daysObserved: number; weeklyCycle: boolean; monthEnd: boolean; completeness: number; reasons: string[] }>;
+    }>('/coverage');
     for (const s of truth.segments) {
       const seg = cov.segments.find((x) => x.segment === s.name)!;
       expect(seg, s.name).toBeDefined();
@@ -82,7 +96,9 @@ describe('long-tail analysis of a 28-day generated site', () => {
     }
     // A one-week window: no weekly cycle gaps, but no month end either, and the reason says so.
     const start = truth.generator.start;
-    const week = await c.api<{ segments: Array<{ segment: string; monthEnd: boolean; weeklyCycle: boolean; reasons: string[] }> }>(`/coverage?from=${start}&to=${start + 7 * 86_400_000}`);
+    const week = await c.api<{ segments: Array<{ segment: string; monthEnd: boolean; weeklyCycle: boolean; reasons: string[] }> }>(
+      `/coverage?from=${start}&to=${start + 7 * 86_400_000}`,
+    );
     const web = week.segments.find((x) => x.segment === 'web')!;
     expect(web.weeklyCycle).toBe(true);
     expect(web.monthEnd).toBe(false);

@@ -12,7 +12,20 @@ const DAYS = 15;
 let truth: ScenarioTruth;
 let c: ConsoleProc;
 
-interface Edge { src: string; dst: string; proto: number; port: number; srcSegment: string; dstSegment: string; flows: number; packets: number; bytes: number; firstSeen: number; lastSeen: number; daysSeen: number }
+interface Edge {
+  src: string;
+  dst: string;
+  proto: number;
+  port: number;
+  srcSegment: string;
+  dstSegment: string;
+  flows: number;
+  packets: number;
+  bytes: number;
+  firstSeen: number;
+  lastSeen: number;
+  daysSeen: number;
+}
 
 beforeAll(async () => {
   const dir = tempDir('scenario-console');
@@ -37,8 +50,27 @@ describe(`a ${DAYS}-day generated site through probe → broker → console`, ()
     for (const t of truth.edges) {
       const e = got.get(key(t));
       expect(e, `missing edge ${key(t)}`).toBeDefined();
-      expect({ key: key(t), flows: e!.flows, packets: e!.packets, bytes: e!.bytes, firstSeen: e!.firstSeen, lastSeen: e!.lastSeen, daysSeen: e!.daysSeen, srcSegment: e!.srcSegment, dstSegment: e!.dstSegment })
-        .toEqual({ key: key(t), flows: t.flows, packets: t.packets + t.rpackets, bytes: t.bytes + t.rbytes, firstSeen: t.firstSeen, lastSeen: t.lastSeen, daysSeen: t.daysSeen, srcSegment: t.srcSegment, dstSegment: t.dstSegment });
+      expect({
+        key: key(t),
+        flows: e!.flows,
+        packets: e!.packets,
+        bytes: e!.bytes,
+        firstSeen: e!.firstSeen,
+        lastSeen: e!.lastSeen,
+        daysSeen: e!.daysSeen,
+        srcSegment: e!.srcSegment,
+        dstSegment: e!.dstSegment,
+      }).toEqual({
+        key: key(t),
+        flows: t.flows,
+        packets: t.packets + t.rpackets,
+        bytes: t.bytes + t.rbytes,
+        firstSeen: t.firstSeen,
+        lastSeen: t.lastSeen,
+        daysSeen: t.daysSeen,
+        srcSegment: t.srcSegment,
+        dstSegment: t.dstSegment,
+      });
     }
   });
 
@@ -47,7 +79,8 @@ describe(`a ${DAYS}-day generated site through probe → broker → console`, ()
     const to = from + 7 * 86_400_000;
     const edges = await c.api<Edge[]>(`/edges?from=${from}&to=${to}&limit=10000`);
     const want = new Map<string, number>();
-    for (const conv of truth.conversations) if (conv.start >= from && conv.start < to) want.set(key({ ...conv, port: conv.dport }), (want.get(key({ ...conv, port: conv.dport })) ?? 0) + 1);
+    for (const conv of truth.conversations)
+      if (conv.start >= from && conv.start < to) want.set(key({ ...conv, port: conv.dport }), (want.get(key({ ...conv, port: conv.dport })) ?? 0) + 1);
     expect(new Map(edges.map((e) => [key(e), e.flows]))).toEqual(want);
   });
 

@@ -28,7 +28,10 @@ beforeAll(async () => {
   const start = Date.UTC(2024, 5, 3);
   const split = start + 21 * DAY;
   truth = writeScenario(all, { days: 28, seed: 33, start, anomaliesFrom: split });
-  anomalies = truth.edges.filter((e) => e.anomaly).map(key).sort();
+  anomalies = truth.edges
+    .filter((e) => e.anomaly)
+    .map(key)
+    .sort();
   lastWeek = { from: split, to: start + 28 * DAY };
   // The capture in two parts, cut by tshark's editcap at the split time.
   const weeks13 = join(dir, 'weeks1-3.pcap');
@@ -42,7 +45,10 @@ beforeAll(async () => {
   const publish = (file: string) => c.publish(file, 'site', join(dir, 'probe'));
   await publish(weeks13);
   for (const granularity of ['host', 'segment'] as const) {
-    const p = await c.api<{ id: string }>('/policies', { method: 'POST', body: JSON.stringify({ name: `first three weeks (${granularity})`, from: start, to: split, include: 'observed', granularity }) });
+    const p = await c.api<{ id: string }>('/policies', {
+      method: 'POST',
+      body: JSON.stringify({ name: `first three weeks (${granularity})`, from: start, to: split, include: 'observed', granularity }),
+    });
     policies[granularity] = p.id;
     await c.api(`/policies/${p.id}/mode`, { method: 'POST', body: JSON.stringify({ mode: 'monitor' }) });
   }
@@ -66,7 +72,9 @@ describe('policy drafted from three weeks, monitoring the fourth', () => {
     });
 
     it(`/simulate over the last week (${g} granularity) blocks exactly the anomalies`, async () => {
-      const s = await c.api<{ blocked: Array<{ src: string; dst: string; proto: number; port: number }>; allowedFlows: number; blockedFlows: number }>(`/policies/${policies[g]}/simulate?from=${lastWeek.from}&to=${lastWeek.to}`);
+      const s = await c.api<{ blocked: Array<{ src: string; dst: string; proto: number; port: number }>; allowedFlows: number; blockedFlows: number }>(
+        `/policies/${policies[g]}/simulate?from=${lastWeek.from}&to=${lastWeek.to}`,
+      );
       expect(s.blocked.map(key).sort()).toEqual(anomalies);
       const inWeek = truth.conversations.filter((x) => x.start >= lastWeek.from && x.start < lastWeek.to);
       const anomalous = new Set(anomalies);
@@ -77,7 +85,9 @@ describe('policy drafted from three weeks, monitoring the fourth', () => {
 
   it('the draft window itself simulates clean (a rule matches the direction it was written for)', async () => {
     for (const g of ['host', 'segment'] as const) {
-      const s = await c.api<{ blocked: unknown[]; blockedFlows: number }>(`/policies/${policies[g]}/simulate?from=${truth.generator.start}&to=${lastWeek.from}`);
+      const s = await c.api<{ blocked: unknown[]; blockedFlows: number }>(
+        `/policies/${policies[g]}/simulate?from=${truth.generator.start}&to=${lastWeek.from}`,
+      );
       expect(s.blocked, g).toEqual([]);
     }
   });

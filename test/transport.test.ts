@@ -32,7 +32,9 @@ afterEach(() => killAll());
 
 /** User + system CPU time of a process, in clock ticks (/proc/PID/stat fields 14 and 15). */
 function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   return Number(fields[11]) + Number(fields[12]);
 }
 
@@ -42,7 +44,7 @@ const slowPublish = ['--batch-entries', '40', '--inflight', '1', '--ack-timeout'
 describe('probe → broker → console: nothing lost, nothing twice', () => {
   it('with Mosquitto: broker killed before the probe starts, console killed mid-ingest', async () => {
     const mport = await freePort();
-    let mosquitto = await startMosquitto(mport);
+    const mosquitto = await startMosquitto(mport);
     const url = `mqtt://127.0.0.1:${mport}`;
     const c = await new ConsoleProc(tempDir('console'), await freePort(), { url }).start();
     // Mosquitto supports shared subscriptions, so several consoles could split the load.
@@ -52,7 +54,7 @@ describe('probe → broker → console: nothing lost, nothing twice', () => {
     const probe = spanmapProc(['probe', 'read', pcap, '--publish', url, '--probe-id', 'site-a', '--data', tempDir('probe'), ...slowPublish]);
     await new Promise((r) => setTimeout(r, 1500));
     expect(probe.alive).toBe(true); // still trying, not failing
-    mosquitto = await startMosquitto(mport);
+    await startMosquitto(mport); // the new broker is killed with the other processes at cleanup
 
     await waitFor('some batches ingested', async () => ((await c.probe('site-a'))?.batches ?? 0) >= 5, 60_000);
     await c.proc.kill9();
@@ -61,10 +63,14 @@ describe('probe → broker → console: nothing lost, nothing twice', () => {
     await c.start(); // same data dir
 
     expect(await probe.exited).toBe(0);
-    const totals = await waitFor('all ingested', async () => {
-      const p = await c.probe('site-a');
-      return p && p.packets === expected.packets ? p : null;
-    }, 30_000);
+    const totals = await waitFor(
+      'all ingested',
+      async () => {
+        const p = await c.probe('site-a');
+        return p && p.packets === expected.packets ? p : null;
+      },
+      30_000,
+    );
     expect({ flows: totals.flows, packets: totals.packets, bytes: totals.bytes }).toEqual(expected);
   }, 180_000);
 
@@ -90,11 +96,16 @@ describe('probe → broker → console: nothing lost, nothing twice', () => {
     // No console yet: everything is read, summarized and waits in the outbox.
     const probe = spanmapProc(['probe', 'read', pcap, '--publish', url, '--probe-id', 'site-c', '--data', data, '--interval', '0.5']);
     // Reading is done when the probe goes idle (only retrying the broker): its CPU time stops growing.
-    await waitFor('the probe to finish reading', async () => {
-      const before = cpuTicks(probe.child.pid!);
-      await new Promise((r) => setTimeout(r, 1000));
-      return cpuTicks(probe.child.pid!) - before <= 2;
-    }, 60_000, 0);
+    await waitFor(
+      'the probe to finish reading',
+      async () => {
+        const before = cpuTicks(probe.child.pid!);
+        await new Promise((r) => setTimeout(r, 1000));
+        return cpuTicks(probe.child.pid!) - before <= 2;
+      },
+      60_000,
+      0,
+    );
     expect(probe.alive).toBe(true);
     await probe.kill9();
     const c = await new ConsoleProc(tempDir('console'), await freePort(), { broker: bport }).start();
@@ -110,7 +121,18 @@ describe('probe status', () => {
   it('is retained, and the last will marks a probe killed with -9 offline', async () => {
     const bport = await freePort();
     const c = await new ConsoleProc(tempDir('console'), await freePort(), { broker: bport }).start();
-    const probe = spanmapProc(['probe', 'read', pcap, '--publish', `mqtt://127.0.0.1:${bport}`, '--probe-id', 'site-d', '--data', tempDir('probe'), ...slowPublish]);
+    const probe = spanmapProc([
+      'probe',
+      'read',
+      pcap,
+      '--publish',
+      `mqtt://127.0.0.1:${bport}`,
+      '--probe-id',
+      'site-d',
+      '--data',
+      tempDir('probe'),
+      ...slowPublish,
+    ]);
     type P = { online: boolean; status: { online: boolean; capture: { packets: number }; backlog: { batches: number } } | null };
     const seen = await waitFor('an online status', async () => {
       const p = (await c.probe('site-d')) as unknown as P | undefined;
@@ -118,10 +140,14 @@ describe('probe status', () => {
     });
     expect(seen.status!.online).toBe(true);
     await probe.kill9();
-    const gone = await waitFor('the last will', async () => {
-      const p = (await c.probe('site-d')) as unknown as P | undefined;
-      return p && p.status && !p.status.online ? p : null;
-    }, 20_000);
+    const gone = await waitFor(
+      'the last will',
+      async () => {
+        const p = (await c.probe('site-d')) as unknown as P | undefined;
+        return p && p.status && !p.status.online ? p : null;
+      },
+      20_000,
+    );
     expect(gone.online).toBe(false);
   }, 60_000);
 });
@@ -133,8 +159,25 @@ describe('console ingest refuses garbage', () => {
     const client = connect(`mqtt://127.0.0.1:${bport}`, { clientId: 'garbage-sender' });
     await new Promise((r) => client.once('connect', r));
     const epoch = 'ab'.repeat(16);
-    const entry = { src: '10.0.0.1', dst: '10.0.0.2', proto: 6, port: 443, vlan: null, iface: null, flows: 1, records: 1, packets: 3, bytes: 180, rpackets: 2, rbytes: 120,
-      first: 1_717_000_000_000, last: 1_717_000_001_000, tcpFlags: 2, rtcpFlags: 18, init: { syn: 1, port: 0, first: 0 } };
+    const entry = {
+      src: '10.0.0.1',
+      dst: '10.0.0.2',
+      proto: 6,
+      port: 443,
+      vlan: null,
+      iface: null,
+      flows: 1,
+      records: 1,
+      packets: 3,
+      bytes: 180,
+      rpackets: 2,
+      rbytes: 120,
+      first: 1_717_000_000_000,
+      last: 1_717_000_001_000,
+      tcpFlags: 2,
+      rtcpFlags: 18,
+      init: { syn: 1, port: 0, first: 0 },
+    };
     const good = encodeBatch({ v: 1, probe: 'p-good', epoch, seq: 1, from: entry.first, to: entry.last, entries: [entry] });
     const wrongVersion = Uint8Array.from(good);
     wrongVersion[2] = 9;

@@ -50,10 +50,10 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
 
   const c = v.map(top.console, 'console', ['data', 'http']) ?? {};
   const data = c.data === undefined ? d.console.data : path(v.str(c.data, 'console.data', d.console.data, /./, 'a directory'));
-  const http = c.http === undefined ? d.console.http : v.hostPort(c.http, 'console.http') ?? d.console.http;
+  const http = c.http === undefined ? d.console.http : (v.hostPort(c.http, 'console.http') ?? d.console.http);
 
   const b = v.map(top.broker, 'broker', ['listen', 'users', 'tls']) ?? {};
-  const listen = b.listen === undefined ? d.broker.listen : v.hostPort(b.listen, 'broker.listen') ?? d.broker.listen;
+  const listen = b.listen === undefined ? d.broker.listen : (v.hostPort(b.listen, 'broker.listen') ?? d.broker.listen);
   const users = v.list(b.users, 'broker.users', 10_000).map((u, i) => {
     const o = v.map(u, `broker.users[${i}]`, ['username', 'password']) ?? {};
     return {
@@ -68,7 +68,10 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
       v.problem('SPANMAP_MQTT_USERS', errorLine(e).replace(/^SPANMAP_MQTT_USERS: /, ''));
     }
   }
-  v.unique(users.map((u) => u.username), (i) => `broker.users[${i}].username`);
+  v.unique(
+    users.map((u) => u.username),
+    (i) => `broker.users[${i}].username`,
+  );
   let tls: ConsoleConfig['broker']['tls'] = null;
   if (b.tls !== undefined && b.tls !== null) {
     const t = v.map(b.tls, 'broker.tls', ['cert', 'key', 'ca']) ?? {};
@@ -83,9 +86,13 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
   const mqtt: ConsoleConfig['mqtt'] = {
     url: m.url === undefined || m.url === null ? null : v.mqttUrl(m.url, 'mqtt.url', 'mqtt.username and mqtt.password') || null,
     username: m.username === undefined || m.username === null ? null : v.str(m.username, 'mqtt.username', ''),
-    password: env.SPANMAP_MQTT_PASSWORD || (m.password === undefined || m.password === null ? null : v.secret(m.password, 'mqtt.password', /^.+$/, 'a password')),
+    password:
+      env.SPANMAP_MQTT_PASSWORD || (m.password === undefined || m.password === null ? null : v.secret(m.password, 'mqtt.password', /^.+$/, 'a password')),
     clientId: v.str(m.clientId, 'mqtt.clientId', d.mqtt.clientId, /^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_", "-"'),
-    shareGroup: m.shareGroup === null ? null : v.str(m.shareGroup, 'mqtt.shareGroup', d.mqtt.shareGroup!, /^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_", "-" (or null for none)'),
+    shareGroup:
+      m.shareGroup === null
+        ? null
+        : v.str(m.shareGroup, 'mqtt.shareGroup', d.mqtt.shareGroup!, /^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_", "-" (or null for none)'),
   };
 
   const a = v.map(top.api, 'api', ['tokens', 'bodyLimit']) ?? {};
@@ -98,7 +105,10 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
     };
   });
   if (env.SPANMAP_API_TOKEN) tokens.push({ name: 'env-token', role: 'editor', token: env.SPANMAP_API_TOKEN });
-  v.unique(tokens.map((t) => t.token), (i) => `api.tokens[${i}].token`);
+  v.unique(
+    tokens.map((t) => t.token),
+    (i) => `api.tokens[${i}].token`,
+  );
   const bodyLimit = v.size(a.bodyLimit, 'api.bodyLimit', d.api.bodyLimit, 1024, 64 * MiB);
 
   const mt = v.map(top.metrics, 'metrics', ['enabled', 'auth']) ?? {};

@@ -94,7 +94,12 @@ export class Console {
         store: this.store,
         core: this.core,
         tokens: () => opts.tokens,
-        stats: () => ({ ingest: this.ingester.counters, statusRejected: this.statusRejects.count, edges: this.store.edgeCount, mqtt: { connected: this.subscriber.connected, sharedSubscription: this.subscriber.sharedSubscription } }),
+        stats: () => ({
+          ingest: this.ingester.counters,
+          statusRejected: this.statusRejects.count,
+          edges: this.store.edgeCount,
+          mqtt: { connected: this.subscriber.connected, sharedSubscription: this.subscriber.sharedSubscription },
+        }),
       }),
       opts.http.host,
       opts.http.port,

@@ -71,7 +71,9 @@ function replay(file: string, brokerUrl: string, dataDir: string): Promise<void>
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     child.once('error', rej);
-    child.once('exit', (code, signal) => (code === 0 ? res() : rej(new SpanmapError('internal', `the probe exited with ${code ?? signal} while replaying ${file}`))));
+    child.once('exit', (code, signal) =>
+      code === 0 ? res() : rej(new SpanmapError('internal', `the probe exited with ${code ?? signal} while replaying ${file}`)),
+    );
   });
 }
 
@@ -123,7 +125,11 @@ export async function demoMain(argv: string[]): Promise<number> {
   await c.start();
   const url = c.http.url;
   const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const r = await fetch(`${url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const r = await fetch(`${url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     const json = (await r.json()) as T & { error?: { message: string } };
     if (!r.ok) throw new SpanmapError('internal', `${method} ${path}: ${r.status} ${json.error?.message ?? ''}`);
     return json;
@@ -159,7 +165,12 @@ export async function demoMain(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function setUp(dataDir: string, days: number, brokerUrl: string, api: <T>(method: string, path: string, body?: unknown) => Promise<T>): Promise<DemoState> {
+async function setUp(
+  dataDir: string,
+  days: number,
+  brokerUrl: string,
+  api: <T>(method: string, path: string, body?: unknown) => Promise<T>,
+): Promise<DemoState> {
   const seed = 7;
   const start = Date.UTC(2024, 5, 3); // a Monday; 28 days include the month-end
   const split = start + (days - 7) * DAY;
@@ -176,10 +187,25 @@ async function setUp(dataDir: string, days: number, brokerUrl: string, api: <T>(
   say(`replaying the first ${days - 7} days through a probe (spanmap probe read --publish ${brokerUrl})`);
   await replay(before, brokerUrl, dataDir);
 
-  const infra = await api<Array<{ src: string; dst: string; proto: number; port: number }>>('GET', `/edges?infrastructure=true&limit=10000&from=${start}&to=${split}`);
-  if (infra.length > 0) await api('POST', '/edges/review', { edges: infra.map(({ src, dst, proto, port }) => ({ src, dst, proto, port })), status: 'expected', note: 'shared infrastructure (reviewed by the demo)' });
+  const infra = await api<Array<{ src: string; dst: string; proto: number; port: number }>>(
+    'GET',
+    `/edges?infrastructure=true&limit=10000&from=${start}&to=${split}`,
+  );
+  if (infra.length > 0)
+    await api('POST', '/edges/review', {
+      edges: infra.map(({ src, dst, proto, port }) => ({ src, dst, proto, port })),
+      status: 'expected',
+      note: 'shared infrastructure (reviewed by the demo)',
+    });
   say(`reviewed ${infra.length} infrastructure edges as expected`);
-  const policy = await api<{ id: string; rules: unknown[] }>('POST', '/policies', { name: `Site policy from the first ${days - 7} days`, from: start, to: split, include: 'observed', granularity: 'segment', infrastructureLayer: true });
+  const policy = await api<{ id: string; rules: unknown[] }>('POST', '/policies', {
+    name: `Site policy from the first ${days - 7} days`,
+    from: start,
+    to: split,
+    include: 'observed',
+    granularity: 'segment',
+    infrastructureLayer: true,
+  });
   await api('POST', `/policies/${policy.id}/mode`, { mode: 'monitor' });
   say(`drafted a policy (${policy.rules.length} rules, default deny) and put it in monitor mode`);
 

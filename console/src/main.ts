@@ -45,7 +45,12 @@ export function defaultConsoleDir(): string {
   return join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'spanmap', 'console');
 }
 
-type Flags = Partial<Record<'config' | 'data' | 'http' | 'broker' | 'mqtt' | 'mqtt-username' | 'client-id' | 'broker-tls-cert' | 'broker-tls-key' | 'broker-tls-ca' | 'log-level', string>>;
+type Flags = Partial<
+  Record<
+    'config' | 'data' | 'http' | 'broker' | 'mqtt' | 'mqtt-username' | 'client-id' | 'broker-tls-cert' | 'broker-tls-key' | 'broker-tls-ca' | 'log-level',
+    string
+  >
+>;
 
 export async function consoleMain(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv, {
@@ -77,7 +82,8 @@ export async function consoleMain(argv: string[]): Promise<number> {
   let config: ConsoleConfig;
   try {
     config = applyFlags(loadConsoleConfig(values.config ?? null, defaultConsoleDir()), values);
-    if (values.check && config.broker.tls && !config.mqtt.url) loadBrokerTls({ certFile: config.broker.tls.cert, keyFile: config.broker.tls.key, ...(config.broker.tls.ca ? { caFile: config.broker.tls.ca } : {}) });
+    if (values.check && config.broker.tls && !config.mqtt.url)
+      loadBrokerTls({ certFile: config.broker.tls.cert, keyFile: config.broker.tls.key, ...(config.broker.tls.ca ? { caFile: config.broker.tls.ca } : {}) });
   } catch (e) {
     if (!values.check) throw e;
     for (const p of e instanceof ConsoleConfigError ? e.problems : [errorLine(e)]) process.stderr.write(`spanmap: ${p}\n`);
@@ -98,17 +104,22 @@ function checkFlags(values: Flags): void {
   const tlsKey = values['broker-tls-key'];
   const tlsCa = values['broker-tls-ca'];
   if (values.mqtt !== undefined && values.broker !== undefined) throw new UsageError('--broker (embedded) and --mqtt (external) exclude each other');
-  if (values.mqtt !== undefined && (tlsCert ?? tlsKey ?? tlsCa) !== undefined) throw new UsageError('--broker-tls-* configure the embedded broker; they do not go with --mqtt (an external broker)');
+  if (values.mqtt !== undefined && (tlsCert ?? tlsKey ?? tlsCa) !== undefined)
+    throw new UsageError('--broker-tls-* configure the embedded broker; they do not go with --mqtt (an external broker)');
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new UsageError('--broker-tls-cert and --broker-tls-key go together');
   if (tlsCa !== undefined && tlsCert === undefined) throw new UsageError('--broker-tls-ca needs --broker-tls-cert and --broker-tls-key');
   const level = values['log-level'];
-  if (level !== undefined && !LOG_LEVELS.includes(level as LogLevel)) throw new UsageError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+  if (level !== undefined && !LOG_LEVELS.includes(level as LogLevel))
+    throw new UsageError(`--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
   for (const k of ['http', 'broker'] as const) if (values[k] !== undefined) parseHostPort(values[k]!, `--${k}`); // a bad HOST:PORT fails here, naming it
 }
 
 /** Command-line options over the file (flags were checked by checkFlags). */
 function applyFlags(c: ConsoleConfig, values: Flags): ConsoleConfig {
-  const tls = values['broker-tls-cert'] !== undefined ? { cert: values['broker-tls-cert'], key: values['broker-tls-key']!, ca: values['broker-tls-ca'] ?? null } : c.broker.tls;
+  const tls =
+    values['broker-tls-cert'] !== undefined
+      ? { cert: values['broker-tls-cert'], key: values['broker-tls-key']!, ca: values['broker-tls-ca'] ?? null }
+      : c.broker.tls;
   return {
     ...c,
     console: { data: values.data ?? c.console.data, http: values.http ?? c.console.http },
@@ -130,7 +141,8 @@ async function run(config: ConsoleConfig, logFormat: LogFormat): Promise<number>
   const warn = (line: string) => logger.warn(line);
   const dataDir = config.console.data;
   const external = config.mqtt.url;
-  if (external && config.broker.users.length > 0) warn('SPANMAP_MQTT_USERS / broker.users are ignored with an external broker (mqtt.url): it keeps its own users');
+  if (external && config.broker.users.length > 0)
+    warn('SPANMAP_MQTT_USERS / broker.users are ignored with an external broker (mqtt.url): it keeps its own users');
   const t = config.broker.tls;
   const broker: EmbeddedBrokerOptions = {
     ...listenAddress(config.broker.listen),
@@ -163,7 +175,9 @@ async function run(config: ConsoleConfig, logFormat: LogFormat): Promise<number>
     await c.stop().catch(() => {});
     throw e;
   }
-  info(`store ${dataDir}; broker ${c.brokerUrl}${c.broker?.secured ? ` (${config.broker.users.length} probe users, anonymous refused)` : ''}; http ${c.http.url}`);
+  info(
+    `store ${dataDir}; broker ${c.brokerUrl}${c.broker?.secured ? ` (${config.broker.users.length} probe users, anonymous refused)` : ''}; http ${c.http.url}`,
+  );
   if (c.metrics) info(`metrics on ${c.http.url}/metrics${config.metrics.auth ? ' (bearer token required)' : ''}`);
   if (file?.created) info(`generated an API token (kept in ${file.path}); open ${c.http.url}/#token=${file.token}`);
   else info(`open ${c.http.url}/ (token: ${file ? file.path : config.api.tokens.map((k) => k.name).join(', ')})`);

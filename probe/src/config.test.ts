@@ -54,7 +54,10 @@ describe('probe config: defaults', () => {
       { name: 'eth2', filter: '', promisc: true, snaplen: 256, bufferSize: 32 << 20 },
       { name: 'eth3', filter: 'vlan or ip', promisc: false, snaplen: 128, bufferSize: 64 << 20 },
     ]);
-    expect(c.netflow.listeners).toEqual([{ protocol: 'ipfix', listen: '[::]:4739' }, { protocol: 'netflow', listen: '0.0.0.0:2055' }]);
+    expect(c.netflow.listeners).toEqual([
+      { protocol: 'ipfix', listen: '[::]:4739' },
+      { protocol: 'netflow', listen: '0.0.0.0:2055' },
+    ]);
     expect(c.flows).toEqual({ idle: 60, active: 600, grace: 2.5, maxFlows: 5000, decap: 'outer' });
     expect(c.store).toEqual({ dir: '/etc/spanmap/data', maxAgeDays: 7, maxBytes: 2 * 2 ** 30 });
     expect(c.publish).toEqual({ url: 'mqtts://broker.example:8883', username: 'probe', password: 'secret', interval: 30, inflight: 4 });
@@ -70,31 +73,95 @@ describe('probe config: defaults', () => {
 
 describe('probe config: problems name the key and what was wrong', () => {
   it.each<[string, unknown, string]>([
-    ['snaplen word', { capture: { interfaces: [{ name: 'eth0', snaplen: 'big' }] } }, 'capture.interfaces[0].snaplen: expected a whole number from 64 to 262144, got "big"'],
-    ['snaplen too small', { capture: { interfaces: [{ name: 'eth0', snaplen: 10 }] } }, 'capture.interfaces[0].snaplen: expected a whole number from 64 to 262144, got 10'],
-    ['unknown key, with a suggestion', { capture: { interfaces: [{ name: 'eth0', filtre: 'tcp' }] } }, 'capture.interfaces[0].filtre: unknown key (did you mean "filter"?); expected one of name, filter, promisc, snaplen, bufferSize'],
-    ['unknown section', { capture: { interfaces: ['eth0'] }, mqtt: {} }, 'mqtt: unknown key; expected one of probe, capture, netflow, flows, store, publish, metrics'],
+    [
+      'snaplen word',
+      { capture: { interfaces: [{ name: 'eth0', snaplen: 'big' }] } },
+      'capture.interfaces[0].snaplen: expected a whole number from 64 to 262144, got "big"',
+    ],
+    [
+      'snaplen too small',
+      { capture: { interfaces: [{ name: 'eth0', snaplen: 10 }] } },
+      'capture.interfaces[0].snaplen: expected a whole number from 64 to 262144, got 10',
+    ],
+    [
+      'unknown key, with a suggestion',
+      { capture: { interfaces: [{ name: 'eth0', filtre: 'tcp' }] } },
+      'capture.interfaces[0].filtre: unknown key (did you mean "filter"?); expected one of name, filter, promisc, snaplen, bufferSize',
+    ],
+    [
+      'unknown section',
+      { capture: { interfaces: ['eth0'] }, mqtt: {} },
+      'mqtt: unknown key; expected one of probe, capture, netflow, flows, store, publish, metrics',
+    ],
     ['backend', { capture: { backend: 'pfring', interfaces: ['eth0'] } }, 'capture.backend: expected one of native, cap, got "pfring"'],
-    ['promisc', { capture: { interfaces: [{ name: 'eth0', promisc: 'yes please' }] } }, 'capture.interfaces[0].promisc: expected true or false, got "yes please"'],
-    ['buffer size', { capture: { interfaces: [{ name: 'eth0', bufferSize: '10 parsecs' }] } }, 'capture.interfaces[0].bufferSize: expected a size in bytes (a whole number, or e.g. "64MiB") from 1MiB to 2047MiB, got "10 parsecs"'],
+    [
+      'promisc',
+      { capture: { interfaces: [{ name: 'eth0', promisc: 'yes please' }] } },
+      'capture.interfaces[0].promisc: expected true or false, got "yes please"',
+    ],
+    [
+      'buffer size',
+      { capture: { interfaces: [{ name: 'eth0', bufferSize: '10 parsecs' }] } },
+      'capture.interfaces[0].bufferSize: expected a size in bytes (a whole number, or e.g. "64MiB") from 1MiB to 2047MiB, got "10 parsecs"',
+    ],
     ['missing name', { capture: { interfaces: [{ filter: 'tcp' }] } }, 'capture.interfaces[0].name: missing (the interface to capture on, e.g. eth1)'],
-    ['bad name', { capture: { interfaces: [{ name: 'eth0/1' }] } }, 'capture.interfaces[0].name: expected an interface name (1 to 15 characters, no spaces, "/" or ":"), got "eth0/1"'],
+    [
+      'bad name',
+      { capture: { interfaces: [{ name: 'eth0/1' }] } },
+      'capture.interfaces[0].name: expected an interface name (1 to 15 characters, no spaces, "/" or ":"), got "eth0/1"',
+    ],
     ['duplicate interface', { capture: { interfaces: ['eth0', 'eth0'] } }, 'capture.interfaces[1].name: "eth0" is listed twice'],
     ['interfaces not a list', { capture: { interfaces: 'eth0' } }, 'capture.interfaces: expected a list, got "eth0"'],
     ['nothing to capture', {}, 'capture.interfaces: nothing to capture: list at least one interface (or a netflow listener)'],
-    ['listener address', { netflow: { listeners: [{ protocol: 'netflow', listen: '2055' }] } }, 'netflow.listeners[0].listen: expected "HOST:PORT" (e.g. "0.0.0.0:2055" or "[::]:4739"), got "2055"'],
-    ['listener protocol', { netflow: { listeners: [{ protocol: 'sflow', listen: '0.0.0.0:6343' }] } }, 'netflow.listeners[0].protocol: expected one of netflow, ipfix, got "sflow"'],
+    [
+      'listener address',
+      { netflow: { listeners: [{ protocol: 'netflow', listen: '2055' }] } },
+      'netflow.listeners[0].listen: expected "HOST:PORT" (e.g. "0.0.0.0:2055" or "[::]:4739"), got "2055"',
+    ],
+    [
+      'listener protocol',
+      { netflow: { listeners: [{ protocol: 'sflow', listen: '0.0.0.0:6343' }] } },
+      'netflow.listeners[0].protocol: expected one of netflow, ipfix, got "sflow"',
+    ],
     ['flows.idle', { capture: { interfaces: ['eth0'] }, flows: { idle: -1 } }, 'flows.idle: expected a number from 1 to 86400, got -1'],
     ['flows.maxFlows', { capture: { interfaces: ['eth0'] }, flows: { maxFlows: 1.5 } }, 'flows.maxFlows: expected a whole number from 1 to 50000000, got 1.5'],
     ['flows.decap', { capture: { interfaces: ['eth0'] }, flows: { decap: 'middle' } }, 'flows.decap: expected one of inner, outer, got "middle"'],
-    ['store.maxBytes', { capture: { interfaces: ['eth0'] }, store: { maxBytes: 5 } }, 'store.maxBytes: expected a size in bytes (a whole number, or e.g. "64MiB") from 16MiB to 1048576GiB, got 5'],
-    ['publish without url', { capture: { interfaces: ['eth0'] }, publish: { username: 'x' } }, 'publish.url: missing (the broker, e.g. "mqtt://broker.example:1883")'],
-    ['publish url scheme', { capture: { interfaces: ['eth0'] }, publish: { url: 'http://broker' } }, 'publish.url: expected an mqtt://, mqtts://, ws:// or wss:// URL with a host, got "http://broker"'],
-    ['credentials in url', { capture: { interfaces: ['eth0'] }, publish: { url: 'mqtt://u:p@broker' } }, 'publish.url: credentials do not belong in the URL: use publish.username and publish.password (or SPANMAP_MQTT_PASSWORD)'],
-    ['publish.inflight', { capture: { interfaces: ['eth0'] }, publish: { url: 'mqtt://b', inflight: 0 } }, 'publish.inflight: expected a whole number from 1 to 1000, got 0'],
-    ['probe.id', { probe: { id: 'a/b' }, capture: { interfaces: ['eth0'] } }, 'probe.id: expected letters, digits, ".", "_" or "-" (at most 64; it is part of MQTT topics), got "a/b"'],
+    [
+      'store.maxBytes',
+      { capture: { interfaces: ['eth0'] }, store: { maxBytes: 5 } },
+      'store.maxBytes: expected a size in bytes (a whole number, or e.g. "64MiB") from 16MiB to 1048576GiB, got 5',
+    ],
+    [
+      'publish without url',
+      { capture: { interfaces: ['eth0'] }, publish: { username: 'x' } },
+      'publish.url: missing (the broker, e.g. "mqtt://broker.example:1883")',
+    ],
+    [
+      'publish url scheme',
+      { capture: { interfaces: ['eth0'] }, publish: { url: 'http://broker' } },
+      'publish.url: expected an mqtt://, mqtts://, ws:// or wss:// URL with a host, got "http://broker"',
+    ],
+    [
+      'credentials in url',
+      { capture: { interfaces: ['eth0'] }, publish: { url: 'mqtt://u:p@broker' } },
+      'publish.url: credentials do not belong in the URL: use publish.username and publish.password (or SPANMAP_MQTT_PASSWORD)',
+    ],
+    [
+      'publish.inflight',
+      { capture: { interfaces: ['eth0'] }, publish: { url: 'mqtt://b', inflight: 0 } },
+      'publish.inflight: expected a whole number from 1 to 1000, got 0',
+    ],
+    [
+      'probe.id',
+      { probe: { id: 'a/b' }, capture: { interfaces: ['eth0'] } },
+      'probe.id: expected letters, digits, ".", "_" or "-" (at most 64; it is part of MQTT topics), got "a/b"',
+    ],
     ['section type', { capture: { interfaces: ['eth0'] }, flows: [1, 2] }, 'flows: expected a mapping, got a list'],
-    ['metrics', { capture: { interfaces: ['eth0'] }, metrics: { listen: 9464 } }, 'metrics.listen: expected "HOST:PORT" (e.g. "0.0.0.0:2055" or "[::]:4739"), got 9464'],
+    [
+      'metrics',
+      { capture: { interfaces: ['eth0'] }, metrics: { listen: 9464 } },
+      'metrics.listen: expected "HOST:PORT" (e.g. "0.0.0.0:2055" or "[::]:4739"), got 9464',
+    ],
   ])('%s', (_name, raw, expected) => {
     expect(problems(raw)).toEqual([expected]);
   });

@@ -9,12 +9,27 @@ import { DEFAULT_FLOW_OPTIONS } from './flowtable/flow-table.js';
 // (and on SIGHUP). Every problem names its key and what was wrong, e.g.
 // `capture.interfaces[0].snaplen: expected a whole number from 64 to 262144, got "big"`.
 
-export interface InterfaceConfig { name: string; filter: string; promisc: boolean; snaplen: number; bufferSize: number }
-export interface ListenerConfig { protocol: 'netflow' | 'ipfix'; listen: string }
+export interface InterfaceConfig {
+  name: string;
+  filter: string;
+  promisc: boolean;
+  snaplen: number;
+  bufferSize: number;
+}
+export interface ListenerConfig {
+  protocol: 'netflow' | 'ipfix';
+  listen: string;
+}
 export interface PublishConfig {
-  url: string; username: string | null; password: string | null; interval: number; inflight: number;
+  url: string;
+  username: string | null;
+  password: string | null;
+  interval: number;
+  inflight: number;
   /** mqtts: the CA (PEM) to trust the broker with, and this probe's client certificate and key; paths resolved against the config file's folder. */
-  ca?: string; cert?: string; key?: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
 }
 
 export interface ProbeConfig {
@@ -67,7 +82,13 @@ export function validateConfig(raw: unknown, ctx: { file?: string; baseDir?: str
   const top = v.map(raw, '', ['probe', 'capture', 'netflow', 'flows', 'store', 'publish', 'metrics']) ?? {};
 
   const probe = v.map(top.probe, 'probe', ['id']) ?? {};
-  const id = v.str(probe.id, 'probe.id', d.probe.id, /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, ".", "_" or "-" (at most 64; it is part of MQTT topics)');
+  const id = v.str(
+    probe.id,
+    'probe.id',
+    d.probe.id,
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+    'letters, digits, ".", "_" or "-" (at most 64; it is part of MQTT topics)',
+  );
 
   const cap = v.map(top.capture, 'capture', ['backend', 'interfaces']) ?? {};
   const backend = v.choice(cap.backend, 'capture.backend', ['native', 'cap'] as const, d.capture.backend);
@@ -84,7 +105,10 @@ export function validateConfig(raw: unknown, ctx: { file?: string; baseDir?: str
       bufferSize: v.size(o.bufferSize, `${k}.bufferSize`, INTERFACE_DEFAULTS.bufferSize, MiB, 2047 * MiB),
     };
   });
-  v.unique(interfaces.map((i) => i.name), (i) => `capture.interfaces[${i}].name`);
+  v.unique(
+    interfaces.map((i) => i.name),
+    (i) => `capture.interfaces[${i}].name`,
+  );
 
   const nf = v.map(top.netflow, 'netflow', ['listeners']) ?? {};
   const listeners: ListenerConfig[] = v.list(nf.listeners, 'netflow.listeners', 16).map((it, i) => {
@@ -93,8 +117,12 @@ export function validateConfig(raw: unknown, ctx: { file?: string; baseDir?: str
     if (o.listen === undefined && it !== null && typeof it === 'object') v.problem(`${k}.listen`, 'missing (HOST:PORT to receive on, e.g. "0.0.0.0:2055")');
     return { protocol: v.choice(o.protocol, `${k}.protocol`, ['netflow', 'ipfix'] as const, 'netflow'), listen: v.hostPort(o.listen, `${k}.listen`) ?? '' };
   });
-  v.unique(listeners.map((l) => l.listen), (i) => `netflow.listeners[${i}].listen`);
-  if (interfaces.length === 0 && listeners.length === 0 && problems.length === 0) v.problem('capture.interfaces', 'nothing to capture: list at least one interface (or a netflow listener)');
+  v.unique(
+    listeners.map((l) => l.listen),
+    (i) => `netflow.listeners[${i}].listen`,
+  );
+  if (interfaces.length === 0 && listeners.length === 0 && problems.length === 0)
+    v.problem('capture.interfaces', 'nothing to capture: list at least one interface (or a netflow listener)');
 
   const fl = v.map(top.flows, 'flows', ['idle', 'active', 'grace', 'maxFlows', 'decap']) ?? {};
   const flows = {
@@ -120,7 +148,12 @@ export function validateConfig(raw: unknown, ctx: { file?: string; baseDir?: str
     publish = {
       url: v.mqttUrl(pb.url, 'publish.url', 'publish.username and publish.password'),
       username: pb.username === undefined || pb.username === null ? null : v.str(pb.username, 'publish.username', ''),
-      password: envPassword !== undefined && envPassword !== '' ? envPassword : pb.password === undefined || pb.password === null ? null : v.str(pb.password, 'publish.password', ''),
+      password:
+        envPassword !== undefined && envPassword !== ''
+          ? envPassword
+          : pb.password === undefined || pb.password === null
+            ? null
+            : v.str(pb.password, 'publish.password', ''),
       interval: v.num(pb.interval, 'publish.interval', PUBLISH_DEFAULTS.interval, 1, 3600),
       inflight: v.num(pb.inflight, 'publish.inflight', PUBLISH_DEFAULTS.inflight, 1, 1000, true),
     };
@@ -130,7 +163,10 @@ export function validateConfig(raw: unknown, ctx: { file?: string; baseDir?: str
       if (f !== null) publish[k] = f;
     }
     if ((pb.cert === undefined || pb.cert === null) !== (pb.key === undefined || pb.key === null)) {
-      v.problem(pb.cert === undefined || pb.cert === null ? 'publish.cert' : 'publish.key', 'publish.cert and publish.key go together (a client certificate and its private key)');
+      v.problem(
+        pb.cert === undefined || pb.cert === null ? 'publish.cert' : 'publish.key',
+        'publish.cert and publish.key go together (a client certificate and its private key)',
+      );
     }
     if ((publish.ca ?? publish.cert ?? publish.key) !== undefined && publish.url !== '' && !/^(mqtts|wss):/.test(publish.url)) {
       v.problem(publish.ca !== undefined ? 'publish.ca' : 'publish.cert', 'only used with TLS: make publish.url an mqtts:// (or wss://) URL');
@@ -156,6 +192,6 @@ export const parseHostPort = parseListen;
 /** Host and port of an MQTT URL (already validated). */
 export function brokerAddress(url: string): { host: string; port: number } {
   const u = new URL(url);
-  const port = u.port ? Number(u.port) : { 'mqtt:': 1883, 'mqtts:': 8883, 'ws:': 80, 'wss:': 443 }[u.protocol] ?? 1883;
+  const port = u.port ? Number(u.port) : ({ 'mqtt:': 1883, 'mqtts:': 8883, 'ws:': 80, 'wss:': 443 }[u.protocol] ?? 1883);
   return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port };
 }

@@ -22,15 +22,23 @@ describe('bench capture', () => {
     expect(keys.filter((k) => k.split('|')[2] === '17').length).toBe(stats.udpFlows);
     expect(stats.ipv6Flows).toBeGreaterThan(0);
     // IPv4 addresses spread over several /16s
-    const nets = new Set(keys.filter((k) => !k.includes(':')).flatMap((k) => k.split('|').slice(0, 2)).map((ip) => ip.split('.').slice(0, 2).join('.')));
+    const nets = new Set(
+      keys
+        .filter((k) => !k.includes(':'))
+        .flatMap((k) => k.split('|').slice(0, 2))
+        .map((ip) => ip.split('.').slice(0, 2).join('.')),
+    );
     expect(nets.size).toBeGreaterThanOrEqual(4);
   });
 
   it('is protocol-correct: valid checksums, every TCP flow opens with a handshake and closes with FINs', () => {
     const path = join(tmp.dir, 'tcp.pcap');
     writeBenchCapture(path, { packets: 8_000, flows: 400, seed: 2 });
-    const rows = tsharkFields(path, ['tcp.stream', 'tcp.flags', 'ip.checksum.status', 'tcp.checksum.status', 'udp.checksum.status', 'tcp.analysis.flags'],
-      ['-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE']);
+    const rows = tsharkFields(
+      path,
+      ['tcp.stream', 'tcp.flags', 'ip.checksum.status', 'tcp.checksum.status', 'udp.checksum.status', 'tcp.analysis.flags'],
+      ['-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE'],
+    );
     expect(rows.filter((r) => r.slice(2, 5).some((x) => x !== '' && x !== '1'))).toEqual([]);
     expect(rows.filter((r) => r[5] !== '')).toEqual([]);
     const streams = new Map<string, string[]>();
@@ -52,8 +60,18 @@ describe('bench capture', () => {
     const firstHalf = new Set(packets.slice(0, 5_000).map(key));
     expect(firstHalf.size).toBe(5_000);
     expect(new Set(packets.slice(5_000).map(key))).toEqual(firstHalf);
-    expect(packets.slice(0, 5_000).filter((p) => p.proto === 6).every((p) => p.tcpFlags === 2)).toBe(true);
-    expect(packets.slice(5_000).filter((p) => p.proto === 6).every((p) => p.tcpFlags === 0x12)).toBe(true);
+    expect(
+      packets
+        .slice(0, 5_000)
+        .filter((p) => p.proto === 6)
+        .every((p) => p.tcpFlags === 2),
+    ).toBe(true);
+    expect(
+      packets
+        .slice(5_000)
+        .filter((p) => p.proto === 6)
+        .every((p) => p.tcpFlags === 0x12),
+    ).toBe(true);
     expect(() => writeBenchCapture(join(tmp.dir, 'x.pcap'), { concurrent: true, flows: 10, packets: 21 })).toThrow(/10\.\.20/);
   });
 });

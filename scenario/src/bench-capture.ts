@@ -55,10 +55,17 @@ function setAddresses(s: PacketSpec, i: number, v6: boolean, proto: number): voi
   s.dstMac = s4;
   if (v6) {
     // fd00:b::<client> and fd00:c::<server>
-    s.src6.fill(0); s.dst6.fill(0);
-    s.src6[0] = 0xfd; s.src6[2] = 0x00; s.src6[3] = 0x0b;
-    s.dst6[0] = 0xfd; s.dst6[3] = 0x0c;
-    for (let b = 0; b < 4; b++) { s.src6[15 - b] = (c4 >>> (8 * b)) & 255; s.dst6[15 - b] = (s4 >>> (8 * b)) & 255; }
+    s.src6.fill(0);
+    s.dst6.fill(0);
+    s.src6[0] = 0xfd;
+    s.src6[2] = 0x00;
+    s.src6[3] = 0x0b;
+    s.dst6[0] = 0xfd;
+    s.dst6[3] = 0x0c;
+    for (let b = 0; b < 4; b++) {
+      s.src6[15 - b] = (c4 >>> (8 * b)) & 255;
+      s.dst6[15 - b] = (s4 >>> (8 * b)) & 255;
+    }
   } else {
     s.src4 = c4;
     s.dst4 = s4;
@@ -66,10 +73,18 @@ function setAddresses(s: PacketSpec, i: number, v6: boolean, proto: number): voi
 }
 
 function swapDirection(s: PacketSpec): void {
-  let t = s.src4; s.src4 = s.dst4; s.dst4 = t;
-  t = s.sport; s.sport = s.dport; s.dport = t;
-  t = s.srcMac; s.srcMac = s.dstMac; s.dstMac = t;
-  const a = s.src6; s.src6 = s.dst6; s.dst6 = a;
+  let t = s.src4;
+  s.src4 = s.dst4;
+  s.dst4 = t;
+  t = s.sport;
+  s.sport = s.dport;
+  s.dport = t;
+  t = s.srcMac;
+  s.srcMac = s.dstMac;
+  s.dstMac = t;
+  const a = s.src6;
+  s.src6 = s.dst6;
+  s.dst6 = a;
 }
 
 /**
@@ -84,7 +99,8 @@ export function writeBenchCapture(path: string, options: BenchCaptureOptions = {
   const packets = options.packets ?? (concurrent ? 2 * flows : 2_000_000);
   const startUs = (options.start ?? Date.UTC(2024, 5, 3)) * 1000;
   if (!Number.isInteger(flows) || flows < 1 || flows > 16_000_000) throw new BenchOptionError(`flows must be an integer in 1..16000000, got ${flows}`);
-  if (!Number.isInteger(packets) || packets < flows) throw new BenchOptionError(`packets must be an integer of at least the number of flows (${flows}), got ${packets}`);
+  if (!Number.isInteger(packets) || packets < flows)
+    throw new BenchOptionError(`packets must be an integer of at least the number of flows (${flows}), got ${packets}`);
   if (concurrent && packets > 2 * flows) throw new BenchOptionError(`with --concurrent, packets must lie in ${flows}..${2 * flows}`);
   if (flows > CLIENTS * (65535 - 1024)) throw new BenchOptionError('too many flows');
   const rng = new Rng(options.seed ?? 1);
@@ -117,10 +133,13 @@ export function writeBenchCapture(path: string, options: BenchCaptureOptions = {
       for (let i = 0; i < (pass === 0 ? flows : twoPackets); i++) {
         const tcp = kind[i] === 0;
         setAddresses(s, i, v6(i), tcp ? 6 : 17);
-        s.ttl = 64; s.ipId = i & 0xffff; s.window = 64240;
+        s.ttl = 64;
+        s.ipId = i & 0xffff;
+        s.window = 64240;
         s.seq = Math.imul(i, 2654435761) >>> 0;
         s.ack = 0;
-        s.flags = TCP_SYN; s.mss = 1460;
+        s.flags = TCP_SYN;
+        s.mss = 1460;
         s.payload = tcp ? 0 : 40;
         if (pass === 1) {
           swapDirection(s);
@@ -195,18 +214,39 @@ export function writeBenchCapture(path: string, options: BenchCaptureOptions = {
     if (tcp) {
       // 0 SYN, 1 SYN-ACK, 2 ACK, then data alternating, then FIN, FIN-ACK, ACK.
       const middle = n - TCP_MIN;
-      if (k === 0) { fromServer = false; s.flags = TCP_SYN; s.mss = 1460; s.payload = 0; }
-      else if (k === 1) { fromServer = true; s.flags = TCP_SYN | TCP_ACK; s.mss = 1460; s.payload = 0; }
-      else if (k === 2) { fromServer = false; s.flags = TCP_ACK; s.payload = 0; }
-      else if (k < 3 + middle) {
+      if (k === 0) {
+        fromServer = false;
+        s.flags = TCP_SYN;
+        s.mss = 1460;
+        s.payload = 0;
+      } else if (k === 1) {
+        fromServer = true;
+        s.flags = TCP_SYN | TCP_ACK;
+        s.mss = 1460;
+        s.payload = 0;
+      } else if (k === 2) {
+        fromServer = false;
+        s.flags = TCP_ACK;
+        s.payload = 0;
+      } else if (k < 3 + middle) {
         fromServer = (k - 3) % 2 === 1;
         // A pure ACK only right after data from the other side (else it would be a duplicate ACK).
         const r = rng.next();
         s.payload = r < 0.45 && lastPayload[i]! > 0 ? 0 : r < 0.8 ? 1 + Math.floor(rng.next() * 200) : 600 + Math.floor(rng.next() * 849);
         s.flags = s.payload > 0 ? TCP_PSH | TCP_ACK : TCP_ACK;
-      } else if (k === n - 3) { fromServer = false; s.flags = TCP_FIN | TCP_ACK; s.payload = 0; }
-      else if (k === n - 2) { fromServer = true; s.flags = TCP_FIN | TCP_ACK; s.payload = 0; }
-      else { fromServer = false; s.flags = TCP_ACK; s.payload = 0; }
+      } else if (k === n - 3) {
+        fromServer = false;
+        s.flags = TCP_FIN | TCP_ACK;
+        s.payload = 0;
+      } else if (k === n - 2) {
+        fromServer = true;
+        s.flags = TCP_FIN | TCP_ACK;
+        s.payload = 0;
+      } else {
+        fromServer = false;
+        s.flags = TCP_ACK;
+        s.payload = 0;
+      }
       const mine = fromServer ? seqS : seqC;
       const theirs = fromServer ? seqC : seqS;
       s.seq = mine[i]!;

@@ -13,8 +13,14 @@ let out = '';
 beforeEach(() => {
   err = '';
   out = '';
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => { err += String(s); return true; });
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+    err += String(s);
+    return true;
+  });
+  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+    out += String(s);
+    return true;
+  });
 });
 afterEach(() => vi.restoreAllMocks());
 
@@ -58,11 +64,33 @@ describe('spanmap scenario', () => {
   it('writes a capture and its truth and summarises them on stderr', async () => {
     const pcap = join(tmp.dir, 's.pcap');
     const truthPath = join(tmp.dir, 's.json');
-    const code = await scenarioMain(['scenario', '--out', pcap, '--truth', truthPath, '--days', '0.25', '--start', '2024-06-03T08:00:00Z',
-      '--seed', '5', '--scale', '0.3', '--vlans', '--anomalies-from', '+0.1']);
+    const code = await scenarioMain([
+      'scenario',
+      '--out',
+      pcap,
+      '--truth',
+      truthPath,
+      '--days',
+      '0.25',
+      '--start',
+      '2024-06-03T08:00:00Z',
+      '--seed',
+      '5',
+      '--scale',
+      '0.3',
+      '--vlans',
+      '--anomalies-from',
+      '+0.1',
+    ]);
     expect(code).toBe(0);
     const truth = readTruth(truthPath);
-    expect(truth.generator).toMatchObject({ start: Date.UTC(2024, 5, 3, 8), days: 0.25, seed: 5, vlans: true, anomaliesFrom: Date.UTC(2024, 5, 3, 8) + 0.1 * 86_400_000 });
+    expect(truth.generator).toMatchObject({
+      start: Date.UTC(2024, 5, 3, 8),
+      days: 0.25,
+      seed: 5,
+      vlans: true,
+      anomaliesFrom: Date.UTC(2024, 5, 3, 8) + 0.1 * 86_400_000,
+    });
     expect(readPcap(pcap).packets).toHaveLength(truth.totals.packets);
     expect(truth.edges.some((e) => e.anomaly)).toBe(true);
     expect(err).toContain(`${truth.totals.packets.toLocaleString('en-US')} packets`);

@@ -38,7 +38,8 @@ function decimal(name: string, v: string | undefined): number | undefined {
 }
 
 function isoDate(name: string, v: string): number {
-  if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v)) throw new UsageError(`--${name} must be an ISO date like 2024-06-03 or 2024-06-03T08:00:00Z, got "${v}"`);
+  if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v))
+    throw new UsageError(`--${name} must be an ISO date like 2024-06-03 or 2024-06-03T08:00:00Z, got "${v}"`);
   // A date or date-time without a zone is UTC.
   const text = /[T ]/.test(v) && !/(Z|[+-]\d{2}:?\d{2})$/.test(v) ? `${v.replace(' ', 'T')}Z` : v;
   const ms = Date.parse(text);
@@ -102,7 +103,9 @@ export async function scenarioMain(argv: string[]): Promise<number> {
       const flows = integer('flows', values.flows as string | undefined, 1, 16_000_000);
       const stats = writeBenchCapture(out, { packets, flows, seed, concurrent: Boolean(values.concurrent) });
       const secs = ((performance.now() - began) / 1000).toFixed(1);
-      process.stderr.write(`wrote ${out}: ${human(stats.packets)} packets, ${human(stats.flows)} flows (${human(stats.tcpFlows)} TCP, ${human(stats.udpFlows)} UDP, ${human(stats.ipv6Flows)} IPv6), ${mb(stats.fileBytes)} in ${secs} s\n`);
+      process.stderr.write(
+        `wrote ${out}: ${human(stats.packets)} packets, ${human(stats.flows)} flows (${human(stats.tcpFlows)} TCP, ${human(stats.udpFlows)} UDP, ${human(stats.ipv6Flows)} IPv6), ${mb(stats.fileBytes)} in ${secs} s\n`,
+      );
       return 0;
     }
     for (const k of ['packets', 'flows', 'concurrent']) {
@@ -129,9 +132,9 @@ export async function scenarioMain(argv: string[]): Promise<number> {
     const anomalies = truth.edges.filter((e) => e.anomaly !== null).length;
     process.stderr.write(
       `wrote ${out}: ${human(truth.totals.packets)} packets, ${human(truth.totals.conversations)} conversations, ` +
-      `${human(truth.totals.edges)} edges${anomalies ? ` (${anomalies} anomalous)` : ''}, ` +
-      `${new Date(g.start).toISOString()} .. ${new Date(g.end).toISOString()} (${g.days} day${g.days === 1 ? '' : 's'}), ${mb(truth.stats.fileBytes)} in ${secs} s` +
-      `${truthPath ? `; truth in ${truthPath}` : ''}\n`,
+        `${human(truth.totals.edges)} edges${anomalies ? ` (${anomalies} anomalous)` : ''}, ` +
+        `${new Date(g.start).toISOString()} .. ${new Date(g.end).toISOString()} (${g.days} day${g.days === 1 ? '' : 's'}), ${mb(truth.stats.fileBytes)} in ${secs} s` +
+        `${truthPath ? `; truth in ${truthPath}` : ''}\n`,
     );
     return 0;
   } catch (err) {

@@ -64,7 +64,11 @@ const SEG_GAP = 20;
 /** The client's reaction time to a server packet, as the observer sees it (µs). */
 const CLIENT_DELAY = 8;
 
-const FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10;
+const FIN = 0x01,
+  SYN = 0x02,
+  RST = 0x04,
+  PSH = 0x08,
+  ACK = 0x10;
 
 function isn(seed: number, salt: number): number {
   let h = (seed ^ Math.imul(salt, 0x9e3779b1)) >>> 0;
@@ -110,7 +114,9 @@ export function emitPackets(c: Conversation, store: PacketStore): void {
   fromClient(ACK, 0);
 
   for (let i = 0; i < ex.length; i += 4) {
-    const req = ex[i + 1]!, resp = ex[i + 2]!, think = ex[i + 3]!;
+    const req = ex[i + 1]!,
+      resp = ex[i + 2]!,
+      think = ex[i + 3]!;
     t += Math.max(1, ex[i]!);
     // Request: client → server in bursts; the server acks each burst after a round trip, except
     // that the ack of the final burst rides on the response when one follows.
@@ -197,12 +203,21 @@ export function summarize(c: Conversation, store: PacketStore): void {
   const last = store.size;
   const ipHeader = c.client.family === 4 ? 20 : 40;
   const l4 = c.proto === 6 ? 20 : 8;
-  let packets = 0, bytes = 0, rpackets = 0, rbytes = 0;
+  let packets = 0,
+    bytes = 0,
+    rpackets = 0,
+    rbytes = 0;
   for (let i = first; i < last; i++) {
     if (i > first && store.t[i]! <= store.t[i - 1]!) throw new Error(`conversation packets out of order at ${store.t[i]}`);
     const m = store.meta[i]!;
     const b = ipHeader + l4 + (m & 2 ? 4 : 0) + store.payload[i]!;
-    if ((m & 1) === 0) { packets++; bytes += b; } else { rpackets++; rbytes += b; }
+    if ((m & 1) === 0) {
+      packets++;
+      bytes += b;
+    } else {
+      rpackets++;
+      rbytes += b;
+    }
   }
   c.firstPacket = first;
   c.packetCount = last - first;

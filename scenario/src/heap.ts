@@ -13,19 +13,28 @@ export class IdHeap {
   }
 
   private less(i: number, j: number): boolean {
-    const a = this.keys[i]!, b = this.keys[j]!;
+    const a = this.keys[i]!,
+      b = this.keys[j]!;
     return a < b || (a === b && this.ids[i]! < this.ids[j]!);
   }
 
   private swap(i: number, j: number): void {
-    const id = this.ids[i]!; this.ids[i] = this.ids[j]!; this.ids[j] = id;
-    const k = this.keys[i]!; this.keys[i] = this.keys[j]!; this.keys[j] = k;
+    const id = this.ids[i]!;
+    this.ids[i] = this.ids[j]!;
+    this.ids[j] = id;
+    const k = this.keys[i]!;
+    this.keys[i] = this.keys[j]!;
+    this.keys[j] = k;
   }
 
   push(id: number, key: number): void {
     if (this.size === this.ids.length) {
-      const ids = new Int32Array(this.ids.length * 2); ids.set(this.ids); this.ids = ids;
-      const keys = new Float64Array(this.keys.length * 2); keys.set(this.keys); this.keys = keys;
+      const ids = new Int32Array(this.ids.length * 2);
+      ids.set(this.ids);
+      this.ids = ids;
+      const keys = new Float64Array(this.keys.length * 2);
+      keys.set(this.keys);
+      this.keys = keys;
     }
     let i = this.size++;
     this.ids[i] = id;

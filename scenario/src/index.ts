@@ -1,8 +1,5 @@
 export { PcapWriter, PCAP_MAGIC_US, LINKTYPE_ETHERNET, PCAP_SNAPLEN, type PcapWriterOptions } from './pcap-writer.js';
-export {
-  buildFrame, frameLength, ipLength, newPacketSpec, ipv6Bytes, type PacketSpec,
-  TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK,
-} from './packets.js';
+export { buildFrame, frameLength, ipLength, newPacketSpec, ipv6Bytes, type PacketSpec, TCP_FIN, TCP_SYN, TCP_RST, TCP_PSH, TCP_ACK } from './packets.js';
 export { Rng, hashKey } from './prng.js';
 export { DEFAULT_START_MS, DAY_MS, HOUR_MS, MINUTE_MS, isLastDayOfMonth, isBusinessHour } from './calendar.js';
 export type { Period, EdgeLabel, Close, Conversation, Shape } from './conversation.js';
@@ -11,13 +8,18 @@ export { JOBS, FILES_MEAN_GAP_MS } from './traffic-jobs.js';
 export type { AnomalyKind } from './traffic-anomalies.js';
 export { L as LABELS } from './labels.js';
 export { EPHEMERAL_LOW, EPHEMERAL_HIGH, TUPLE_QUIET_US } from './ports.js';
+export { buildScenario, resolveOptions, ScenarioOptionError, type Scenario, type ScenarioOptions, type ResolvedScenarioOptions } from './scenario.js';
 export {
-  buildScenario, resolveOptions, ScenarioOptionError,
-  type Scenario, type ScenarioOptions, type ResolvedScenarioOptions,
-} from './scenario.js';
-export {
-  scenarioTruth, truthToJson, parseTruth, readTruth, writeTruth, CONVERSATION_COLUMNS,
-  type ScenarioTruth, type TruthConversation, type TruthEdge, type TruthHost,
+  scenarioTruth,
+  truthToJson,
+  parseTruth,
+  readTruth,
+  writeTruth,
+  CONVERSATION_COLUMNS,
+  type ScenarioTruth,
+  type TruthConversation,
+  type TruthEdge,
+  type TruthHost,
 } from './truth.js';
 export { writeScenario, writeScenarioPcap, type WriteScenarioOptions, type WriteStats } from './write.js';
 export { writeBenchCapture, BenchOptionError, type BenchCaptureOptions, type BenchCaptureStats } from './bench-capture.js';

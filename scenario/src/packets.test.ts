@@ -31,14 +31,52 @@ describe('buildFrame', () => {
     const b = 0x0a0a010b; // 10.10.1.11
     const specs = [
       spec({ src4: a, dst4: b, srcMac: a, dstMac: b, proto: 6, sport: 40000, dport: 443, seq: 0xfffffff0, ack: 0, flags: TCP_SYN, mss: 1460, ipId: 7 }),
-      spec({ src4: b, dst4: a, srcMac: b, dstMac: a, proto: 6, sport: 443, dport: 40000, seq: 1000, ack: 0xfffffff1, flags: TCP_PSH | TCP_ACK, payload: 1448, vlan: 110 }),
+      spec({
+        src4: b,
+        dst4: a,
+        srcMac: b,
+        dstMac: a,
+        proto: 6,
+        sport: 443,
+        dport: 40000,
+        seq: 1000,
+        ack: 0xfffffff1,
+        flags: TCP_PSH | TCP_ACK,
+        payload: 1448,
+        vlan: 110,
+      }),
       spec({ src4: a, dst4: b, proto: 17, sport: 50000, dport: 53, payload: 33, ttl: 128 }),
       spec({ src4: a, dst4: b, proto: 1, icmpType: 8, icmpCode: 0, icmpId: 0x1234, icmpSeq: 3, payload: 56 }),
     ];
     write(path, specs);
-    const rows = tsharkFields(path, ['ip.src', 'ip.dst', 'ip.len', 'ip.checksum.status', 'ip.proto', 'ip.ttl', 'vlan.id',
-      'tcp.srcport', 'tcp.dstport', 'tcp.seq_raw', 'tcp.ack_raw', 'tcp.flags', 'tcp.hdr_len', 'tcp.len', 'tcp.options.mss_val', 'tcp.checksum.status',
-      'udp.length', 'udp.checksum.status', 'icmp.type', 'icmp.checksum.status', 'icmp.seq', 'eth.src'], CHECKS);
+    const rows = tsharkFields(
+      path,
+      [
+        'ip.src',
+        'ip.dst',
+        'ip.len',
+        'ip.checksum.status',
+        'ip.proto',
+        'ip.ttl',
+        'vlan.id',
+        'tcp.srcport',
+        'tcp.dstport',
+        'tcp.seq_raw',
+        'tcp.ack_raw',
+        'tcp.flags',
+        'tcp.hdr_len',
+        'tcp.len',
+        'tcp.options.mss_val',
+        'tcp.checksum.status',
+        'udp.length',
+        'udp.checksum.status',
+        'icmp.type',
+        'icmp.checksum.status',
+        'icmp.seq',
+        'eth.src',
+      ],
+      CHECKS,
+    );
     expect(rows).toHaveLength(4);
     const [syn, data, udp, icmp] = rows as [string[], string[], string[], string[]];
     expect(syn.slice(0, 6)).toEqual(['10.20.11.12', '10.10.1.11', '44', '1', '6', '64']);
@@ -63,7 +101,11 @@ describe('buildFrame', () => {
       spec({ family: 6, src6: d6, dst6: s6, proto: 17, sport: 53, dport: 33334, payload: 100, vlan: 200 }),
     ];
     write(path, specs);
-    const rows = tsharkFields(path, ['ipv6.src', 'ipv6.dst', 'ipv6.plen', 'ipv6.nxt', 'tcp.checksum.status', 'udp.checksum.status', 'tcp.len', 'vlan.id'], CHECKS);
+    const rows = tsharkFields(
+      path,
+      ['ipv6.src', 'ipv6.dst', 'ipv6.plen', 'ipv6.nxt', 'tcp.checksum.status', 'udp.checksum.status', 'tcp.len', 'vlan.id'],
+      CHECKS,
+    );
     expect(rows).toEqual([
       ['fd00:20::100', 'fd00:10:1::b', String(20 + 517), '6', '1', '', '517', ''],
       ['fd00:10:1::b', 'fd00:20::100', String(8 + 100), '17', '', '1', '', '200'],

@@ -59,10 +59,29 @@ export interface PacketSpec {
 
 export function newPacketSpec(): PacketSpec {
   return {
-    family: 4, srcMac: 0, dstMac: 0, vlan: -1, src4: 0, dst4: 0,
-    src6: new Uint8Array(16), dst6: new Uint8Array(16), proto: 6, ttl: 64, ipId: 0,
-    sport: 0, dport: 0, seq: 0, ack: 0, flags: 0, window: 65535, mss: 0,
-    icmpType: 8, icmpCode: 0, icmpId: 0, icmpSeq: 0, payload: 0,
+    family: 4,
+    srcMac: 0,
+    dstMac: 0,
+    vlan: -1,
+    src4: 0,
+    dst4: 0,
+    src6: new Uint8Array(16),
+    dst6: new Uint8Array(16),
+    proto: 6,
+    ttl: 64,
+    ipId: 0,
+    sport: 0,
+    dport: 0,
+    seq: 0,
+    ack: 0,
+    flags: 0,
+    window: 65535,
+    mss: 0,
+    icmpType: 8,
+    icmpCode: 0,
+    icmpId: 0,
+    icmpSeq: 0,
+    payload: 0,
   };
 }
 

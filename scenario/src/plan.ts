@@ -28,14 +28,35 @@ export const ICMPV6 = 58;
 
 /** A conversation from `client` to `server` starting at `startUs`; the port is allocated later. */
 export function conversation(
-  client: Addr, server: Addr, proto: number, dport: number, startUs: number, shape: Shape, label: EdgeLabel,
+  client: Addr,
+  server: Addr,
+  proto: number,
+  dport: number,
+  startUs: number,
+  shape: Shape,
+  label: EdgeLabel,
   fixedSport = 0,
 ): Conversation {
   if (client.family !== server.family) throw new Error(`address family mismatch ${client.ip} → ${server.ip}`);
   return {
-    client, server, proto, dport, startUs: Math.round(startUs), shape, label,
-    sport: fixedSport, fixedSport: fixedSport > 0 || proto === ICMP || proto === ICMPV6,
-    vlan: null, firstPacket: 0, packetCount: 0, endUs: 0, packets: 0, bytes: 0, rpackets: 0, rbytes: 0, close: null,
+    client,
+    server,
+    proto,
+    dport,
+    startUs: Math.round(startUs),
+    shape,
+    label,
+    sport: fixedSport,
+    fixedSport: fixedSport > 0 || proto === ICMP || proto === ICMPV6,
+    vlan: null,
+    firstPacket: 0,
+    packetCount: 0,
+    endUs: 0,
+    packets: 0,
+    bytes: 0,
+    rpackets: 0,
+    rbytes: 0,
+    close: null,
   };
 }
 

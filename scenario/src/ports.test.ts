@@ -14,7 +14,8 @@ describe('ephemeral ports', () => {
     const truth = scenarioTruth(buildScenario({ days: 7, seed: 5 }));
     const byTuple = new Map<string, Array<{ start: number; end: number }>>();
     const badPort = truth.conversations.filter((c) =>
-      c.proto === 17 && c.dport === 67 ? c.sport !== 68 : c.proto === 1 ? c.sport !== 0 : c.sport < 32768 || c.sport > 60999);
+      c.proto === 17 && c.dport === 67 ? c.sport !== 68 : c.proto === 1 ? c.sport !== 0 : c.sport < 32768 || c.sport > 60999,
+    );
     expect(badPort).toEqual([]);
     for (const c of truth.conversations) {
       const k = `${c.src}|${c.sport}|${c.dst}|${c.dport}|${c.proto}`;

@@ -67,7 +67,9 @@ export function resolveOptions(o: ScenarioOptions = {}): ResolvedScenarioOptions
   const anomaliesFrom = o.anomaliesFrom ?? null;
   if (anomaliesFrom !== null) {
     if (!Number.isFinite(anomaliesFrom) || anomaliesFrom < start || anomaliesFrom > end - ANOMALY_END_MARGIN_MS - HOUR_MS) {
-      throw new ScenarioOptionError(`anomaliesFrom must lie in the window and at least 2 hours before its end (${new Date(start).toISOString()} .. ${new Date(end).toISOString()})`);
+      throw new ScenarioOptionError(
+        `anomaliesFrom must lie in the window and at least 2 hours before its end (${new Date(start).toISOString()} .. ${new Date(end).toISOString()})`,
+      );
     }
   }
   if (end - start < 2 * HOUR_MS) throw new ScenarioOptionError('the window must be at least 2 hours long');
@@ -86,8 +88,12 @@ export function edgeKey(c: Conversation): number {
 export function sortByStart(convs: Conversation[]): Conversation[] {
   const n = convs.length;
   if (n === 0) return convs;
-  let min = Infinity, max = -Infinity;
-  for (const c of convs) { min = Math.min(min, c.startUs); max = Math.max(max, c.startUs); }
+  let min = Infinity,
+    max = -Infinity;
+  for (const c of convs) {
+    min = Math.min(min, c.startUs);
+    max = Math.max(max, c.startUs);
+  }
   const idxBits = Math.max(1, Math.ceil(Math.log2(n + 1)));
   if (Math.log2(max - min + 1) + idxBits > 63) return [...convs].sort((a, b) => a.startUs - b.startUs);
   const keys = new BigUint64Array(n);
@@ -106,8 +112,13 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
   const topology = buildTopology(opts.scale);
   const planned: Conversation[] = [];
   const ctx: PlanContext = {
-    topo: topology, seed: opts.seed, startMs: opts.start, endMs: opts.end, density: opts.scale,
-    anomaliesFrom: opts.anomaliesFrom, add: (c) => planned.push(c),
+    topo: topology,
+    seed: opts.seed,
+    startMs: opts.start,
+    endMs: opts.end,
+    density: opts.scale,
+    anomaliesFrom: opts.anomaliesFrom,
+    add: (c) => planned.push(c),
   };
   planInfrastructure(ctx);
   planBusiness(ctx);

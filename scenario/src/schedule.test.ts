@@ -174,8 +174,18 @@ describe('continuous and aperiodic traffic', () => {
 
 describe('labels and addressing', () => {
   const SERVICES: Record<string, [number, number, boolean]> = {
-    dns: [17, 53, true], ntp: [17, 123, true], ldap: [6, 389, true], syslog: [17, 514, true], snmp: [17, 161, true], dhcp: [17, 67, true],
-    https: [6, 443, false], postgresql: [6, 5432, false], rsync: [6, 873, false], ftp: [6, 21, false], 'ms-sql-s': [6, 1433, false], ssh: [6, 22, false],
+    dns: [17, 53, true],
+    ntp: [17, 123, true],
+    ldap: [6, 389, true],
+    syslog: [17, 514, true],
+    snmp: [17, 161, true],
+    dhcp: [17, 67, true],
+    https: [6, 443, false],
+    postgresql: [6, 5432, false],
+    rsync: [6, 873, false],
+    ftp: [6, 21, false],
+    'ms-sql-s': [6, 1433, false],
+    ssh: [6, 22, false],
   };
 
   it('names services by port and marks exactly the infrastructure dependencies', () => {

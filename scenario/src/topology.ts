@@ -64,8 +64,17 @@ export interface Topology {
   /** Lookup by name. */
   byName: Map<string, Host>;
   infra: {
-    dns: Host[]; ntp: Host; dc: Host; syslog: Host; snmp: Host; dhcp: Host;
-    backup: Host; patch: Host; monitor: Host; files: Host; ntpPool: Host;
+    dns: Host[];
+    ntp: Host;
+    dc: Host;
+    syslog: Host;
+    snmp: Host;
+    dhcp: Host;
+    backup: Host;
+    patch: Host;
+    monitor: Host;
+    files: Host;
+    ntpPool: Host;
   };
   web: Host[];
   app: Host[];
@@ -89,9 +98,7 @@ function makeAddr(ip: string, host: Host): Addr {
   const p = parseIP(ip);
   if (!p) throw new Error(`bad IP ${ip}`);
   const id = nextAddrId++;
-  return p.family === 4
-    ? { id, ip, family: 4, v4: Number(p.value), v6: new Uint8Array(0), host }
-    : { id, ip, family: 6, v4: 0, v6: ipv6Bytes(p.value), host };
+  return p.family === 4 ? { id, ip, family: 4, v4: Number(p.value), v6: new Uint8Array(0), host } : { id, ip, family: 6, v4: 0, v6: ipv6Bytes(p.value), host };
 }
 
 function vlanOf(segment: string): number | null {
@@ -120,10 +127,7 @@ export function tierSizes(scale: number): { users: number; web: number; app: num
 export function buildTopology(scale: number): Topology {
   nextAddrId = 0;
   const n = tierSizes(scale);
-  const dns = [
-    host('dns1', 'infra', 'dns', '10.10.0.10', null),
-    host('dns2', 'infra', 'dns', '10.10.0.11', null),
-  ];
+  const dns = [host('dns1', 'infra', 'dns', '10.10.0.10', null), host('dns2', 'infra', 'dns', '10.10.0.11', null)];
   const ntp = host('ntp1', 'infra', 'ntp', '10.10.0.20', null);
   const dc = host('dc1', 'infra', 'domain-controller', '10.10.0.30', null, { ttl: 128 });
   const syslog = host('syslog1', 'infra', 'syslog', '10.10.0.40', null);
@@ -134,8 +138,7 @@ export function buildTopology(scale: number): Topology {
   const monitor = host('monitor1', 'infra', 'monitoring', '10.10.0.90', null);
   const files = host('files1', 'files', 'file-server', '10.10.4.100', null, { ttl: 128, domain: true });
   const ntpPool = host('ntp-pool', 'external', 'ntp-pool', NTP_POOL_IP, null);
-  const web = Array.from({ length: n.web }, (_, i) =>
-    host(`web${i + 1}`, 'web', 'web', `10.10.1.${11 + i}`, `fd00:10:1::${11 + i}`, { domain: true }));
+  const web = Array.from({ length: n.web }, (_, i) => host(`web${i + 1}`, 'web', 'web', `10.10.1.${11 + i}`, `fd00:10:1::${11 + i}`, { domain: true }));
   const app = Array.from({ length: n.app }, (_, i) => host(`app${i + 1}`, 'app', 'app', `10.10.2.${21 + i}`, null, { domain: true }));
   const db = Array.from({ length: n.db }, (_, i) => host(`db${i + 1}`, 'db', 'database', `10.10.3.${31 + i}`, null));
   const finance = host('finance-db', 'db', 'finance-reporting', '10.10.3.40', null, { ttl: 128, domain: true });
@@ -148,14 +151,41 @@ export function buildTopology(scale: number): Topology {
     return host(`user${String(i + 1).padStart(3, '0')}`, 'users', 'user', `10.20.${third}.${fourth}`, v6, { ttl: 128, domain: true });
   });
   const external = host('external-198.51.100.7', 'external', 'external', ANOMALY_EXTERNAL_IP, null);
-  const hosts = [...dns, ntp, dc, syslog, snmp, dhcp, backup, patch, monitor, files, ...web, ...app, ...db, finance, mainframe, admin, ...users, ntpPool, external];
+  const hosts = [
+    ...dns,
+    ntp,
+    dc,
+    syslog,
+    snmp,
+    dhcp,
+    backup,
+    patch,
+    monitor,
+    files,
+    ...web,
+    ...app,
+    ...db,
+    finance,
+    mainframe,
+    admin,
+    ...users,
+    ntpPool,
+    external,
+  ];
   if (nextAddrId > 4096) throw new Error('too many addresses for compact edge keys (scale too large)');
   return {
     segments: SEGMENTS.map((s) => ({ name: s.name, cidrs: [...s.cidrs], vlans: [...s.vlans] })),
     hosts,
     byName: new Map(hosts.map((h) => [h.name, h])),
     infra: { dns, ntp, dc, syslog, snmp, dhcp, backup, patch, monitor, files, ntpPool },
-    web, app, db, finance, mainframe, users, admin, external,
+    web,
+    app,
+    db,
+    finance,
+    mainframe,
+    users,
+    admin,
+    external,
   };
 }
 

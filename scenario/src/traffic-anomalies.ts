@@ -26,9 +26,33 @@ export function planAnomalies(ctx: PlanContext): void {
   const lastUser = topo.users[topo.users.length - 1]!;
   const cases: Array<{ kind: AnomalyKind; client: Addr; server: Addr; port: number; label: EdgeLabel; count: number; shape: (r: Rng) => Shape }> = [
     { kind: 'web-to-db', client: topo.web[0]!.v4, server: topo.db[0]!.v4, port: 5432, label: L.anomalyWebDb, count: 3, shape: (r) => S.pgShort(r) },
-    { kind: 'ssh-user-to-app', client: topo.users[0]!.v4, server: topo.app[0]!.v4, port: 22, label: L.anomalySsh, count: 2, shape: (r) => S.sshSession(r, r.int(20, 60)) },
-    { kind: 'external', client: topo.app[topo.app.length - 1]!.v4, server: topo.external.v4, port: 443, label: L.anomalyExternal, count: 3, shape: (r) => S.httpsSession(r, r.int(1, 3), 4000) },
-    { kind: 'smb-user-to-dc', client: lastUser.v4, server: topo.infra.dc.v4, port: 445, label: L.anomalySmb, count: 2, shape: (r) => S.smbSession(r, r.int(2, 8)) },
+    {
+      kind: 'ssh-user-to-app',
+      client: topo.users[0]!.v4,
+      server: topo.app[0]!.v4,
+      port: 22,
+      label: L.anomalySsh,
+      count: 2,
+      shape: (r) => S.sshSession(r, r.int(20, 60)),
+    },
+    {
+      kind: 'external',
+      client: topo.app[topo.app.length - 1]!.v4,
+      server: topo.external.v4,
+      port: 443,
+      label: L.anomalyExternal,
+      count: 3,
+      shape: (r) => S.httpsSession(r, r.int(1, 3), 4000),
+    },
+    {
+      kind: 'smb-user-to-dc',
+      client: lastUser.v4,
+      server: topo.infra.dc.v4,
+      port: 445,
+      label: L.anomalySmb,
+      count: 2,
+      shape: (r) => S.smbSession(r, r.int(2, 8)),
+    },
   ];
   for (const c of cases) {
     const rng = rngFor(ctx, `anomaly:${c.kind}`);

@@ -41,16 +41,24 @@ export function planBusiness(ctx: PlanContext): void {
   for (const w of topo.web) {
     for (const a of topo.app) {
       const rng = rngFor(ctx, `api:${w.name}:${a.name}`);
-      perHour(ctx, rng, (hs) => diurnal(hs, 1.5 * density), (t) =>
-        ctx.add(conversation(w.v4, a.v4, TCP, 8080, t, S.httpApi(rng), L.webApp)));
+      perHour(
+        ctx,
+        rng,
+        (hs) => diurnal(hs, 1.5 * density),
+        (t) => ctx.add(conversation(w.v4, a.v4, TCP, 8080, t, S.httpApi(rng), L.webApp)),
+      );
     }
   }
 
   topo.app.forEach((a, ai) => {
     topo.db.forEach((d) => {
       const rng = rngFor(ctx, `sql:${a.name}:${d.name}`);
-      perHour(ctx, rng, (hs) => diurnal(hs, 1.2 * density), (t) =>
-        ctx.add(conversation(a.v4, d.v4, TCP, 5432, t, S.pgShort(rng), L.appDb)));
+      perHour(
+        ctx,
+        rng,
+        (hs) => diurnal(hs, 1.2 * density),
+        (t) => ctx.add(conversation(a.v4, d.v4, TCP, 5432, t, S.pgShort(rng), L.appDb)),
+      );
       // Pooled connection: every third day (staggered per app server) one lasting 2-5 hours.
       const pool = rngFor(ctx, `pool:${a.name}:${d.name}`);
       for (const day of daysOverlapping(ctx.startMs, ctx.endMs)) {

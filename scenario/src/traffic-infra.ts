@@ -57,8 +57,12 @@ export function planInfrastructure(ctx: PlanContext): void {
     if (h.role !== 'dns') {
       const resolver = dns[i % dns.length]!;
       const rng = rngFor(ctx, `dns:${h.name}`);
-      perHour(ctx, rng, (hs) => (userish(h) && isBusinessHour(hs) ? 2 : 0.4), (t) =>
-        ctx.add(conversation(h.v4, resolver.v4, UDP, 53, t, S.dnsQuery(rng), L.dns)));
+      perHour(
+        ctx,
+        rng,
+        (hs) => (userish(h) && isBusinessHour(hs) ? 2 : 0.4),
+        (t) => ctx.add(conversation(h.v4, resolver.v4, UDP, 53, t, S.dnsQuery(rng), L.dns)),
+      );
     }
     // NTP: chrony polling every 2048 s from a fresh port; the NTP server follows the pool every 1024 s.
     {
@@ -66,20 +70,32 @@ export function planInfrastructure(ctx: PlanContext): void {
       const server = h === ntp ? ntpPool : ntp;
       const period = h === ntp ? 1024 : 2048;
       const rtt = h === ntp ? rng.int(8000, 25000) : undefined;
-      periodic(ctx, rng, period * SECOND_MS, 200, (t) =>
-        ctx.add(conversation(h.v4, server.v4, UDP, 123, t, S.ntpPoll(rng, rtt), L.ntp)));
+      periodic(ctx, rng, period * SECOND_MS, 200, (t) => ctx.add(conversation(h.v4, server.v4, UDP, 123, t, S.ntpPoll(rng, rtt), L.ntp)));
     }
     // LDAP and Kerberos for directory members.
     if (h.domainMember) {
       const rl = rngFor(ctx, `ldap:${h.name}`);
-      perHour(ctx, rl, (hs) => (userish(h) && isBusinessHour(hs) ? 0.2 : 0.05), (t) =>
-        ctx.add(conversation(h.v4, dc.v4, TCP, 389, t, S.ldapSession(rl), L.ldap)));
+      perHour(
+        ctx,
+        rl,
+        (hs) => (userish(h) && isBusinessHour(hs) ? 0.2 : 0.05),
+        (t) => ctx.add(conversation(h.v4, dc.v4, TCP, 389, t, S.ldapSession(rl), L.ldap)),
+      );
       const rk = rngFor(ctx, `krb:${h.name}`);
       if (!KERBEROS_OVER_TCP.has(h.role)) {
-        perHour(ctx, rk, (hs) => (userish(h) && isBusinessHour(hs) ? 0.5 : 0.2), (t) =>
-          ctx.add(conversation(h.v4, dc.v4, UDP, 88, t, S.kerberosUdp(rk), L.kerberos)));
+        perHour(
+          ctx,
+          rk,
+          (hs) => (userish(h) && isBusinessHour(hs) ? 0.5 : 0.2),
+          (t) => ctx.add(conversation(h.v4, dc.v4, UDP, 88, t, S.kerberosUdp(rk), L.kerberos)),
+        );
       } else {
-        perHour(ctx, rk, () => 0.2, (t) => ctx.add(conversation(h.v4, dc.v4, TCP, 88, t, S.kerberosTcp(rk), L.kerberos)));
+        perHour(
+          ctx,
+          rk,
+          () => 0.2,
+          (t) => ctx.add(conversation(h.v4, dc.v4, TCP, 88, t, S.kerberosTcp(rk), L.kerberos)),
+        );
       }
     }
     // DHCP: workstations renew a 1 h lease at T1 = 30 min (unicast, 68 → 67).
@@ -98,7 +114,12 @@ export function planInfrastructure(ctx: PlanContext): void {
   for (const h of servers(topo)) {
     if (h === syslog) continue;
     const rng = rngFor(ctx, `syslog:${h.name}`);
-    perHour(ctx, rng, () => 0.5, (t) => ctx.add(conversation(h.v4, syslog.v4, UDP, 514, t, S.syslogBurst(rng), L.syslog)));
+    perHour(
+      ctx,
+      rng,
+      () => 0.5,
+      (t) => ctx.add(conversation(h.v4, syslog.v4, UDP, 514, t, S.syslogBurst(rng), L.syslog)),
+    );
   }
   // SNMP: the manager polls every server every 5 minutes.
   for (const h of servers(topo)) {

@@ -1,6 +1,4 @@
-import {
-  DAY_MS, HOUR_MS, MINUTE_MS, daysOverlapping, hoursOverlapping, isLastDayOfMonth, isWeekday, weekday,
-} from './calendar.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, daysOverlapping, hoursOverlapping, isLastDayOfMonth, isWeekday, weekday } from './calendar.js';
 import { L } from './labels.js';
 import { TCP, conversation, rngFor, us, type PlanContext } from './plan.js';
 import * as S from './shapes.js';
@@ -52,7 +50,7 @@ export function planJobs(ctx: PlanContext): void {
       if (!isWeekday(day) || !inWindow(t, 10 * MINUTE_MS)) continue;
       ctx.add(conversation(app.v4, topo.mainframe.v4, TCP, 21, Math.floor(us(t)), control, L.ftp));
       // The data connection opens after the PASV reply (~ 100 ms in) and is done within the transfer gap.
-      ctx.add(conversation(app.v4, topo.mainframe.v4, TCP, JOBS.ftpDataPort, Math.floor(us(t + 150 + 20 * control.rttUs / 1000)), data, L.ftpData));
+      ctx.add(conversation(app.v4, topo.mainframe.v4, TCP, JOBS.ftpDataPort, Math.floor(us(t + 150 + (20 * control.rttUs) / 1000)), data, L.ftpData));
     }
   }
   // Weekly patching: every web server downloads updates on Sunday at 03:00 ± 10 min.
@@ -98,7 +96,6 @@ export function planJobs(ctx: PlanContext): void {
   // Aperiodic: every other user (and the admin) opens the file server at random times, any hour.
   [topo.admin, ...topo.users.filter((_, i) => i % 2 === 1)].forEach((u) => {
     const rng = rngFor(ctx, `files:${u.name}`);
-    poissonTimes(ctx, rng, FILES_MEAN_GAP_MS, (t) =>
-      ctx.add(conversation(u.v4, topo.infra.files.v4, TCP, 445, t, S.smbSession(rng, rng.int(1, 4)), L.files)));
+    poissonTimes(ctx, rng, FILES_MEAN_GAP_MS, (t) => ctx.add(conversation(u.v4, topo.infra.files.v4, TCP, 445, t, S.smbSession(rng, rng.int(1, 4)), L.files)));
   });
 }

@@ -15,7 +15,13 @@ export interface ScenarioTruth {
   format: 'spanmap-scenario-truth';
   version: 1;
   generator: {
-    seed: number; start: number; end: number; days: number; scale: number; vlans: boolean; anomaliesFrom: number | null;
+    seed: number;
+    start: number;
+    end: number;
+    days: number;
+    scale: number;
+    vlans: boolean;
+    anomaliesFrom: number | null;
   };
   /** For `PUT /api/v1/segments`. */
   segments: SegmentDef[];
@@ -96,16 +102,27 @@ export interface TruthEdge {
 
 export function conversationTruth(c: Conversation): TruthConversation {
   return {
-    src: c.client.ip, dst: c.server.ip, proto: c.proto, sport: c.proto === 1 || c.proto === 58 ? 0 : c.sport, dport: c.dport,
-    start: Math.floor(c.startUs / 1000), end: Math.floor(c.endUs / 1000),
-    packets: c.packets, bytes: c.bytes, rpackets: c.rpackets, rbytes: c.rbytes, close: c.close, vlan: c.vlan,
+    src: c.client.ip,
+    dst: c.server.ip,
+    proto: c.proto,
+    sport: c.proto === 1 || c.proto === 58 ? 0 : c.sport,
+    dport: c.dport,
+    start: Math.floor(c.startUs / 1000),
+    end: Math.floor(c.endUs / 1000),
+    packets: c.packets,
+    bytes: c.bytes,
+    rpackets: c.rpackets,
+    rbytes: c.rbytes,
+    close: c.close,
+    vlan: c.vlan,
   };
 }
 
 /** The truth of a planned scenario (the writer checks that it matches what it wrote). */
 export function scenarioTruth(s: Scenario): ScenarioTruth {
   const edges = new Map<number, TruthEdge & { days: Set<number>; labelRef: object }>();
-  let packets = 0, bytes = 0;
+  let packets = 0,
+    bytes = 0;
   const conversations: TruthConversation[] = [];
   for (const c of s.conversations) {
     const t = conversationTruth(c);
@@ -117,11 +134,29 @@ export function scenarioTruth(s: Scenario): ScenarioTruth {
     if (!e) {
       const l = c.label;
       e = {
-        src: c.client.ip, dst: c.server.ip, srcName: c.client.host.name, dstName: c.server.host.name, proto: c.proto, port: c.dport,
-        srcSegment: c.client.host.segment, dstSegment: c.server.host.segment,
-        flows: 0, packets: 0, bytes: 0, rpackets: 0, rbytes: 0, firstSeen: t.start, lastSeen: t.end, daysSeen: 0,
-        service: l.service, infrastructure: l.infrastructure, period: l.period, tag: l.tag, anomaly: l.anomaly,
-        days: new Set(), labelRef: l,
+        src: c.client.ip,
+        dst: c.server.ip,
+        srcName: c.client.host.name,
+        dstName: c.server.host.name,
+        proto: c.proto,
+        port: c.dport,
+        srcSegment: c.client.host.segment,
+        dstSegment: c.server.host.segment,
+        flows: 0,
+        packets: 0,
+        bytes: 0,
+        rpackets: 0,
+        rbytes: 0,
+        firstSeen: t.start,
+        lastSeen: t.end,
+        daysSeen: 0,
+        service: l.service,
+        infrastructure: l.infrastructure,
+        period: l.period,
+        tag: l.tag,
+        anomaly: l.anomaly,
+        days: new Set(),
+        labelRef: l,
       };
       edges.set(key, e);
     } else if (e.labelRef !== c.label) {
@@ -201,7 +236,19 @@ export function truthToJson(t: ScenarioTruth): string {
 }
 
 export const CONVERSATION_COLUMNS = [
-  'src', 'dst', 'proto', 'sport', 'dport', 'start', 'end', 'packets', 'bytes', 'rpackets', 'rbytes', 'close', 'vlan',
+  'src',
+  'dst',
+  'proto',
+  'sport',
+  'dport',
+  'start',
+  'end',
+  'packets',
+  'bytes',
+  'rpackets',
+  'rbytes',
+  'close',
+  'vlan',
 ] as const satisfies ReadonlyArray<keyof TruthConversation>;
 
 export function parseTruth(json: string): ScenarioTruth {

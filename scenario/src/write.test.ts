@@ -41,8 +41,11 @@ describe('a small scenario on the wire', () => {
   });
 
   it('has valid checksums everywhere and TCP sequences tshark finds nothing wrong with', () => {
-    const rows = tsharkFields(pcap, ['ip.checksum.status', 'tcp.checksum.status', 'udp.checksum.status', 'icmp.checksum.status', 'tcp.analysis.flags', '_ws.expert.message'],
-      ['-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE']);
+    const rows = tsharkFields(
+      pcap,
+      ['ip.checksum.status', 'tcp.checksum.status', 'udp.checksum.status', 'icmp.checksum.status', 'tcp.analysis.flags', '_ws.expert.message'],
+      ['-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE'],
+    );
     expect(rows.length).toBe(truth.totals.packets);
     const bad = rows.filter((r) => r.slice(0, 4).some((s) => s !== '' && s !== '1'));
     expect(bad).toEqual([]);
@@ -62,7 +65,8 @@ describe('a small scenario on the wire', () => {
     }
     const canon = (ip: string) => (ip.includes(':') ? ip.replace(/(^|:)0+(?=[0-9a-f])/g, '$1').replace(/(:0)+:/, '::') : ip);
     for (const p of packets) {
-      const src = canon(p.src), dst = canon(p.dst);
+      const src = canon(p.src),
+        dst = canon(p.dst);
       const v = byTuple.get(`${src}|${dst}|${p.sport}|${p.dport}`) ?? byTuple.get(`${dst}|${src}|${p.dport}|${p.sport}`);
       if (v === undefined && p.proto === 1) continue; // ICMP has no ports in this reader
       expect(p.vlan).toBe(v);
@@ -73,7 +77,8 @@ describe('a small scenario on the wire', () => {
     const index = new Map<string, RawPacket[]>();
     for (const p of packets) {
       if (p.proto !== 6 || p.family !== 4) continue;
-      const k = p.sport < p.dport || (p.sport === p.dport && p.src < p.dst) ? `${p.src}|${p.sport}|${p.dst}|${p.dport}` : `${p.dst}|${p.dport}|${p.src}|${p.sport}`;
+      const k =
+        p.sport < p.dport || (p.sport === p.dport && p.src < p.dst) ? `${p.src}|${p.sport}|${p.dst}|${p.dport}` : `${p.dst}|${p.dport}|${p.src}|${p.sport}`;
       const list = index.get(k) ?? [];
       list.push(p);
       index.set(k, list);
@@ -89,7 +94,10 @@ describe('a small scenario on the wire', () => {
 });
 
 function check(c: TruthConversation, pk: RawPacket[]): void {
-  const SYN = 2, ACK = 16, FIN = 1, RST = 4;
+  const SYN = 2,
+    ACK = 16,
+    FIN = 1,
+    RST = 4;
   expect(pk.length).toBe(c.packets + c.rpackets);
   expect(Math.floor(pk[0]!.tsUs / 1000)).toBe(c.start);
   expect(Math.floor(pk[pk.length - 1]!.tsUs / 1000)).toBe(c.end);
@@ -103,7 +111,11 @@ function check(c: TruthConversation, pk: RawPacket[]): void {
   if (c.close === 'rst') {
     expect(last.tcpFlags & RST).toBe(RST);
   } else {
-    expect(pk.slice(-3).map((p) => [p.src === c.src, p.tcpFlags])).toEqual([[true, FIN | ACK], [false, FIN | ACK], [true, ACK]]);
+    expect(pk.slice(-3).map((p) => [p.src === c.src, p.tcpFlags])).toEqual([
+      [true, FIN | ACK],
+      [false, FIN | ACK],
+      [true, ACK],
+    ]);
   }
 }
 
@@ -113,7 +125,7 @@ describe('determinism', () => {
   it('gives byte-identical captures and truth for the same seed, and different ones for another seed', () => {
     const opts = { days: 0.5, scale: 0.3, seed: 42, vlans: true };
     const a = writeScenario(join(tmp.dir, 'a.pcap'), { ...opts, truthPath: join(tmp.dir, 'a.json') });
-    const b = writeScenario(join(tmp.dir, 'b.pcap'), { ...opts, truthPath: join(tmp.dir, 'b.json') });
+    writeScenario(join(tmp.dir, 'b.pcap'), { ...opts, truthPath: join(tmp.dir, 'b.json') });
     const c = writeScenario(join(tmp.dir, 'c.pcap'), { ...opts, seed: 43 });
     expect(a.totals.packets).toBeGreaterThan(1000);
     expect(sha(join(tmp.dir, 'a.pcap'))).toBe(sha(join(tmp.dir, 'b.pcap')));

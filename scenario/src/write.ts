@@ -25,7 +25,13 @@ function fillSpec(s: PacketSpec, c: Conversation, st: PacketStore, i: number, ip
   s.srcMac = src.host.mac;
   s.dstMac = dst.host.mac;
   s.vlan = c.vlan ?? -1;
-  if (src.family === 4) { s.src4 = src.v4; s.dst4 = dst.v4; } else { s.src6 = src.v6; s.dst6 = dst.v6; }
+  if (src.family === 4) {
+    s.src4 = src.v4;
+    s.dst4 = dst.v4;
+  } else {
+    s.src6 = src.v6;
+    s.dst6 = dst.v6;
+  }
   s.proto = c.proto;
   s.ttl = src.host.ttl;
   s.ipId = ipId;
@@ -38,7 +44,7 @@ function fillSpec(s: PacketSpec, c: Conversation, st: PacketStore, i: number, ip
   s.mss = st.meta[i]! & 2 ? 1460 : 0;
   if (c.proto === 1 || c.proto === 58) {
     const v6 = c.proto === 58;
-    s.icmpType = fromClient ? (v6 ? 128 : 8) : (v6 ? 129 : 0);
+    s.icmpType = fromClient ? (v6 ? 128 : 8) : v6 ? 129 : 0;
     s.icmpCode = 0;
     s.icmpId = c.shape.seed & 0xffff;
     s.icmpSeq = st.seq[i]!;

@@ -12,7 +12,13 @@ export class UsageError extends SpanmapError {
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 export type ParsedValues<O extends Options> = {
-  [K in keyof O]?: O[K] extends { multiple: true } ? (O[K]['type'] extends 'boolean' ? boolean[] : string[]) : O[K]['type'] extends 'boolean' ? boolean : string;
+  [K in keyof O]?: O[K] extends { multiple: true }
+    ? O[K]['type'] extends 'boolean'
+      ? boolean[]
+      : string[]
+    : O[K]['type'] extends 'boolean'
+      ? boolean
+      : string;
 };
 
 /** node:util parseArgs with strict checking and messages a user can act on. */

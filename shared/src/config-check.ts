@@ -28,14 +28,35 @@ function distance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
   return d[a.length]![b.length]!;
 }
 
-const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kib: 1024, kb: 1000, m: MiB, mib: MiB, mb: 1e6, g: 1024 * MiB, gib: 1024 * MiB, gb: 1e9, t: 2 ** 40, tib: 2 ** 40, tb: 1e12 };
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kib: 1024,
+  kb: 1000,
+  m: MiB,
+  mib: MiB,
+  mb: 1e6,
+  g: 1024 * MiB,
+  gib: 1024 * MiB,
+  gb: 1e9,
+  t: 2 ** 40,
+  tib: 2 ** 40,
+  tb: 1e12,
+};
 
 function showSize(n: number): string {
-  for (const [u, f] of [['GiB', 1024 * MiB], ['MiB', MiB], ['KiB', 1024]] as const) if (n >= f && n % f === 0) return `${n / f}${u}`;
+  for (const [u, f] of [
+    ['GiB', 1024 * MiB],
+    ['MiB', MiB],
+    ['KiB', 1024],
+  ] as const)
+    if (n >= f && n % f === 0) return `${n / f}${u}`;
   return String(n);
 }
 
@@ -106,7 +127,10 @@ export class Check {
       accessSync(f, fsConstants.R_OK);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      this.problem(key, code === 'ENOENT' ? `${f}: no such file` : code === 'EACCES' ? `${f}: permission denied (this process cannot read it)` : `${f}: ${errorLine(e)}`);
+      this.problem(
+        key,
+        code === 'ENOENT' ? `${f}: no such file` : code === 'EACCES' ? `${f}: permission denied (this process cannot read it)` : `${f}: ${errorLine(e)}`,
+      );
       return null;
     }
     return f;
@@ -139,7 +163,8 @@ export class Check {
   size(x: unknown, key: string, dflt: number, min: number, max: number): number {
     if (x === undefined) return dflt;
     const m = typeof x === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(x) : null;
-    const n = typeof x === 'number' ? x : m && SIZE_UNITS[m[2]!.toLowerCase()] !== undefined ? Math.round(Number(m[1]) * SIZE_UNITS[m[2]!.toLowerCase()]!) : NaN;
+    const n =
+      typeof x === 'number' ? x : m && SIZE_UNITS[m[2]!.toLowerCase()] !== undefined ? Math.round(Number(m[1]) * SIZE_UNITS[m[2]!.toLowerCase()]!) : NaN;
     if (!Number.isInteger(n) || n < min || n > max) {
       this.problem(key, `expected a size in bytes (a whole number, or e.g. "64MiB") from ${showSize(min)} to ${showSize(max)}, got ${got(x)}`);
       return dflt;
@@ -157,7 +182,7 @@ export class Check {
 
   /** `credentialKeys` names where a username and password go instead of the URL. */
   mqttUrl(x: unknown, key: string, credentialKeys = 'the username and password keys'): string {
-    let u: URL | null = null;
+    let u: URL | null;
     try {
       u = typeof x === 'string' ? new URL(x) : null;
     } catch {

@@ -3,17 +3,7 @@
  * the command line prints `spanmap: <message>` and exits non-zero.
  */
 export type ErrorCode =
-  | 'bad_request'
-  | 'bad_config'
-  | 'bad_input'
-  | 'not_found'
-  | 'conflict'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'too_large'
-  | 'unavailable'
-  | 'io'
-  | 'internal';
+  'bad_request' | 'bad_config' | 'bad_input' | 'not_found' | 'conflict' | 'unauthorized' | 'forbidden' | 'too_large' | 'unavailable' | 'io' | 'internal';
 
 export class SpanmapError extends Error {
   readonly code: ErrorCode;

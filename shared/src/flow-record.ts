@@ -40,18 +40,30 @@ export const PROTO = { ICMP: 1, TCP: 6, UDP: 17, GRE: 47, ICMPV6: 58, SCTP: 132 
 
 export function protoName(p: number): string {
   switch (p) {
-    case 1: return 'icmp';
-    case 6: return 'tcp';
-    case 17: return 'udp';
-    case 47: return 'gre';
-    case 50: return 'esp';
-    case 58: return 'icmpv6';
-    case 89: return 'ospf';
-    case 103: return 'pim';
-    case 112: return 'vrrp';
-    case 132: return 'sctp';
-    case 2: return 'igmp';
-    default: return String(p);
+    case 1:
+      return 'icmp';
+    case 6:
+      return 'tcp';
+    case 17:
+      return 'udp';
+    case 47:
+      return 'gre';
+    case 50:
+      return 'esp';
+    case 58:
+      return 'icmpv6';
+    case 89:
+      return 'ospf';
+    case 103:
+      return 'pim';
+    case 112:
+      return 'vrrp';
+    case 132:
+      return 'sctp';
+    case 2:
+      return 'igmp';
+    default:
+      return String(p);
   }
 }
 

@@ -11,14 +11,24 @@ export function formatIPv6(w0: number, w1: number, w2: number, w3: number): stri
   if (w0 === 0 && w1 === 0 && w2 >>> 0 === 0xffff) return `::ffff:${formatIPv4(w3 >>> 0)}`;
   let bestStart = -1;
   let bestLen = 1; // a single zero group is not compressed
-  for (let i = 0; i < 8; ) {
-    if (h[i] !== 0) { i++; continue; }
+  for (let i = 0; i < 8;) {
+    if (h[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && h[j] === 0) j++;
-    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
     i = j;
   }
-  const hex = (from: number, to: number) => h.slice(from, to).map((x) => x.toString(16)).join(':');
+  const hex = (from: number, to: number) =>
+    h
+      .slice(from, to)
+      .map((x) => x.toString(16))
+      .join(':');
   if (bestStart < 0) return hex(0, 8);
   return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
 }
@@ -126,7 +136,7 @@ export function isLocalAddress(ip: ParsedIP): boolean {
     const a = Number(ip.value);
     for (const [net, len] of LOCAL_V4) {
       const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-      if (((a & mask) >>> 0) === net) return true;
+      if ((a & mask) >>> 0 === net) return true;
     }
     return false;
   }

@@ -42,7 +42,13 @@ export function createLogger(o: LoggerOptions): Logger {
     // Synchronous writes: a crash or SIGKILL right after a line must not lose it; logging is
     // rate-limited on the hot paths, so this costs nothing measurable.
     const p: Pino = pino(
-      { name: o.name, level, base: { pid: process.pid, ...o.base }, timestamp: pino.stdTimeFunctions.isoTime, formatters: { level: (label) => ({ level: label }) } },
+      {
+        name: o.name,
+        level,
+        base: { pid: process.pid, ...o.base },
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: (label) => ({ level: label }) },
+      },
       pino.destination({ fd: o.jsonFd ?? 1, sync: true }),
     );
     const at = (l: 'error' | 'warn' | 'info' | 'debug') => (msg: string, fields?: Record<string, unknown>) => (fields ? p[l](fields, msg) : p[l](msg));

@@ -8,7 +8,16 @@ import { tempDir } from './procs.js';
 export const CHROMIUM = process.env.SPANMAP_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = join(REPO, 'test', 'artifacts');
 
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /**
  * A headless Chromium page that records every page error and console error. `expectErrors(re)`

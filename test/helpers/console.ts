@@ -8,7 +8,13 @@ export const TOKEN = 'test-token-0123456789abcdef';
 /** A console process on the given ports, and a small authenticated API client. */
 export class ConsoleProc {
   proc!: Proc;
-  constructor(readonly dataDir: string, readonly httpPort: number, readonly mqtt: { broker?: number; url?: string }, readonly env: NodeJS.ProcessEnv = {}, readonly extra: string[] = []) {}
+  constructor(
+    readonly dataDir: string,
+    readonly httpPort: number,
+    readonly mqtt: { broker?: number; url?: string },
+    readonly env: NodeJS.ProcessEnv = {},
+    readonly extra: string[] = [],
+  ) {}
 
   async start(): Promise<this> {
     const args = ['console', '--data', this.dataDir, '--http', `127.0.0.1:${this.httpPort}`];
@@ -28,7 +34,10 @@ export class ConsoleProc {
   }
 
   async api<T = unknown>(path: string, init: RequestInit = {}): Promise<T> {
-    const r = await fetch(`http://127.0.0.1:${this.httpPort}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+    const r = await fetch(`http://127.0.0.1:${this.httpPort}/api/v1${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+    });
     const body = await r.json();
     if (!r.ok) throw new Error(`${path}: ${r.status} ${JSON.stringify(body)}`);
     return body as T;

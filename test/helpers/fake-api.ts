@@ -36,16 +36,46 @@ export async function fakeLargeApi(page: Page, opts: { segments: number; edges: 
   const cells = [];
   for (let a = 0; a < names.length; a++)
     for (let b = 0; b < names.length; b++)
-      if ((a * 31 + b * 17) % 3 === 0) cells.push({ src: names[a], dst: names[b], edges: 1 + ((a + b) % 40), flows: 1 + ((a * b * 7919) % 1_000_000), packets: 10, bytes: 1000 * (a + b + 1), services: [{ proto: 6, port: 443, service: 'https', flows: 1 }] });
+      if ((a * 31 + b * 17) % 3 === 0)
+        cells.push({
+          src: names[a],
+          dst: names[b],
+          edges: 1 + ((a + b) % 40),
+          flows: 1 + ((a * b * 7919) % 1_000_000),
+          packets: 10,
+          bytes: 1000 * (a + b + 1),
+          services: [{ proto: 6, port: 443, service: 'https', flows: 1 }],
+        });
   const requests: string[] = [];
-  const json = (route: Route, body: unknown, headers: Record<string, string> = {}) => route.fulfill({ status: 200, contentType: 'application/json', headers, body: JSON.stringify(body) });
+  const json = (route: Route, body: unknown, headers: Record<string, string> = {}) =>
+    route.fulfill({ status: 200, contentType: 'application/json', headers, body: JSON.stringify(body) });
   await page.route('**/api/v1/**', async (route) => {
     const url = new URL(route.request().url());
     const path = url.pathname.slice('/api/v1'.length);
     requests.push(path + url.search);
-    if (path === '/probes') return json(route, [{ id: 'fake', flows: 1, packets: 1, bytes: 1, lastSeen: Date.now(), firstSeen: Date.now(), records: 1, batches: 1, duplicateBatches: 0, lastFlow: start + 28 * 86_400_000 - 1, online: true, status: null }]);
+    if (path === '/probes')
+      return json(route, [
+        {
+          id: 'fake',
+          flows: 1,
+          packets: 1,
+          bytes: 1,
+          lastSeen: Date.now(),
+          firstSeen: Date.now(),
+          records: 1,
+          batches: 1,
+          duplicateBatches: 0,
+          lastFlow: start + 28 * 86_400_000 - 1,
+          online: true,
+          status: null,
+        },
+      ]);
     if (path === '/stats') return json(route, {});
-    if (path === '/segments') return json(route, names.map((n, i) => ({ name: n, cidrs: [`10.${i}.0.0/16`], vlans: [], hosts: [] })));
+    if (path === '/segments')
+      return json(
+        route,
+        names.map((n, i) => ({ name: n, cidrs: [`10.${i}.0.0/16`], vlans: [], hosts: [] })),
+      );
     if (path === '/matrix') return json(route, { segments: names, cells });
     if (path === '/audit') return json(route, []);
     if (path === '/edges/timeline') {
@@ -65,7 +95,11 @@ export async function fakeLargeApi(page: Page, opts: { segments: number; edges: 
       if (offset + rows.length < opts.edges) headers['x-next-cursor'] = String(offset + rows.length);
       return json(route, rows, headers);
     }
-    return route.fulfill({ status: 404, contentType: 'application/json', body: JSON.stringify({ error: { code: 'not_found', message: `no such endpoint: GET ${url.pathname}` } }) });
+    return route.fulfill({
+      status: 404,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: { code: 'not_found', message: `no such endpoint: GET ${url.pathname}` } }),
+    });
   });
   return { requests };
 }

@@ -34,8 +34,24 @@ export async function suback(c: MqttClient, filter: string): Promise<number[]> {
 
 /** A well-formed one-entry flow batch naming `probe`: what the console would ingest. */
 export function batch(probe: string, seq: number): Buffer {
-  const entry = { src: '10.0.0.1', dst: '10.0.0.2', proto: 6, port: 443, vlan: null, iface: null, flows: 1, records: 1, packets: 3, bytes: 180, rpackets: 2, rbytes: 120,
-    first: 1_717_000_000_000, last: 1_717_000_001_000, tcpFlags: 2, rtcpFlags: 18, init: { syn: 1, port: 0, first: 0 } };
+  const entry = {
+    src: '10.0.0.1',
+    dst: '10.0.0.2',
+    proto: 6,
+    port: 443,
+    vlan: null,
+    iface: null,
+    flows: 1,
+    records: 1,
+    packets: 3,
+    bytes: 180,
+    rpackets: 2,
+    rbytes: 120,
+    first: 1_717_000_000_000,
+    last: 1_717_000_001_000,
+    tcpFlags: 2,
+    rtcpFlags: 18,
+    init: { syn: 1, port: 0, first: 0 },
+  };
   return Buffer.from(encodeBatch({ v: 1, probe, epoch: 'cd'.repeat(16), seq, from: entry.first, to: entry.last, entries: [entry] }));
 }
-

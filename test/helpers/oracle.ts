@@ -82,10 +82,14 @@ export function compare(truth: Conversations, ours: Conversations): Comparison {
     const sum = (m: Conversations) => [...m].filter(([k]) => pair(k) === p).reduce((s, [, v]) => [s[0] + v[0], s[1] + v[1]], [0, 0]);
     const [tp, tb] = sum(truth);
     const [op, ob] = sum(ours);
-    const deliberate = keys.filter((k) => truth.has(k)).every((k) => {
-      const [, , proto, lp, hp] = k.split('|').map(Number) as number[];
-      return IPV6_EXTENSION_PROTOS.has(proto!) || ((proto === 6 || proto === 17) && lp === 0 && hp === 0) || (ours.has(k) && ours.get(k)![0] >= truth.get(k)![0]);
-    });
+    const deliberate = keys
+      .filter((k) => truth.has(k))
+      .every((k) => {
+        const [, , proto, lp, hp] = k.split('|').map(Number) as number[];
+        return (
+          IPV6_EXTENSION_PROTOS.has(proto!) || ((proto === 6 || proto === 17) && lp === 0 && hp === 0) || (ours.has(k) && ours.get(k)![0] >= truth.get(k)![0])
+        );
+      });
     const truthKeys = keys.filter((k) => truth.has(k));
     if (tp === op && tb === ob && deliberate) explained += truthKeys.length;
     else unexplained.push(...keys.map((k) => `${k} oracle=${JSON.stringify(truth.get(k) ?? null)} ours=${JSON.stringify(ours.get(k) ?? null)}`));

@@ -24,7 +24,11 @@ export class Analyzer implements LabelSource {
   private lastDuration = 0;
   observation: Observation = { observedDay: () => false, observedDays: () => 0, lastDay: 0 };
 
-  constructor(private readonly model: EdgeModel, private readonly store: ConsoleStore, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly model: EdgeModel,
+    private readonly store: ConsoleStore,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   labels(edge: number): EdgeLabels | null {
     this.refresh();

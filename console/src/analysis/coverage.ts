@@ -35,7 +35,12 @@ const WEEKDAY = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday
  * weekday and a month end were seen, and the gaps when a probe carrying its traffic was offline,
  * silent or dropping packets. "Not observed" is spelled out, never silently read as "not needed".
  */
-export function coverage(model: EdgeModel, store: ConsoleStore, range: Range, segmentProbes: Map<string, Set<string>>): { from: number; to: number; segments: SegmentCoverage[] } {
+export function coverage(
+  model: EdgeModel,
+  store: ConsoleStore,
+  range: Range,
+  segmentProbes: Map<string, Set<string>>,
+): { from: number; to: number; segments: SegmentCoverage[] } {
   const fromDay = Math.floor(range.from / DAY);
   const toDay = Math.ceil(range.to / DAY);
   const names = model.resolver.names;
@@ -62,16 +67,36 @@ export function coverage(model: EdgeModel, store: ConsoleStore, range: Range, se
     const monthEnds = [...days].filter((d) => new Date((d + 1) * DAY).getUTCDate() === 1);
     const gaps = [...(segmentProbes.get(name) ?? [])].flatMap((p) => probeGaps.get(p) ?? []);
     const reasons: string[] = [];
-    if (days.size < daysInWindow) reasons.push(`traffic seen on ${days.size} of ${daysInWindow} days in the window; the other days were not observed (which does not mean nothing is needed then)`);
+    if (days.size < daysInWindow)
+      reasons.push(
+        `traffic seen on ${days.size} of ${daysInWindow} days in the window; the other days were not observed (which does not mean nothing is needed then)`,
+      );
     const missing = [0, 1, 2, 3, 4, 5, 6].filter((w) => !weekdays.includes(w));
     if (missing.length > 0) reasons.push(`no full weekly cycle: ${missing.map((w) => WEEKDAY[w]).join(', ')} not observed`);
     if (monthEnds.length === 0) reasons.push('no month end observed: month-end jobs may be missing');
     const gapMs = gaps.reduce((a, g) => a + (g.to - g.from), 0);
-    for (const g of gaps.slice(0, 10)) reasons.push(`probe ${g.probe} ${g.reason === 'drops' ? `dropped ${g.dropped} packets` : g.reason} from ${new Date(g.from).toISOString()} to ${new Date(g.to).toISOString()}`);
+    for (const g of gaps.slice(0, 10))
+      reasons.push(
+        `probe ${g.probe} ${g.reason === 'drops' ? `dropped ${g.dropped} packets` : g.reason} from ${new Date(g.from).toISOString()} to ${new Date(g.to).toISOString()}`,
+      );
     if (gaps.length > 10) reasons.push(`and ${gaps.length - 10} more gaps`);
     const windowMs = daysInWindow * DAY;
-    const completeness = 0.4 * Math.min(1, days.size / Math.max(1, daysInWindow)) + 0.2 * (weekdays.length / 7) + 0.2 * (monthEnds.length > 0 ? 1 : 0) + 0.2 * Math.max(0, 1 - gapMs / windowMs);
-    out.push({ segment: name, daysInWindow, daysObserved: days.size, weekdays, weeklyCycle: missing.length === 0, monthEnd: monthEnds.length > 0, gaps, completeness: Math.round(completeness * 100) / 100, reasons });
+    const completeness =
+      0.4 * Math.min(1, days.size / Math.max(1, daysInWindow)) +
+      0.2 * (weekdays.length / 7) +
+      0.2 * (monthEnds.length > 0 ? 1 : 0) +
+      0.2 * Math.max(0, 1 - gapMs / windowMs);
+    out.push({
+      segment: name,
+      daysInWindow,
+      daysObserved: days.size,
+      weekdays,
+      weeklyCycle: missing.length === 0,
+      monthEnd: monthEnds.length > 0,
+      gaps,
+      completeness: Math.round(completeness * 100) / 100,
+      reasons,
+    });
   }
   return { from: fromDay * DAY, to: toDay * DAY, segments: out };
 }

@@ -88,7 +88,8 @@ describe('detectPeriod', () => {
   it('business-hours traffic is continuous; frequent but random traffic is not periodic', () => {
     const r = rng(5);
     const office: number[] = [];
-    for (const i of daysRange(28, (d) => weekday(d) === 0 || weekday(d) === 6)) for (let h = 8; h <= 18; h++) for (let k = 0; k < 5; k++) office.push(T0 + i * DAY + h * HOUR + r() * HOUR);
+    for (const i of daysRange(28, (d) => weekday(d) === 0 || weekday(d) === 6))
+      for (let h = 8; h <= 18; h++) for (let k = 0; k < 5; k++) office.push(T0 + i * DAY + h * HOUR + r() * HOUR);
     expect(detectPeriod(hoursOf(office), obs(28)).period).toBe('continuous');
     // Poisson arrivals, mean gap 4 h, any hour of the day: busy enough, regular never.
     const poisson: number[] = [];
@@ -98,7 +99,9 @@ describe('detectPeriod', () => {
 
   it('weekly on Sundays at 03:00 ± 10 min, also with a missed week', () => {
     const r = rng(6);
-    const sundays = daysRange(35).filter((i) => weekday(i) === 0).map((i) => T0 + i * DAY + 3 * HOUR + (r() - 0.5) * 20 * MIN);
+    const sundays = daysRange(35)
+      .filter((i) => weekday(i) === 0)
+      .map((i) => T0 + i * DAY + 3 * HOUR + (r() - 0.5) * 20 * MIN);
     expect(sundays).toHaveLength(5);
     const got = detectPeriod(hoursOf(sundays), obs(35));
     expect(got.period).toBe('weekly');

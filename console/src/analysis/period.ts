@@ -113,7 +113,12 @@ export function detectPeriod(acts: Activity[], obs: Observation): EdgeLabels {
     let slots = 0;
     for (let d = runDays[0]!; d <= runDays.at(-1)!; d += 7) if (obs.observedDay(d)) slots++;
     if (gaps.every((g) => g % 7 === 0) && new Set(runDays.map(weekday)).size === 1 && runDays.length >= 0.6 * slots) {
-      return { period: 'weekly', nextExpected: nextAfter(times.at(-1)!, 7 * DAY), confidence: round(tod.r * (runDays.length / Math.max(1, slots))), note: null };
+      return {
+        period: 'weekly',
+        nextExpected: nextAfter(times.at(-1)!, 7 * DAY),
+        confidence: round(tod.r * (runDays.length / Math.max(1, slots))),
+        note: null,
+      };
     }
     // --- monthly: 27-32 days apart on the same month position ----------------------------------------
     const pos = monthPosition(times[0]!);
@@ -125,7 +130,12 @@ export function detectPeriod(acts: Activity[], obs: Observation): EdgeLabels {
   if (runDays.length === 1) {
     const pos = monthPosition(first);
     if (pos && pos.kind !== 'dom') {
-      return { period: 'monthly', nextExpected: nextMonthly(last, pos), confidence: 0.3, note: `seen once, possibly monthly (${pos.kind === 'last' ? 'last day of the month' : pos.kind === 'firstBusiness' ? 'first business day of the month' : 'first day of the month'})` };
+      return {
+        period: 'monthly',
+        nextExpected: nextMonthly(last, pos),
+        confidence: 0.3,
+        note: `seen once, possibly monthly (${pos.kind === 'last' ? 'last day of the month' : pos.kind === 'firstBusiness' ? 'first business day of the month' : 'first day of the month'})`,
+      };
     }
     return none('seen once', null);
   }
@@ -138,7 +148,7 @@ function observedHours(first: number, last: number, obs: Observation): number {
   const toDay = Math.floor(last / DAY);
   if (fromDay === toDay) return Math.floor(last / HOUR) - Math.floor(first / HOUR) + 1;
   const middle = obs.observedDays(fromDay + 1, toDay) * 24;
-  return (24 - Math.floor((first % DAY) / HOUR)) + middle + Math.floor((last % DAY) / HOUR) + 1;
+  return 24 - Math.floor((first % DAY) / HOUR) + middle + Math.floor((last % DAY) / HOUR) + 1;
 }
 
 /** Mean direction (as a fraction of the cycle) and resultant length of points on a cycle. */

@@ -1,7 +1,29 @@
 import { serviceFor } from '@spanmap/shared';
 
-const ICMP_V4: Record<number, string> = { 8: 'ping', 13: 'icmp-timestamp', 15: 'icmp-info', 17: 'icmp-addrmask', 3: 'icmp-unreachable', 11: 'icmp-time-exceeded', 5: 'icmp-redirect', 9: 'icmp-router-adv', 10: 'icmp-router-sol' };
-const ICMP_V6: Record<number, string> = { 128: 'ping', 1: 'icmp-unreachable', 2: 'icmp-packet-too-big', 3: 'icmp-time-exceeded', 133: 'ndp-router-sol', 134: 'ndp-router-adv', 135: 'ndp-neighbor-sol', 136: 'ndp-neighbor-adv', 130: 'mld-query', 131: 'mld-report', 143: 'mld-report' };
+const ICMP_V4: Record<number, string> = {
+  8: 'ping',
+  13: 'icmp-timestamp',
+  15: 'icmp-info',
+  17: 'icmp-addrmask',
+  3: 'icmp-unreachable',
+  11: 'icmp-time-exceeded',
+  5: 'icmp-redirect',
+  9: 'icmp-router-adv',
+  10: 'icmp-router-sol',
+};
+const ICMP_V6: Record<number, string> = {
+  128: 'ping',
+  1: 'icmp-unreachable',
+  2: 'icmp-packet-too-big',
+  3: 'icmp-time-exceeded',
+  133: 'ndp-router-sol',
+  134: 'ndp-router-adv',
+  135: 'ndp-neighbor-sol',
+  136: 'ndp-neighbor-adv',
+  130: 'mld-query',
+  131: 'mld-report',
+  143: 'mld-report',
+};
 const OTHER: Record<number, string> = { 2: 'igmp', 47: 'gre', 50: 'esp', 51: 'ah', 89: 'ospf', 103: 'pim', 112: 'vrrp', 4: 'ipip', 41: 'ipv6-in-ip' };
 
 /** Service name of an edge's (protocol, responder port): the well-known table, ICMP types, or the protocol. */

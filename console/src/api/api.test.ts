@@ -14,12 +14,38 @@ const EDITOR = 'editor-token-0123456789';
 const VIEWER = 'viewer-token-0123456789';
 
 function entry(src: string, dst: string, proto: number, port: number, first: number, flows = 1, packets = 10, bytes = 1000): SummaryEntry {
-  return { src, dst, proto, port, vlan: null, iface: null, flows, records: flows, packets, bytes, rpackets: packets, rbytes: bytes, first, last: first + 500, tcpFlags: 27, rtcpFlags: 27, init: { syn: flows, port: 0, first: 0 } };
+  return {
+    src,
+    dst,
+    proto,
+    port,
+    vlan: null,
+    iface: null,
+    flows,
+    records: flows,
+    packets,
+    bytes,
+    rpackets: packets,
+    rbytes: bytes,
+    first,
+    last: first + 500,
+    tcpFlags: 27,
+    rtcpFlags: 27,
+    init: { syn: flows, port: 0, first: 0 },
+  };
 }
 
 let seq = 0;
 function batch(entries: SummaryEntry[]): SummaryBatch {
-  return { v: 1, probe: 'p1', epoch: 'cd'.repeat(16), seq: ++seq, from: Math.min(...entries.map((e) => e.first)), to: Math.max(...entries.map((e) => e.last)), entries };
+  return {
+    v: 1,
+    probe: 'p1',
+    epoch: 'cd'.repeat(16),
+    seq: ++seq,
+    from: Math.min(...entries.map((e) => e.first)),
+    to: Math.max(...entries.map((e) => e.last)),
+    entries,
+  };
 }
 
 /** Three days of traffic: users→web https every hour, web→app, app→db, one rare edge on day 2. */
@@ -46,9 +72,21 @@ const SEGMENTS = [
 async function setup(dir = mkdtempSync(join(tmpdir(), 'spanmap-api-'))) {
   const store = new ConsoleStore(dir);
   const core = new ConsoleCore(store);
-  const app = createApp({ store, core, tokens: () => [{ token: EDITOR, role: 'editor', name: 'alice' }, { token: VIEWER, role: 'viewer', name: 'bob' }], now: () => T0 + 10 * DAY });
+  const app = createApp({
+    store,
+    core,
+    tokens: () => [
+      { token: EDITOR, role: 'editor', name: 'alice' },
+      { token: VIEWER, role: 'viewer', name: 'bob' },
+    ],
+    now: () => T0 + 10 * DAY,
+  });
   const call = async (method: string, path: string, body?: unknown, token = EDITOR) => {
-    const r = await app.request(`/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const r = await app.request(`/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
     return { status: r.status, headers: r.headers, body: (await r.json()) as any };
   };
   return { dir, store, core, app, call };
@@ -85,10 +123,22 @@ describe('console API (through app.request)', () => {
       [{ name: 'web' }, /^body: expected an array/],
       [[{ name: 'web', cidrs: ['10.10.1.0/33'] }], /^segments\[0\]\.cidrs\[0\]: .*invalid prefix/],
       [[{ name: 'web', cidrs: ['10.10.1.7/24'] }], /^segments\[0\]\.cidrs\[0\]: .*host bits set \(did you mean 10\.10\.1\.0\/24\?\)/],
-      [[{ name: 'web', cidrs: ['10.10.1.0/24'] }, { name: 'web2', cidrs: ['10.10.1.0/24'] }], /^segments\[1\]\.cidrs\[0\]: 10\.10\.1\.0\/24 is also in segment "web"/],
+      [
+        [
+          { name: 'web', cidrs: ['10.10.1.0/24'] },
+          { name: 'web2', cidrs: ['10.10.1.0/24'] },
+        ],
+        /^segments\[1\]\.cidrs\[0\]: 10\.10\.1\.0\/24 is also in segment "web"/,
+      ],
       [[{ name: 'web', cidrs: ['10.10.1.0/24'], colour: 'red' }], /^segments\[0\]\.colour: unknown field/],
       [[{ name: 'web', vlans: [5000] }], /^segments\[0\]\.vlans\[0\]: expected a VLAN id/],
-      [[{ name: 'a', vlans: [10] }, { name: 'b', vlans: [10] }], /^segments\[1\]\.vlans\[0\]: VLAN 10 is also in segment "a"/],
+      [
+        [
+          { name: 'a', vlans: [10] },
+          { name: 'b', vlans: [10] },
+        ],
+        /^segments\[1\]\.vlans\[0\]: VLAN 10 is also in segment "a"/,
+      ],
       [[{ name: 'external', cidrs: ['10.0.0.0/8'] }], /^segments\[0\]\.name: "external" is reserved/],
       [[{ name: 'x', hosts: ['10.0.0.300'] }], /^segments\[0\]\.hosts\[0\]: expected an IP address/],
       [[{ name: 'x', cidrs: [] }], /^segments\[0\]: segment "x" has no cidrs/],
@@ -99,7 +149,11 @@ describe('console API (through app.request)', () => {
       expect(r.body.error.code).toBe('bad_request');
       expect(r.body.error.message).toMatch(re);
     }
-    const bad = await s.app.request('/api/v1/segments', { method: 'PUT', headers: { authorization: `Bearer ${EDITOR}`, 'content-type': 'application/json' }, body: '{not json' });
+    const bad = await s.app.request('/api/v1/segments', {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${EDITOR}`, 'content-type': 'application/json' },
+      body: '{not json',
+    });
     expect((await bad.json()).error.message).toBe('body: not valid JSON');
   });
 
@@ -109,7 +163,20 @@ describe('console API (through app.request)', () => {
     expect(all.status).toBe(200);
     expect(all.headers.get('x-total-count')).toBe('5');
     const https = all.body.find((e: any) => e.port === 443);
-    expect(https).toMatchObject({ src: '10.20.1.5', dst: '10.10.1.10', proto: 6, srcSegment: 'users', dstSegment: 'web', flows: 216, packets: 72 * 60, bytes: 72 * 6000, daysSeen: 3, service: 'https', infrastructure: false, review: null });
+    expect(https).toMatchObject({
+      src: '10.20.1.5',
+      dst: '10.10.1.10',
+      proto: 6,
+      srcSegment: 'users',
+      dstSegment: 'web',
+      flows: 216,
+      packets: 72 * 60,
+      bytes: 72 * 6000,
+      daysSeen: 3,
+      service: 'https',
+      infrastructure: false,
+      review: null,
+    });
     expect(https.firstSeen).toBe(T0 + 60_000);
     expect(all.body.find((e: any) => e.port === 53)).toMatchObject({ dstSegment: 'external', service: 'dns', infrastructure: true, flows: 4 });
     expect(all.body.map((e: any) => e.flows)).toEqual([216, 144, 72, 4, 1]); // default: flows, descending
@@ -127,7 +194,14 @@ describe('console API (through app.request)', () => {
     expect(page3.headers.get('x-next-cursor')).toBeNull();
     expect([...page1.body, ...page2.body, ...page3.body].map((e: any) => e.port)).toEqual(all.body.map((e: any) => e.port));
 
-    for (const [q, re] of [['frm=1', /^frm: unknown query parameter/], ['from=yesterday', /^from: expected milliseconds/], ['sort=colour', /^sort: expected one of/], ['segment=nowhere', /^segment: no segment named "nowhere"/], ['cursor=abc', /^cursor:/], ['port=70000', /^port: expected a whole number/]] as const) {
+    for (const [q, re] of [
+      ['frm=1', /^frm: unknown query parameter/],
+      ['from=yesterday', /^from: expected milliseconds/],
+      ['sort=colour', /^sort: expected one of/],
+      ['segment=nowhere', /^segment: no segment named "nowhere"/],
+      ['cursor=abc', /^cursor:/],
+      ['port=70000', /^port: expected a whole number/],
+    ] as const) {
       const r = await s.call('GET', `/edges?${q}`);
       expect(r.status, q).toBe(400);
       expect(r.body.error.message, q).toMatch(re);
@@ -167,7 +241,9 @@ describe('console API (through app.request)', () => {
     expect(r.body.review).toMatchObject({ status: 'investigate', by: 'alice', note: 'who uses ssh to the db?' });
     await s.call('POST', '/edges/review', { edges: [ssh], status: 'rejected', note: 'not allowed' });
     expect((await s.call('POST', '/edges/review', { edges: [{ ...ssh, port: 23 }], status: 'expected' })).status).toBe(404);
-    expect((await s.call('POST', '/edges/review', { edges: [ssh], status: 'fine' })).body.error.message).toMatch(/^status: expected one of expected, investigate, rejected/);
+    expect((await s.call('POST', '/edges/review', { edges: [ssh], status: 'fine' })).body.error.message).toMatch(
+      /^status: expected one of expected, investigate, rejected/,
+    );
     expect((await s.call('POST', '/edges/review', { edges: [ssh], status: 'expected' }, VIEWER)).status).toBe(403);
 
     await s.store.close();
@@ -176,7 +252,10 @@ describe('console API (through app.request)', () => {
     expect(edge.review).toMatchObject({ status: 'rejected', note: 'not allowed', by: 'alice' });
     expect((await again.call('GET', '/edges?review=rejected')).body).toHaveLength(1);
     const audit = (await again.call('GET', '/audit')).body;
-    expect(audit.map((a: any) => [a.action, a.by, a.detail.status])).toEqual([['review', 'alice', 'investigate'], ['review', 'alice', 'rejected']]);
+    expect(audit.map((a: any) => [a.action, a.by, a.detail.status])).toEqual([
+      ['review', 'alice', 'investigate'],
+      ['review', 'alice', 'rejected'],
+    ]);
     await again.store.close();
   });
 

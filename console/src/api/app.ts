@@ -59,14 +59,28 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   api.get('/health', (c) => c.json({ status: 'ok' }));
   api.use('*', bearerAuth(deps.tokens));
   const maxBody = deps.bodyLimit ?? 1 << 20;
-  api.use('*', bodyLimit({ maxSize: maxBody, onError: () => { throw new SpanmapError('too_large', `request body larger than ${maxBody} bytes (api.bodyLimit)`); } }));
+  api.use(
+    '*',
+    bodyLimit({
+      maxSize: maxBody,
+      onError: () => {
+        throw new SpanmapError('too_large', `request body larger than ${maxBody} bytes (api.bodyLimit)`);
+      },
+    }),
+  );
   const now = deps.now ?? Date.now;
   const core = deps.core;
   probeRoutes(api, deps);
   statsRoutes(api, { ingest: deps.stats ?? (() => ({})) });
   segmentRoutes(api, { getSegments: () => core.getSegments(), setSegments: (defs, by) => core.setSegments(defs, by, now()) });
   timelineRoutes(api, deps);
-  edgeRoutes(api, { query: core.query, reviews: core.reviews, edgeExists: (k) => deps.store.edgeIdOf(k) !== undefined, version: () => core.model.version, now });
+  edgeRoutes(api, {
+    query: core.query,
+    reviews: core.reviews,
+    edgeExists: (k) => deps.store.edgeIdOf(k) !== undefined,
+    version: () => core.model.version,
+    now,
+  });
   matrixRoutes(api, { query: core.query, now });
   longtailRoutes(api, { core, now });
   policyRoutes(api, { core, now });

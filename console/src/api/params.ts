@@ -67,7 +67,8 @@ export async function jsonBody(c: Context): Promise<unknown> {
 /** Object fields, refusing unknown ones. */
 export function fields(body: unknown, at: string, allowed: readonly string[]): Record<string, unknown> {
   if (!body || typeof body !== 'object' || Array.isArray(body)) bad(at, 'expected a JSON object');
-  for (const k of Object.keys(body as object)) if (!allowed.includes(k)) bad(at === 'body' ? k : `${at}.${k}`, `unknown field (expected ${allowed.join(', ')})`);
+  for (const k of Object.keys(body as object))
+    if (!allowed.includes(k)) bad(at === 'body' ? k : `${at}.${k}`, `unknown field (expected ${allowed.join(', ')})`);
   return body as Record<string, unknown>;
 }
 

@@ -11,7 +11,17 @@ describe('broker ACL', () => {
     expect(mayPublish(a, 'spanmap/v1/probe-a/flows', false)).toBe(true);
     expect(mayPublish(a, 'spanmap/v1/probe-a/status', true)).toBe(true);
     expect(mayPublish(a, 'spanmap/v1/probe-a/status', false)).toBe(true);
-    for (const t of ['spanmap/v1/probe-b/flows', 'spanmap/v1/probe-b/status', 'spanmap/v1/probe-a/ack', 'spanmap/v1/probe-a/other', 'spanmap/v1/probe-a', 'spanmap/v1/probe-a/flows/x', 'spanmap/v2/probe-a/flows', '$SYS/x', 'other']) {
+    for (const t of [
+      'spanmap/v1/probe-b/flows',
+      'spanmap/v1/probe-b/status',
+      'spanmap/v1/probe-a/ack',
+      'spanmap/v1/probe-a/other',
+      'spanmap/v1/probe-a',
+      'spanmap/v1/probe-a/flows/x',
+      'spanmap/v2/probe-a/flows',
+      '$SYS/x',
+      'other',
+    ]) {
       expect(mayPublish(a, t, false), t).toBe(false);
     }
     expect(mayPublish(a, 'spanmap/v1/probe-a/flows', true)).toBe(false);
@@ -19,7 +29,17 @@ describe('broker ACL', () => {
 
   it('lets a probe subscribe only to its own ack topic, without wildcards', () => {
     expect(maySubscribe(a, 'spanmap/v1/probe-a/ack')).toBe(true);
-    for (const f of ['spanmap/v1/probe-b/ack', 'spanmap/v1/+/ack', 'spanmap/v1/#', '#', 'spanmap/v1/probe-a/+', 'spanmap/v1/probe-a/flows', 'spanmap/v1/+/flows', '$share/g/spanmap/v1/probe-a/ack', '$SYS/#']) {
+    for (const f of [
+      'spanmap/v1/probe-b/ack',
+      'spanmap/v1/+/ack',
+      'spanmap/v1/#',
+      '#',
+      'spanmap/v1/probe-a/+',
+      'spanmap/v1/probe-a/flows',
+      'spanmap/v1/+/flows',
+      '$share/g/spanmap/v1/probe-a/ack',
+      '$SYS/#',
+    ]) {
       expect(maySubscribe(a, f), f).toBe(false);
     }
   });
@@ -30,7 +50,8 @@ describe('broker ACL', () => {
     expect(maySubscribe(console_, '$share/spanmap-console/spanmap/v1/+/flows')).toBe(true);
     for (const f of ['#', 'spanmap/v1/#', 'spanmap/v1/+/ack', '$SYS/#', '$share/a/b/spanmap/v1/+/flows']) expect(maySubscribe(console_, f), f).toBe(false);
     expect(mayPublish(console_, 'spanmap/v1/probe-a/ack', false)).toBe(true);
-    for (const t of ['spanmap/v1/probe-a/flows', 'spanmap/v1/probe-a/status', 'spanmap/v1/a b/ack', 'spanmap/v1//ack', 'spanmap/v1/x/y/ack']) expect(mayPublish(console_, t, false), t).toBe(false);
+    for (const t of ['spanmap/v1/probe-a/flows', 'spanmap/v1/probe-a/status', 'spanmap/v1/a b/ack', 'spanmap/v1//ack', 'spanmap/v1/x/y/ack'])
+      expect(mayPublish(console_, t, false), t).toBe(false);
     expect(mayPublish(console_, 'spanmap/v1/probe-a/ack', true)).toBe(false);
   });
 

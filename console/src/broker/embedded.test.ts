@@ -167,11 +167,44 @@ describe('embedded broker with TLS', () => {
     pki = mkdtempSync(join(tmpdir(), 'spanmap-broker-pki-'));
     const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: pki, stdio: 'pipe' });
     const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-    ossl('req', '-x509', '-new', ...key, '-days', '2', '-subj', '/CN=test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign', '-keyout', 'ca.key', '-out', 'ca.crt');
+    ossl(
+      'req',
+      '-x509',
+      '-new',
+      ...key,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=test CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+    );
     const sign = (name: string, cn: string, ext: string) => {
       writeFileSync(join(pki, `${name}.ext`), ext);
       ossl('req', '-new', ...key, '-subj', `/CN=${cn}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
-      ossl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.crt`);
+      ossl(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '2',
+        '-extfile',
+        `${name}.ext`,
+        '-out',
+        `${name}.crt`,
+      );
     };
     sign('broker', 'localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
     sign('probe-a', 'probe-a', 'extendedKeyUsage=clientAuth\n');
@@ -184,7 +217,13 @@ describe('embedded broker with TLS', () => {
     const { broker, lines } = await startBroker({ users, tls: { certFile: f('broker.crt'), keyFile: f('broker.key') } });
     expect(broker.url).toMatch(/^mqtts:\/\/127\.0\.0\.1:\d+$/);
     await client(broker.url, { ...probeA, ca: pem('ca.crt') });
-    await client(broker.url.replace('127.0.0.1', 'localhost'), { ...probeA, clientId: 'spanmap-probe-probe-b', username: 'probe-b', password: 'secret-b', ca: pem('ca.crt') });
+    await client(broker.url.replace('127.0.0.1', 'localhost'), {
+      ...probeA,
+      clientId: 'spanmap-probe-probe-b',
+      username: 'probe-b',
+      password: 'secret-b',
+      ca: pem('ca.crt'),
+    });
     expect((await refusal(broker.url, probeA)).message).toMatch(/unable to verify the first certificate/);
     await refusal(broker.url.replace('mqtts', 'mqtt'), probeA);
     const cons = await consoleClient(broker); // the private socket is not TLS

@@ -155,7 +155,9 @@ export class EmbeddedBroker {
 
 function listen(server: Server, where: string | { port: number; host: string }, what: string, inUse?: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => reject(new SpanmapError('unavailable', e.code === 'EADDRINUSE' && inUse ? inUse : `${what}: ${e.message}`)));
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new SpanmapError('unavailable', e.code === 'EADDRINUSE' && inUse ? inUse : `${what}: ${e.message}`)),
+    );
     if (typeof where === 'string') server.listen(where, () => resolve());
     else server.listen(where.port, where.host, () => resolve());
   });

@@ -88,7 +88,10 @@ export class BrokerSecurity {
         const who = client ? this.identities.get(client) : this.secured ? undefined : ({ kind: 'open' } as const);
         if (who && mayPublish(who, packet.topic, packet.retain)) return done(null);
         this.o.counters.publishDenied++;
-        this.o.log.log('publish', `broker: ${describe(who, client)} may not publish to ${JSON.stringify(packet.topic)}${packet.retain ? ' (retained)' : ''}: dropped${client ? ', client disconnected' : ''}`);
+        this.o.log.log(
+          'publish',
+          `broker: ${describe(who, client)} may not publish to ${JSON.stringify(packet.topic)}${packet.retain ? ' (retained)' : ''}: dropped${client ? ', client disconnected' : ''}`,
+        );
         done(new Error(`not authorized to publish to ${packet.topic}`));
       },
       authorizeSubscribe: (client, sub, done) => {
@@ -101,13 +104,18 @@ export class BrokerSecurity {
     };
   }
 
-  private authenticate(client: Client, username: string | undefined, password: Buffer | undefined): { identity: Identity } | { reason: AuthFailure; code: number; why: string } {
+  private authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): { identity: Identity } | { reason: AuthFailure; code: number; why: string } {
     if (this.o.isInternal(client.conn)) {
       if (username !== undefined && this.consoleCredential.check(username, password)) return { identity: { kind: 'console' } };
       return { reason: 'console-credential', code: BAD_USERNAME_OR_PASSWORD, why: "wrong credential on the console's private socket" };
     }
     if (!this.secured) return { identity: { kind: 'open' } };
-    if (username === undefined || username === '') return { reason: 'anonymous', code: NOT_AUTHORIZED, why: 'no username (anonymous clients are refused once MQTT users are configured)' };
+    if (username === undefined || username === '')
+      return { reason: 'anonymous', code: NOT_AUTHORIZED, why: 'no username (anonymous clients are refused once MQTT users are configured)' };
     const known = this.probes.has(username);
     if (!this.probes.check(username, password)) {
       return known
@@ -115,11 +123,20 @@ export class BrokerSecurity {
         : { reason: 'unknown-user', code: BAD_USERNAME_OR_PASSWORD, why: `unknown user ${JSON.stringify(username.slice(0, 64))}` };
     }
     if (client.id !== probeClientId(username)) {
-      return { reason: 'client-id', code: IDENTIFIER_REJECTED, why: `probe "${username}" connected with client id ${JSON.stringify(client.id.slice(0, 80))}; it must use "${probeClientId(username)}"` };
+      return {
+        reason: 'client-id',
+        code: IDENTIFIER_REJECTED,
+        why: `probe "${username}" connected with client id ${JSON.stringify(client.id.slice(0, 80))}; it must use "${probeClientId(username)}"`,
+      };
     }
     if (this.o.clientCertRequired) {
       const cn = peerCommonName(client.conn as TLSSocket);
-      if (cn !== username) return { reason: 'certificate', code: NOT_AUTHORIZED, why: `probe "${username}" presented the certificate of ${cn === null ? 'nobody' : JSON.stringify(cn)}; its CN must be its username` };
+      if (cn !== username)
+        return {
+          reason: 'certificate',
+          code: NOT_AUTHORIZED,
+          why: `probe "${username}" presented the certificate of ${cn === null ? 'nobody' : JSON.stringify(cn)}; its CN must be its username`,
+        };
     }
     return { identity: { kind: 'probe', id: username } };
   }

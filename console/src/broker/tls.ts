@@ -51,14 +51,16 @@ export function loadBrokerTls(files: BrokerTlsFiles, now = Date.now()): BrokerTl
   } catch (e) {
     throw new SpanmapError('bad_config', `broker TLS: the key ${files.keyFile} is not a readable (unencrypted PEM) private key (${errorLine(e)})`);
   }
-  if (!leaf.checkPrivateKey(keyObject)) throw new SpanmapError('bad_config', `broker TLS: the key ${files.keyFile} does not belong to the certificate ${files.certFile}`);
+  if (!leaf.checkPrivateKey(keyObject))
+    throw new SpanmapError('bad_config', `broker TLS: the key ${files.keyFile} does not belong to the certificate ${files.certFile}`);
   if (ca) certificates(ca, files.caFile!, 'client CA');
 
   const warnings: string[] = [];
   const expires = Date.parse(leaf.validTo);
   if (expires < now) warnings.push(`broker TLS: the certificate ${files.certFile} expired on ${leaf.validTo}: probes will refuse it`);
   else if (expires - now < 30 * 86_400_000) warnings.push(`broker TLS: the certificate ${files.certFile} expires on ${leaf.validTo}`);
-  if (!leaf.subjectAltName) warnings.push(`broker TLS: the certificate ${files.certFile} has no subjectAltName: clients check the host name against it and will refuse the connection`);
+  if (!leaf.subjectAltName)
+    warnings.push(`broker TLS: the certificate ${files.certFile} has no subjectAltName: clients check the host name against it and will refuse the connection`);
 
   return {
     options: {
@@ -83,12 +85,15 @@ export function peerCommonName(socket: TLSSocket): string | null {
 /** A failed TLS handshake, said so an operator knows what to fix. */
 export function describeTlsError(e: Error & { code?: string }): string {
   const m = `${e.code ?? ''} ${e.message}`.toLowerCase();
-  if (/wrong[_ ]version[_ ]number|http[_ ]request|unknown[_ ]protocol|packet[_ ]length[_ ]too[_ ]long|unexpected[_ ]message/.test(m)) return 'the client does not speak TLS (a plain mqtt:// client on the mqtts port?)';
+  if (/wrong[_ ]version[_ ]number|http[_ ]request|unknown[_ ]protocol|packet[_ ]length[_ ]too[_ ]long|unexpected[_ ]message/.test(m))
+    return 'the client does not speak TLS (a plain mqtt:// client on the mqtts port?)';
   if (/unknown[_ ]ca/.test(m)) return "the client does not trust this broker's certificate (give the probe the CA with --ca or publish.ca)";
-  if (/bad[_ ]certificate|certificate[_ ]unknown/.test(m)) return "the client rejected this broker's certificate (is the host name or address it connects to in the certificate's subjectAltName?)";
+  if (/bad[_ ]certificate|certificate[_ ]unknown/.test(m))
+    return "the client rejected this broker's certificate (is the host name or address it connects to in the certificate's subjectAltName?)";
   if (/peer did not return a certificate|certificate required/.test(m)) return 'the client sent no certificate (this broker requires client certificates)';
   if (/certificate verify failed|unable to get local issuer|self[_ -]signed/.test(m)) return "the client's certificate is not signed by the broker's client CA";
-  if (/econnreset|socket hang up/.test(m)) return "the client hung up during the handshake (often: it does not trust this broker's certificate; give the probe the CA with --ca)";
+  if (/econnreset|socket hang up/.test(m))
+    return "the client hung up during the handshake (often: it does not trust this broker's certificate; give the probe the CA with --ca)";
   if (/timed out|timeout/.test(m)) return 'the handshake timed out';
   return e.message.split('\n')[0]!;
 }

@@ -16,7 +16,11 @@ export function parseUsersEnv(value: string, name = 'SPANMAP_MQTT_USERS'): MqttU
   const users = value.split(',').map((entry, i) => {
     const at = entry.indexOf(':');
     const username = (at < 0 ? entry : entry.slice(0, at)).trim();
-    if (at < 0) throw new SpanmapError('bad_config', `${name}: entry ${i + 1} (${JSON.stringify(username.slice(0, 64))}) has no password: expected "probe-id:password,..."`);
+    if (at < 0)
+      throw new SpanmapError(
+        'bad_config',
+        `${name}: entry ${i + 1} (${JSON.stringify(username.slice(0, 64))}) has no password: expected "probe-id:password,..."`,
+      );
     return { username, password: entry.slice(at + 1) };
   });
   return validateUsers(users, name);
@@ -28,7 +32,10 @@ export function validateUsers(users: readonly MqttUser[], source = 'users'): Mqt
   users.forEach((u, i) => {
     const where = `${source}: entry ${i + 1}`;
     if (typeof u?.username !== 'string' || !isValidProbeId(u.username)) {
-      throw new SpanmapError('bad_config', `${where}: username ${JSON.stringify(String(u?.username).slice(0, 64))} is not a probe id (letters, digits, ".", "_", "-"; at most 64): each username is the probe id it may publish as`);
+      throw new SpanmapError(
+        'bad_config',
+        `${where}: username ${JSON.stringify(String(u?.username).slice(0, 64))} is not a probe id (letters, digits, ".", "_", "-"; at most 64): each username is the probe id it may publish as`,
+      );
     }
     if (typeof u.password !== 'string' || u.password === '') throw new SpanmapError('bad_config', `${where}: "${u.username}" has an empty password`);
     if (seen.has(u.username)) throw new SpanmapError('bad_config', `${where}: "${u.username}" is listed twice`);

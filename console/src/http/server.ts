@@ -1,6 +1,5 @@
 import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
-import type { Hono } from 'hono';
 import { SpanmapError } from '@spanmap/shared';
 
 /** Serves a Hono app on host:port; inert until start(). */
@@ -8,14 +7,25 @@ export class HttpServer {
   private server: Server | null = null;
   port = 0;
 
-  constructor(private readonly app: Hono<any>, private readonly host: string, private readonly wantPort: number) {}
+  constructor(
+    private readonly app: { fetch: Parameters<typeof createAdaptorServer>[0]['fetch'] },
+    private readonly host: string,
+    private readonly wantPort: number,
+  ) {}
 
   async start(): Promise<void> {
     const server = createAdaptorServer({ fetch: this.app.fetch, hostname: this.host }) as Server;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) =>
-        reject(new SpanmapError('unavailable', e.code === 'EADDRINUSE' ? `http: ${this.host}:${this.wantPort} is already in use` : `http: cannot listen on ${this.host}:${this.wantPort}: ${e.message}`)),
+        reject(
+          new SpanmapError(
+            'unavailable',
+            e.code === 'EADDRINUSE'
+              ? `http: ${this.host}:${this.wantPort} is already in use`
+              : `http: cannot listen on ${this.host}:${this.wantPort}: ${e.message}`,
+          ),
+        ),
       );
       server.listen(this.wantPort, this.host, () => resolve());
     });

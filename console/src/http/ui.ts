@@ -65,7 +65,7 @@ export function uiMiddleware(dir: string = UI_DIR): MiddlewareHandler {
 }
 
 /** Mounts the UI on an app, after its API routes. */
-export function mountUi(app: Hono<any>, dir: string = UI_DIR): void {
+export function mountUi(app: Hono<never>, dir: string = UI_DIR): void {
   app.use('*', uiMiddleware(dir));
 }
 

@@ -72,7 +72,10 @@ export class Ingester {
       while (this.queue.length > 0) {
         const group = this.queue.splice(0, this.deps.maxGroup ?? 256);
         try {
-          const result = await this.store.ingest(group.map((p) => p.batch), (this.deps.now ?? Date.now)());
+          const result = await this.store.ingest(
+            group.map((p) => p.batch),
+            (this.deps.now ?? Date.now)(),
+          );
           this.counters.transactions++;
           this.counters.batchesApplied += result.applied.length;
           this.counters.batchesDuplicate += result.duplicates.length;

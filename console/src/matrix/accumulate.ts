@@ -26,7 +26,10 @@ export class Accumulator {
   private partial = new Uint8Array(0);
   private gen = 0;
 
-  constructor(private readonly model: EdgeModel, private readonly store: ConsoleStore) {}
+  constructor(
+    private readonly model: EdgeModel,
+    private readonly store: ConsoleStore,
+  ) {}
 
   run(range: Range): this {
     const fromHour = Math.floor(range.from / HOUR_MS);
@@ -116,7 +119,8 @@ export class Accumulator {
   private own: Pick<Accumulator, 'flows' | 'packets' | 'bytes' | 'first' | 'last' | 'days' | 'touched'> | null = null;
 
   private useTotals(): this {
-    if (!this.own) this.own = { flows: this.flows, packets: this.packets, bytes: this.bytes, first: this.first, last: this.last, days: this.days, touched: this.touched };
+    if (!this.own)
+      this.own = { flows: this.flows, packets: this.packets, bytes: this.bytes, first: this.first, last: this.last, days: this.days, touched: this.touched };
     const t = this.model.rollup.totals;
     this.flows = t.flows;
     this.packets = t.packets;

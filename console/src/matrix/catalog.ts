@@ -58,12 +58,22 @@ export class Catalog {
 
   private grow(): void {
     const n = this.src.length * 2;
-    const g32 = (a: Uint32Array) => { const x = new Uint32Array(n); x.set(a); return x; };
+    const g32 = (a: Uint32Array) => {
+      const x = new Uint32Array(n);
+      x.set(a);
+      return x;
+    };
     this.src = g32(this.src);
     this.dst = g32(this.dst);
-    const p = new Uint8Array(n); p.set(this.proto); this.proto = p;
-    const q = new Uint16Array(n); q.set(this.port); this.port = q;
-    const r = new Uint8Array(n); r.set(this.present); this.present = r;
+    const p = new Uint8Array(n);
+    p.set(this.proto);
+    this.proto = p;
+    const q = new Uint16Array(n);
+    q.set(this.port);
+    this.port = q;
+    const r = new Uint8Array(n);
+    r.set(this.present);
+    this.present = r;
     this.svc = g32(this.svc);
   }
 }

@@ -16,7 +16,10 @@ export class DayChunk {
   private index: Int32Array; // row + 1, 0 = empty
   private mask: number;
 
-  constructor(readonly day: number, capacity = 256) {
+  constructor(
+    readonly day: number,
+    capacity = 256,
+  ) {
     this.edge = new Uint32Array(capacity);
     this.flows = new Float64Array(capacity);
     this.packets = new Float64Array(capacity);
@@ -61,7 +64,11 @@ export class DayChunk {
 
   private grow(): void {
     const cap = this.edge.length * 2;
-    const g64 = (a: Float64Array) => { const x = new Float64Array(cap); x.set(a); return x; };
+    const g64 = (a: Float64Array) => {
+      const x = new Float64Array(cap);
+      x.set(a);
+      return x;
+    };
     const e = new Uint32Array(cap);
     e.set(this.edge);
     this.edge = e;
@@ -115,7 +122,11 @@ export class EdgeTotals {
 
   private grow(): void {
     const n = this.flows.length * 2;
-    const g = (a: Float64Array, fillFrom: number) => { const x = new Float64Array(n).fill(fillFrom); x.set(a); return x; };
+    const g = (a: Float64Array, fillFrom: number) => {
+      const x = new Float64Array(n).fill(fillFrom);
+      x.set(a);
+      return x;
+    };
     this.flows = g(this.flows, 0);
     this.packets = g(this.packets, 0);
     this.bytes = g(this.bytes, 0);

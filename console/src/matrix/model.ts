@@ -42,7 +42,8 @@ export class EdgeModel {
   /** Called after each ingest commit. */
   applyIngest(result: IngestResult, batches: SummaryBatch[]): void {
     for (const e of result.newEdges) this.catalog.addEdge(e.id, e);
-    for (const { hour, edge, c } of result.hourDeltas) this.rollup.add(edge, hour * HOUR_MS, c.flows, c.packets + c.rpackets, c.bytes + c.rbytes, c.first, c.last);
+    for (const { hour, edge, c } of result.hourDeltas)
+      this.rollup.add(edge, hour * HOUR_MS, c.flows, c.packets + c.rpackets, c.bytes + c.rbytes, c.first, c.last);
     for (const b of batches) {
       for (const e of b.entries) {
         if (e.vlan === null) continue;

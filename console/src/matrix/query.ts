@@ -90,7 +90,11 @@ export class QueryEngine {
   private readonly cells: CellIndex;
   labels: LabelSource = { labels: () => null };
 
-  constructor(private readonly model: EdgeModel, store: ConsoleStore, private readonly reviews: Reviews) {
+  constructor(
+    private readonly model: EdgeModel,
+    store: ConsoleStore,
+    private readonly reviews: Reviews,
+  ) {
     this.acc = new Accumulator(model, store);
     this.cells = new CellIndex(model);
   }
@@ -116,7 +120,7 @@ export class QueryEngine {
     const seg = segIndex(f.segment, 'segment');
     const srcSeg = segIndex(f.srcSegment, 'srcSegment');
     const dstSeg = segIndex(f.dstSegment, 'dstSegment');
-    const host = f.host === undefined ? undefined : cat.hostIds.get(f.host) ?? -1;
+    const host = f.host === undefined ? undefined : (cat.hostIds.get(f.host) ?? -1);
     const ids = new Uint32Array(acc.count);
     let n = 0;
     for (let i = 0; i < acc.count; i++) {
@@ -158,7 +162,14 @@ export class QueryEngine {
   edges(range: Range, f: EdgeFilter, sort: SortKey, desc: boolean, offset: number, limit: number): { rows: EdgeRow[]; total: number } {
     const { acc, ids, n } = this.select(range, f);
     const cat = this.model.catalog;
-    const num: Partial<Record<SortKey, Float64Array | Uint16Array>> = { flows: acc.flows, bytes: acc.bytes, packets: acc.packets, firstSeen: acc.first, lastSeen: acc.last, daysSeen: acc.days };
+    const num: Partial<Record<SortKey, Float64Array | Uint16Array>> = {
+      flows: acc.flows,
+      bytes: acc.bytes,
+      packets: acc.packets,
+      firstSeen: acc.first,
+      lastSeen: acc.last,
+      daysSeen: acc.days,
+    };
     const arr = num[sort];
     const dir = desc ? -1 : 1;
     let cmp: (a: number, b: number) => number;
@@ -185,7 +196,12 @@ export class QueryEngine {
     return {
       rows: page.map((e, i) => {
         const act = this.labels.activity?.(e);
-        return { ...this.row(e, acc), activeHours: act?.activeHours ?? 0, activeDays: act?.activeDays ?? 0, rarity: n <= 1 ? 1 : Math.round((1 - (offset + i) / (n - 1)) * 1000) / 1000 };
+        return {
+          ...this.row(e, acc),
+          activeHours: act?.activeHours ?? 0,
+          activeDays: act?.activeDays ?? 0,
+          rarity: n <= 1 ? 1 : Math.round((1 - (offset + i) / (n - 1)) * 1000) / 1000,
+        };
       }),
       total: n,
     };

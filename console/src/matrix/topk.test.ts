@@ -4,7 +4,7 @@ import { topK } from './topk.js';
 describe('topK', () => {
   it('matches a full sort for every k, with ties broken by the comparator', () => {
     let seed = 3;
-    const rnd = () => ((seed = (Math.imul(seed, 48271) + 1) >>> 0) % 50);
+    const rnd = () => (seed = (Math.imul(seed, 48271) + 1) >>> 0) % 50;
     const values = Array.from({ length: 500 }, rnd);
     const ids = Uint32Array.from({ length: 500 }, (_, i) => i);
     const cmp = (a: number, b: number) => values[b]! - values[a]! || a - b;

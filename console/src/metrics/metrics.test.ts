@@ -17,11 +17,43 @@ const TOKEN = 'metrics-token-0123456789';
 const NOW = Date.UTC(2025, 2, 3, 12);
 
 function entry(port: number, records: number, first: number): SummaryEntry {
-  return { src: '10.1.0.5', dst: '10.2.0.9', proto: 6, port, vlan: null, iface: 'eth1', flows: records, records, packets: 10 * records, bytes: 900 * records, rpackets: 8 * records, rbytes: 700 * records, first, last: first + 900, tcpFlags: 27, rtcpFlags: 27, init: { syn: records, port: 0, first: 0 } };
+  return {
+    src: '10.1.0.5',
+    dst: '10.2.0.9',
+    proto: 6,
+    port,
+    vlan: null,
+    iface: 'eth1',
+    flows: records,
+    records,
+    packets: 10 * records,
+    bytes: 900 * records,
+    rpackets: 8 * records,
+    rbytes: 700 * records,
+    first,
+    last: first + 900,
+    tcpFlags: 27,
+    rtcpFlags: 27,
+    init: { syn: records, port: 0, first: 0 },
+  };
 }
 
 function status(probe: string, over: Partial<ProbeStatus> = {}): ProbeStatus {
-  return { v: 1, probe, version: '0.1.0', online: true, epoch: 'ab'.repeat(16), startedAt: NOW - 3_600_000, time: NOW - 5_000, uptimeSec: 3600, capture: { packets: 123_456, drops: 42, ifDrops: null, decodeErrors: 3 }, flows: { active: 10, emitted: 99 }, backlog: { batches: 7, records: 350, oldest: NOW - 90_000 }, dropped: { batches: 0, records: 0 }, ...over };
+  return {
+    v: 1,
+    probe,
+    version: '0.1.0',
+    online: true,
+    epoch: 'ab'.repeat(16),
+    startedAt: NOW - 3_600_000,
+    time: NOW - 5_000,
+    uptimeSec: 3600,
+    capture: { packets: 123_456, drops: 42, ifDrops: null, decodeErrors: 3 },
+    flows: { active: 10, emitted: 99 },
+    backlog: { batches: 7, records: 350, oldest: NOW - 90_000 },
+    dropped: { batches: 0, records: 0 },
+    ...over,
+  };
 }
 
 /** name{labels} value lines → map; labels kept in the order Prometheus prints them. */
@@ -75,7 +107,15 @@ function setup(auth = true) {
 describe('console /metrics', () => {
   it('counts ingest, refusals by reason, and per-probe lag, backlog and drops', async () => {
     const { ingester, scrape, acks } = setup();
-    const batches: SummaryBatch[] = [1, 2, 3].map((seq) => ({ v: 1, probe: 'p1', epoch: 'cd'.repeat(16), seq, from: NOW - 600_000, to: NOW - 300_000 + seq, entries: [entry(443, seq * 5, NOW - 400_000), entry(5432, 2, NOW - 350_000)] }));
+    const batches: SummaryBatch[] = [1, 2, 3].map((seq) => ({
+      v: 1,
+      probe: 'p1',
+      epoch: 'cd'.repeat(16),
+      seq,
+      from: NOW - 600_000,
+      to: NOW - 300_000 + seq,
+      entries: [entry(443, seq * 5, NOW - 400_000), entry(5432, 2, NOW - 350_000)],
+    }));
     for (const b of batches) await ingester.submit('p1', encodeBatch(b));
     await ingester.submit('p1', encodeBatch(batches[0]!)); // sent again: a duplicate
     await ingester.submit('p1', new TextEncoder().encode('{"not":"a batch"}'));

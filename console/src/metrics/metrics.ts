@@ -39,7 +39,14 @@ export class ConsoleMetrics {
       c.reset();
       for (const [labels, v] of values) if (v >= 0) c.inc(labels, v); // a known zero shows; unknown is left out
     };
-    new Counter({ name: 'spanmap_ingest_payloads_total', help: 'Flow payloads received over MQTT', registers: r, collect() { mirror(this, [[{}, src.ingest().received]]); } });
+    new Counter({
+      name: 'spanmap_ingest_payloads_total',
+      help: 'Flow payloads received over MQTT',
+      registers: r,
+      collect() {
+        mirror(this, [[{}, src.ingest().received]]);
+      },
+    });
     new Counter({
       name: 'spanmap_ingest_batches_total',
       help: 'Summary batches by outcome (applied, or duplicate: seen before, acknowledged again)',
@@ -47,12 +54,36 @@ export class ConsoleMetrics {
       registers: r,
       collect() {
         const c = src.ingest();
-        mirror(this, [[{ outcome: 'applied' }, c.batchesApplied], [{ outcome: 'duplicate' }, c.batchesDuplicate]]);
+        mirror(this, [
+          [{ outcome: 'applied' }, c.batchesApplied],
+          [{ outcome: 'duplicate' }, c.batchesDuplicate],
+        ]);
       },
     });
-    new Counter({ name: 'spanmap_ingest_entries_total', help: 'Summary entries applied', registers: r, collect() { mirror(this, [[{}, src.ingest().entries]]); } });
-    new Counter({ name: 'spanmap_ingest_records_total', help: 'Flow records the applied summaries stand for', registers: r, collect() { mirror(this, [[{}, src.ingest().records]]); } });
-    new Counter({ name: 'spanmap_ingest_transactions_total', help: 'Store transactions committed by ingest', registers: r, collect() { mirror(this, [[{}, src.ingest().transactions]]); } });
+    new Counter({
+      name: 'spanmap_ingest_entries_total',
+      help: 'Summary entries applied',
+      registers: r,
+      collect() {
+        mirror(this, [[{}, src.ingest().entries]]);
+      },
+    });
+    new Counter({
+      name: 'spanmap_ingest_records_total',
+      help: 'Flow records the applied summaries stand for',
+      registers: r,
+      collect() {
+        mirror(this, [[{}, src.ingest().records]]);
+      },
+    });
+    new Counter({
+      name: 'spanmap_ingest_transactions_total',
+      help: 'Store transactions committed by ingest',
+      registers: r,
+      collect() {
+        mirror(this, [[{}, src.ingest().transactions]]);
+      },
+    });
     new Counter({
       name: 'spanmap_ingest_rejected_total',
       help: 'Payloads refused, by reason (bad-magic, truncated, probe-mismatch, store-error, status, ...)',
@@ -63,9 +94,30 @@ export class ConsoleMetrics {
         mirror(this, [...rej, [{ reason: 'status' }, src.statusRejected()]]);
       },
     });
-    new Gauge({ name: 'spanmap_ingest_queue_batches', help: 'Batches decoded and waiting for the next store transaction', registers: r, collect() { this.set(src.queued()); } });
-    new Gauge({ name: 'spanmap_edges', help: 'Host-level edges in the store', registers: r, collect() { this.set(src.edges()); } });
-    new Gauge({ name: 'spanmap_mqtt_connected', help: '1 while the console is subscribed to its broker', registers: r, collect() { this.set(src.mqttConnected() ? 1 : 0); } });
+    new Gauge({
+      name: 'spanmap_ingest_queue_batches',
+      help: 'Batches decoded and waiting for the next store transaction',
+      registers: r,
+      collect() {
+        this.set(src.queued());
+      },
+    });
+    new Gauge({
+      name: 'spanmap_edges',
+      help: 'Host-level edges in the store',
+      registers: r,
+      collect() {
+        this.set(src.edges());
+      },
+    });
+    new Gauge({
+      name: 'spanmap_mqtt_connected',
+      help: '1 while the console is subscribed to its broker',
+      registers: r,
+      collect() {
+        this.set(src.mqttConnected() ? 1 : 0);
+      },
+    });
 
     const perProbe = (name: string, help: string, value: (p: ProbeTotals, t: number) => number | null, kind: 'gauge' | 'counter' = 'gauge'): void => {
       const opts = {
@@ -91,46 +143,96 @@ export class ConsoleMetrics {
           ...opts,
           collect() {
             const t = now();
-            mirror(this, src.probes().flatMap((p) => {
-              const v = value(p, t);
-              return v === null ? [] : [[{ probe: p.id }, v] as [Record<string, string>, number]];
-            }));
+            mirror(
+              this,
+              src.probes().flatMap((p) => {
+                const v = value(p, t);
+                return v === null ? [] : [[{ probe: p.id }, v] as [Record<string, string>, number]];
+              }),
+            );
           },
         });
       }
     };
     const fresh = (p: ProbeTotals, t: number) => p.status !== null && t - p.status.time < STATUS_FRESH_MS;
-    perProbe('spanmap_probe_online', '1 while the probe reports itself online (retained status, last will)', (p, t) => (p.status !== null && p.status.online && fresh(p, t) ? 1 : 0));
-    perProbe('spanmap_probe_last_batch_age_seconds', 'Seconds since the last batch from this probe was committed', (p, t) => (p.lastSeen ? (t - p.lastSeen) / 1000 : null));
-    perProbe('spanmap_probe_data_lag_seconds', 'Seconds between now and the newest flow time ingested from this probe', (p, t) => (p.lastFlow ? (t - p.lastFlow) / 1000 : null));
+    perProbe('spanmap_probe_online', '1 while the probe reports itself online (retained status, last will)', (p, t) =>
+      p.status !== null && p.status.online && fresh(p, t) ? 1 : 0,
+    );
+    perProbe('spanmap_probe_last_batch_age_seconds', 'Seconds since the last batch from this probe was committed', (p, t) =>
+      p.lastSeen ? (t - p.lastSeen) / 1000 : null,
+    );
+    perProbe('spanmap_probe_data_lag_seconds', 'Seconds between now and the newest flow time ingested from this probe', (p, t) =>
+      p.lastFlow ? (t - p.lastFlow) / 1000 : null,
+    );
     perProbe('spanmap_probe_backlog_batches', 'Batches waiting in the probe outbox (from its status)', (p) => p.status?.backlog.batches ?? null);
-    perProbe('spanmap_probe_backlog_oldest_age_seconds', 'Age of the oldest unsent batch at the probe (from its status)', (p, t) => (p.status?.backlog.oldest ? Math.max(0, (t - p.status.backlog.oldest) / 1000) : null));
+    perProbe('spanmap_probe_backlog_oldest_age_seconds', 'Age of the oldest unsent batch at the probe (from its status)', (p, t) =>
+      p.status?.backlog.oldest ? Math.max(0, (t - p.status.backlog.oldest) / 1000) : null,
+    );
     perProbe('spanmap_probe_records_total', 'Flow records ingested from this probe', (p) => p.records, 'counter');
     perProbe('spanmap_probe_duplicate_batches_total', 'Batches this probe sent again (already committed)', (p) => p.duplicates, 'counter');
     perProbe('spanmap_probe_capture_packets_total', 'Packets the probe captured (from its status)', (p) => p.status?.capture.packets ?? null, 'counter');
-    perProbe('spanmap_probe_kernel_drops_total', 'Packets the kernel dropped before the probe saw them (absent when the backend cannot tell)', (p) => p.status?.capture.drops ?? null, 'counter');
+    perProbe(
+      'spanmap_probe_kernel_drops_total',
+      'Packets the kernel dropped before the probe saw them (absent when the backend cannot tell)',
+      (p) => p.status?.capture.drops ?? null,
+      'counter',
+    );
     perProbe('spanmap_probe_interface_drops_total', 'Packets the interface dropped (absent when unknown)', (p) => p.status?.capture.ifDrops ?? null, 'counter');
     perProbe('spanmap_probe_decode_errors_total', 'Packets the probe could not decode', (p) => p.status?.capture.decodeErrors ?? null, 'counter');
-    perProbe('spanmap_probe_store_dropped_records_total', 'Unsent records the probe dropped because its disk budget was exceeded', (p) => p.status?.dropped.records ?? null, 'counter');
-    perProbe('spanmap_probe_export_lost_total', 'NetFlow/IPFIX packets lost between exporters and the probe (sequence gaps)', (p) => p.status?.exporters?.lostPackets ?? null, 'counter');
+    perProbe(
+      'spanmap_probe_store_dropped_records_total',
+      'Unsent records the probe dropped because its disk budget was exceeded',
+      (p) => p.status?.dropped.records ?? null,
+      'counter',
+    );
+    perProbe(
+      'spanmap_probe_export_lost_total',
+      'NetFlow/IPFIX packets lost between exporters and the probe (sequence gaps)',
+      (p) => p.status?.exporters?.lostPackets ?? null,
+      'counter',
+    );
 
     if (src.broker) {
       const broker = src.broker;
-      new Gauge({ name: 'spanmap_broker_clients', help: 'MQTT clients connected to the embedded broker', registers: r, collect() { this.set(broker().clients); } });
+      new Gauge({
+        name: 'spanmap_broker_clients',
+        help: 'MQTT clients connected to the embedded broker',
+        registers: r,
+        collect() {
+          this.set(broker().clients);
+        },
+      });
       new Counter({
         name: 'spanmap_broker_refused_total',
         help: 'Embedded broker refusals by reason (bad credentials, client id, publish or subscribe outside the own topics)',
         labelNames: ['reason'],
         registers: r,
         collect() {
-          mirror(this, Object.entries(broker().refused).map(([reason, n]) => [{ reason }, n]));
+          mirror(
+            this,
+            Object.entries(broker().refused).map(([reason, n]) => [{ reason }, n]),
+          );
         },
       });
     }
     if (src.policy) {
       const policy = src.policy;
-      new Gauge({ name: 'spanmap_policy_violations', help: 'Would-be-blocked edges under the monitored policy', registers: r, collect() { this.set(policy().violations); } });
-      new Gauge({ name: 'spanmap_policy_alerts_open', help: 'New edges outside the active policy not yet reviewed', registers: r, collect() { this.set(policy().alerts); } });
+      new Gauge({
+        name: 'spanmap_policy_violations',
+        help: 'Would-be-blocked edges under the monitored policy',
+        registers: r,
+        collect() {
+          this.set(policy().violations);
+        },
+      });
+      new Gauge({
+        name: 'spanmap_policy_alerts_open',
+        help: 'New edges outside the active policy not yet reviewed',
+        registers: r,
+        collect() {
+          this.set(policy().alerts);
+        },
+      });
     }
 
     this.http = new Histogram({

@@ -52,7 +52,12 @@ export function draftRules(model: EdgeModel, query: QueryEngine, analyzer: Analy
     if (picked.has(e) || totals.last[e]! >= o.range.from || !admit(e)) continue;
     const a = analyzer.get(e);
     if (!a?.period || !PERIODIC.has(a.period)) continue;
-    picked.set(e, { key: cat.key(e), flows: 0, infrastructure: a.infrastructure ?? false, kept: { period: a.period, lastSeen: totals.last[e]!, nextExpected: a.nextExpected } });
+    picked.set(e, {
+      key: cat.key(e),
+      flows: 0,
+      infrastructure: a.infrastructure ?? false,
+      kept: { period: a.period, lastSeen: totals.last[e]!, nextExpected: a.nextExpected },
+    });
   }
 
   const groups = new Map<string, { src: Selector; dst: Selector; proto: number; layer: Rule['layer']; members: Candidate[] }>();

@@ -13,7 +13,10 @@ type Compiled = { rule: Rule; src: (ip: string) => boolean; dst: (ip: string) =>
 export class Evaluator {
   private readonly byProto = new Map<number | null, Compiled[]>();
 
-  constructor(rules: Rule[], private readonly model: EdgeModel) {
+  constructor(
+    rules: Rule[],
+    private readonly model: EdgeModel,
+  ) {
     for (const rule of rules) {
       const c: Compiled = { rule, src: this.selector(rule.src), dst: this.selector(rule.dst) };
       const list = this.byProto.get(rule.proto) ?? [];

@@ -49,7 +49,10 @@ export class Policies {
   private readonly alertsDb: Database<Alert, string>;
   private readonly evaluators = new Map<string, { key: string; ev: Evaluator }>();
 
-  constructor(private readonly store: ConsoleStore, private readonly core: ConsoleCore) {
+  constructor(
+    private readonly store: ConsoleStore,
+    private readonly core: ConsoleCore,
+  ) {
     this.db = store.openDB<Policy, string>('policies');
     this.violationsDb = store.openDB<Violation, [string, string]>('violations');
     this.alertsDb = store.openDB<Alert, string>('alerts');
@@ -86,7 +89,15 @@ export class Policies {
       mode: 'off',
       monitorSince: null,
       defaultAction: 'deny',
-      versions: [{ version: 1, at: now, by, reason: `drafted from ${o.include} edges, ${new Date(o.range.from).toISOString()} to ${new Date(o.range.to).toISOString()}, ${o.granularity} granularity`, rules }],
+      versions: [
+        {
+          version: 1,
+          at: now,
+          by,
+          reason: `drafted from ${o.include} edges, ${new Date(o.range.from).toISOString()} to ${new Date(o.range.to).toISOString()}, ${o.granularity} granularity`,
+          rules,
+        },
+      ],
     };
     await this.save(p, by, now, 'policy-create', { name, rules: rules.length });
     return p;
@@ -106,7 +117,13 @@ export class Policies {
     return p;
   }
 
-  async addRule(id: string, input: Omit<Rule, 'id' | 'justifiedBy' | 'edges'> & { justifiedBy?: EdgeKey[] }, reason: string, by: string, now: number): Promise<Policy> {
+  async addRule(
+    id: string,
+    input: Omit<Rule, 'id' | 'justifiedBy' | 'edges'> & { justifiedBy?: EdgeKey[] },
+    reason: string,
+    by: string,
+    now: number,
+  ): Promise<Policy> {
     const current = this.version(this.get(id));
     const ports = normalizePorts(input.ports);
     const rule: Rule = { ...input, ports, id: ruleId({ ...input, ports }), justifiedBy: input.justifiedBy ?? [], edges: input.justifiedBy?.length ?? 0 };
@@ -117,7 +134,13 @@ export class Policies {
   async removeRule(id: string, rid: string, reason: string, by: string, now: number): Promise<Policy> {
     const current = this.version(this.get(id));
     if (!current.rules.some((r) => r.id === rid)) throw new SpanmapError('not_found', `no rule "${rid}" in the current version`);
-    return this.change(id, current.rules.filter((r) => r.id !== rid), reason, by, now);
+    return this.change(
+      id,
+      current.rules.filter((r) => r.id !== rid),
+      reason,
+      by,
+      now,
+    );
   }
 
   async rollback(id: string, to: number, reason: string, by: string, now: number): Promise<Policy> {
@@ -158,7 +181,14 @@ export class Policies {
       if (ev.match(k)) out.allowedFlows += acc.flows[e]!;
       else {
         out.blockedFlows += acc.flows[e]!;
-        out.blocked.push({ ...k, flows: acc.flows[e]!, firstSeen: acc.first[e]!, lastSeen: acc.last[e]!, srcSegment: this.core.model.segmentOf(k.src), dstSegment: this.core.model.segmentOf(k.dst) });
+        out.blocked.push({
+          ...k,
+          flows: acc.flows[e]!,
+          firstSeen: acc.first[e]!,
+          lastSeen: acc.last[e]!,
+          srcSegment: this.core.model.segmentOf(k.src),
+          dstSegment: this.core.model.segmentOf(k.dst),
+        });
       }
     }
     out.blocked.sort((a, b) => b.flows - a.flows || a.firstSeen - b.firstSeen);
@@ -190,10 +220,27 @@ export class Policies {
             const old = this.violationsDb.get([p.id, ks]);
             const v: Violation = old
               ? { ...old, flows: old.flows + en.flows, firstSeen: Math.min(old.firstSeen, en.first), lastSeen: Math.max(old.lastSeen, en.last) }
-              : { ...k, srcSegment: this.core.model.segmentOf(k.src), dstSegment: this.core.model.segmentOf(k.dst), flows: en.flows, firstSeen: en.first, lastSeen: en.last, review: null };
+              : {
+                  ...k,
+                  srcSegment: this.core.model.segmentOf(k.src),
+                  dstSegment: this.core.model.segmentOf(k.dst),
+                  flows: en.flows,
+                  firstSeen: en.first,
+                  lastSeen: en.last,
+                  review: null,
+                };
             this.violationsDb.put([p.id, ks], v);
             if (newEdges.has(ks) && !this.alertsDb.get(ks)) {
-              this.alertsDb.put(ks, { ...k, policy: p.id, policyName: p.name, flows: en.flows, firstSeen: en.first, lastSeen: en.last, raisedAt: now, status: 'new' });
+              this.alertsDb.put(ks, {
+                ...k,
+                policy: p.id,
+                policyName: p.name,
+                flows: en.flows,
+                firstSeen: en.first,
+                lastSeen: en.last,
+                raisedAt: now,
+                status: 'new',
+              });
             } else {
               const a = this.alertsDb.get(ks);
               if (a && a.policy === p.id) this.alertsDb.put(ks, { ...a, flows: a.flows + en.flows, lastSeen: Math.max(a.lastSeen, en.last) });
@@ -216,7 +263,10 @@ export class Policies {
   async reviewViolations(id: string, edges: EdgeKey[], action: ViolationAction, note: string, by: string, now: number): Promise<Policy> {
     let p = this.get(id);
     for (const [i, e] of edges.entries()) {
-      if (!this.violationsDb.get([id, edgeKeyString(e)])) throw new SpanmapError('not_found', `edges[${i}]: ${e.src} → ${e.dst} proto ${e.proto} port ${e.port} is not a violation of this policy`, { field: `edges[${i}]` });
+      if (!this.violationsDb.get([id, edgeKeyString(e)]))
+        throw new SpanmapError('not_found', `edges[${i}]: ${e.src} → ${e.dst} proto ${e.proto} port ${e.port} is not a violation of this policy`, {
+          field: `edges[${i}]`,
+        });
     }
     if (action === 'allow') {
       const current = this.version(p);
@@ -225,7 +275,17 @@ export class Policies {
         const m = this.core.model;
         const src = p.granularity === 'host' ? { host: e.src } : { segment: m.segmentOf(e.src) };
         const dst = p.granularity === 'host' ? { host: e.dst } : { segment: m.segmentOf(e.dst) };
-        const rule: Rule = { id: ruleId({ src, dst, proto: e.proto, ports: [e.port] }), src, dst, proto: e.proto, ports: [e.port], comment: `allowed from monitor mode by ${by}${note ? `: ${note}` : ''}`, justifiedBy: [e], edges: 1, layer: 'application' };
+        const rule: Rule = {
+          id: ruleId({ src, dst, proto: e.proto, ports: [e.port] }),
+          src,
+          dst,
+          proto: e.proto,
+          ports: [e.port],
+          comment: `allowed from monitor mode by ${by}${note ? `: ${note}` : ''}`,
+          justifiedBy: [e],
+          edges: 1,
+          layer: 'application',
+        };
         if (!rules.some((r) => r.id === rule.id)) rules.push(rule);
       }
       p = await this.change(id, rules, `allowed ${edges.length} would-be-blocked edge(s)${note ? `: ${note}` : ''}`, by, now);
@@ -253,6 +313,9 @@ export class Policies {
   }
 
   alerts(status?: Alert['status']): Alert[] {
-    return [...this.alertsDb.getRange({})].map((x) => x.value).filter((a) => !status || a.status === status).sort((a, b) => b.raisedAt - a.raisedAt);
+    return [...this.alertsDb.getRange({})]
+      .map((x) => x.value)
+      .filter((a) => !status || a.status === status)
+      .sort((a, b) => b.raisedAt - a.raisedAt);
   }
 }

@@ -14,11 +14,37 @@ const T0 = Date.UTC(2024, 4, 27); // Monday 27 May 2024: the window below holds 
 const TOKEN = 'policy-test-token-0123456789';
 
 function entry(src: string, dst: string, proto: number, port: number, first: number, flows = 1): SummaryEntry {
-  return { src, dst, proto, port, vlan: null, iface: null, flows, records: flows, packets: 4 * flows, bytes: 400 * flows, rpackets: 3 * flows, rbytes: 900 * flows, first, last: first + 100, tcpFlags: 27, rtcpFlags: 27, init: { syn: flows, port: 0, first: 0 } };
+  return {
+    src,
+    dst,
+    proto,
+    port,
+    vlan: null,
+    iface: null,
+    flows,
+    records: flows,
+    packets: 4 * flows,
+    bytes: 400 * flows,
+    rpackets: 3 * flows,
+    rbytes: 900 * flows,
+    first,
+    last: first + 100,
+    tcpFlags: 27,
+    rtcpFlags: 27,
+    init: { syn: flows, port: 0, first: 0 },
+  };
 }
 
 let seq = 0;
-const batch = (entries: SummaryEntry[]): SummaryBatch => ({ v: 1, probe: 'p', epoch: 'ef'.repeat(16), seq: ++seq, from: Math.min(...entries.map((e) => e.first)), to: Math.max(...entries.map((e) => e.last)), entries });
+const batch = (entries: SummaryEntry[]): SummaryBatch => ({
+  v: 1,
+  probe: 'p',
+  epoch: 'ef'.repeat(16),
+  seq: ++seq,
+  from: Math.min(...entries.map((e) => e.first)),
+  to: Math.max(...entries.map((e) => e.last)),
+  entries,
+});
 
 const SEGMENTS = [
   { name: 'web', cidrs: ['10.10.1.0/24', 'fd00:10:1::/64'], vlans: [] },
@@ -35,10 +61,18 @@ async function setup() {
   let now = T0 + 40 * DAY;
   const app = createApp({ store, core, tokens: () => [{ token: TOKEN, role: 'editor', name: 'carol' }], now: () => now });
   const call = async (method: string, path: string, body?: unknown) => {
-    const r = await app.request(`/api/v1${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const r = await app.request(`/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
     const text = await r.text();
     let json: any = null;
-    try { json = JSON.parse(text); } catch { /* an export */ }
+    try {
+      json = JSON.parse(text);
+    } catch {
+      /* an export */
+    }
     return { status: r.status, body: json, text };
   };
   const ingest = async (entries: SummaryEntry[]) => {
@@ -92,7 +126,11 @@ describe('policies', () => {
 
   it('include=expected takes only reviewed-expected edges, never rejected ones; host granularity is per host pair', async () => {
     await s.call('POST', '/edges/review', { edges: [{ src: '10.10.1.10', dst: '10.10.2.20', proto: 6, port: 8080 }], status: 'expected' });
-    await s.call('POST', '/edges/review', { edges: [{ src: '10.10.2.20', dst: '10.10.3.30', proto: 6, port: 5432 }], status: 'rejected', note: 'goes through the pooler' });
+    await s.call('POST', '/edges/review', {
+      edges: [{ src: '10.10.2.20', dst: '10.10.3.30', proto: 6, port: 5432 }],
+      status: 'rejected',
+      note: 'goes through the pooler',
+    });
     const exp = await s.call('POST', '/policies', { name: 'reviewed', from: T0, to: T0 + 35 * DAY, include: 'expected', granularity: 'host' });
     expect(exp.body.rules.map((x: any) => [x.src, x.dst, x.ports])).toEqual([[{ host: '10.10.1.10' }, { host: '10.10.2.20' }, [8080]]]);
     const obs = await s.call('POST', '/policies', { name: 'observed', from: T0, to: T0 + 35 * DAY, include: 'observed', granularity: 'host' });
@@ -103,7 +141,10 @@ describe('policies', () => {
   it('versions every change with author, time and reason; diffs and rolls back', async () => {
     const p = (await s.call('POST', '/policies', { name: 'v', from: T0, to: T0 + 35 * DAY, granularity: 'segment' })).body;
     s.setNow(T0 + 41 * DAY);
-    const add = await s.call('POST', `/policies/${p.id}/rules`, { rule: { src: { segment: 'users' }, dst: { cidr: '10.10.3.0/24' }, proto: 6, ports: [22, [6000, 6010]], comment: 'DBA access' }, reason: 'change 42' });
+    const add = await s.call('POST', `/policies/${p.id}/rules`, {
+      rule: { src: { segment: 'users' }, dst: { cidr: '10.10.3.0/24' }, proto: 6, ports: [22, [6000, 6010]], comment: 'DBA access' },
+      reason: 'change 42',
+    });
     expect(add.status).toBe(201);
     const added = add.body.rules.at(-1);
     const del = await s.call('DELETE', `/policies/${p.id}/rules/${p.rules[0].id}?reason=not+needed`);
@@ -114,7 +155,12 @@ describe('policies', () => {
     const back = await s.call('POST', `/policies/${p.id}/rollback`, { version: 1, reason: 'undo' });
     expect(back.body.version).toBe(4);
     const got = (await s.call('GET', `/policies/${p.id}`)).body;
-    expect(got.versions.map((v: any) => [v.version, v.by, v.reason.slice(0, 9)])).toEqual([[1, 'carol', 'drafted f'], [2, 'carol', 'change 42'], [3, 'carol', 'not neede'], [4, 'carol', 'undo']]);
+    expect(got.versions.map((v: any) => [v.version, v.by, v.reason.slice(0, 9)])).toEqual([
+      [1, 'carol', 'drafted f'],
+      [2, 'carol', 'change 42'],
+      [3, 'carol', 'not neede'],
+      [4, 'carol', 'undo'],
+    ]);
     expect(got.rules.map((r: any) => r.id).sort()).toEqual(p.rules.map((r: any) => r.id).sort());
     expect(got.versions[1].at).toBe(T0 + 41 * DAY);
     expect((await s.call('GET', `/policies/${p.id}?version=2`)).body.rules.some((r: any) => r.id === added.id)).toBe(true);
@@ -124,15 +170,26 @@ describe('policies', () => {
     const p = (await s.call('POST', '/policies', { name: 'm', from: T0, to: T0 + 35 * DAY, granularity: 'host' })).body;
     await s.ingest([entry('10.20.5.5', '10.10.3.30', 6, 22, T0 + 36 * DAY)]); // before monitor mode: not evaluated
     await s.call('POST', `/policies/${p.id}/mode`, { mode: 'monitor' });
-    await s.ingest([entry('10.10.1.10', '10.10.2.20', 6, 8080, T0 + 37 * DAY, 5), entry('10.20.5.5', '10.10.3.30', 6, 22, T0 + 37 * DAY), entry('10.20.5.6', '10.10.3.30', 6, 22, T0 + 37 * DAY, 2)]);
+    await s.ingest([
+      entry('10.10.1.10', '10.10.2.20', 6, 8080, T0 + 37 * DAY, 5),
+      entry('10.20.5.5', '10.10.3.30', 6, 22, T0 + 37 * DAY),
+      entry('10.20.5.6', '10.10.3.30', 6, 22, T0 + 37 * DAY, 2),
+    ]);
     await s.ingest([entry('10.20.5.6', '10.10.3.30', 6, 22, T0 + 38 * DAY, 3)]);
     const v = (await s.call('GET', `/policies/${p.id}/violations`)).body;
-    expect(v.map((x: any) => [x.src, x.flows]).sort()).toEqual([['10.20.5.5', 1], ['10.20.5.6', 5]]);
+    expect(v.map((x: any) => [x.src, x.flows]).sort()).toEqual([
+      ['10.20.5.5', 1],
+      ['10.20.5.6', 5],
+    ]);
     // Only the edge that is new since the policy went live raises an alert (10.20.5.5 → db:22 existed before).
     const alerts = (await s.call('GET', '/alerts')).body;
     expect(alerts.map((a: any) => [a.src, a.status])).toEqual([['10.20.5.6', 'new']]);
     // Allow one: a new version, and its later flows are no longer would-be-blocked.
-    const ok = await s.call('POST', `/policies/${p.id}/violations/review`, { edges: [{ src: '10.20.5.6', dst: '10.10.3.30', proto: 6, port: 22 }], action: 'allow', note: 'backup operator' });
+    const ok = await s.call('POST', `/policies/${p.id}/violations/review`, {
+      edges: [{ src: '10.20.5.6', dst: '10.10.3.30', proto: 6, port: 22 }],
+      action: 'allow',
+      note: 'backup operator',
+    });
     expect(ok.body.version).toBe(2);
     await s.ingest([entry('10.20.5.6', '10.10.3.30', 6, 22, T0 + 39 * DAY, 7)]);
     const after = (await s.call('GET', `/policies/${p.id}/violations`)).body;
@@ -140,7 +197,10 @@ describe('policies', () => {
     expect((await s.call('GET', '/alerts?status=new')).body).toEqual([]);
     await s.call('POST', `/policies/${p.id}/violations/review`, { edges: [{ src: '10.20.5.5', dst: '10.10.3.30', proto: 6, port: 22 }], action: 'reject' });
     expect((await s.call('GET', `/policies/${p.id}/violations`)).body.find((x: any) => x.src === '10.20.5.5').review.action).toBe('reject');
-    expect((await s.call('POST', `/policies/${p.id}/violations/review`, { edges: [{ src: '10.9.9.9', dst: '10.10.3.30', proto: 6, port: 22 }], action: 'reject' })).status).toBe(404);
+    expect(
+      (await s.call('POST', `/policies/${p.id}/violations/review`, { edges: [{ src: '10.9.9.9', dst: '10.10.3.30', proto: 6, port: 22 }], action: 'reject' }))
+        .status,
+    ).toBe(404);
   });
 
   it('refuses malformed policy input with the field named', async () => {
@@ -149,9 +209,24 @@ describe('policies', () => {
       ['POST', '/policies', { name: '', granularity: 'host' }, /^name:/],
       ['POST', '/policies', { name: 'a', granularity: 'zone' }, /^granularity: expected "segment" or "host"/],
       ['POST', '/policies', { name: 'a', colour: 1 }, /^colour: unknown field/],
-      ['POST', `/policies/${p.id}/rules`, { rule: { src: { segment: 'nope' }, dst: { any: true }, proto: 6 }, reason: 'r' }, /^rule\.src\.segment: no segment named "nope"/],
-      ['POST', `/policies/${p.id}/rules`, { rule: { src: { any: true }, dst: { cidr: '10.0.0.1/8' }, proto: 6 }, reason: 'r' }, /^rule\.dst\.cidr: .*host bits set/],
-      ['POST', `/policies/${p.id}/rules`, { rule: { src: { any: true }, dst: { any: true }, proto: 6, ports: [[90, 80]] }, reason: 'r' }, /^rule\.ports\[0\]: expected a port/],
+      [
+        'POST',
+        `/policies/${p.id}/rules`,
+        { rule: { src: { segment: 'nope' }, dst: { any: true }, proto: 6 }, reason: 'r' },
+        /^rule\.src\.segment: no segment named "nope"/,
+      ],
+      [
+        'POST',
+        `/policies/${p.id}/rules`,
+        { rule: { src: { any: true }, dst: { cidr: '10.0.0.1/8' }, proto: 6 }, reason: 'r' },
+        /^rule\.dst\.cidr: .*host bits set/,
+      ],
+      [
+        'POST',
+        `/policies/${p.id}/rules`,
+        { rule: { src: { any: true }, dst: { any: true }, proto: 6, ports: [[90, 80]] }, reason: 'r' },
+        /^rule\.ports\[0\]: expected a port/,
+      ],
       ['POST', `/policies/${p.id}/rules`, { rule: { src: { any: true }, dst: { any: true }, proto: 6 } }, /^reason: every change needs a reason/],
       ['POST', `/policies/${p.id}/mode`, { mode: 'enforce' }, /^mode: expected "monitor" or "off"/],
       ['GET', `/policies/${p.id}/export?format=pf`, undefined, /^format: expected one of/],
@@ -199,6 +274,10 @@ describe('policies', () => {
     expect(csv.length).toBe(2 + (await s.call('GET', `/policies/${p.id}`)).body.rules.length);
     const json = (await s.call('GET', `/policies/${p.id}/export?format=json`)).body;
     expect(json.policy.defaultAction).toBe('deny');
-    expect(json.rules.find((r: any) => r.proto === 17 && r.ports.includes(53))).toMatchObject({ layer: 'infrastructure', src: { any: true }, dst: { host: '10.10.0.10' } });
+    expect(json.rules.find((r: any) => r.proto === 17 && r.ports.includes(53))).toMatchObject({
+      layer: 'infrastructure',
+      src: { any: true },
+      dst: { host: '10.10.0.10' },
+    });
   });
 });

@@ -26,7 +26,12 @@ describe('SegmentResolver', () => {
   });
 
   it('refuses a host seen on VLANs of two segments a VLAN verdict', () => {
-    const two = new SegmentResolver(validateSegments([{ name: 'a', vlans: [10] }, { name: 'b', vlans: [20] }]));
+    const two = new SegmentResolver(
+      validateSegments([
+        { name: 'a', vlans: [10] },
+        { name: 'b', vlans: [20] },
+      ]),
+    );
     expect(two.names[two.resolve('192.168.1.1', parseIP('192.168.1.1')!, [10, 20])]).toBe('unassigned');
   });
 });

@@ -53,7 +53,8 @@ export function validateSegments(body: unknown): SegmentDef[] {
       return parsed.text;
     });
     const vlans = list('vlans').map((v, j) => {
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 4095) bad(`${at}.vlans[${j}]`, `expected a VLAN id from 0 to 4095, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 4095)
+        bad(`${at}.vlans[${j}]`, `expected a VLAN id from 0 to 4095, got ${JSON.stringify(v)}`);
       const other = vlanOwner.get(v);
       if (other !== undefined) bad(`${at}.vlans[${j}]`, `VLAN ${v} is also in segment "${other}" (ambiguous)`);
       vlanOwner.set(v, name);

@@ -171,7 +171,16 @@ export class ConsoleStore {
       for (const { hour, edge, c } of hourDeltas.values()) {
         const old = this.hours.get([hour, edge]);
         const v: HourValue = old
-          ? [old[0] + c.flows, old[1] + c.records, old[2] + c.packets, old[3] + c.bytes, old[4] + c.rpackets, old[5] + c.rbytes, Math.min(old[6], c.first), Math.max(old[7], c.last)]
+          ? [
+              old[0] + c.flows,
+              old[1] + c.records,
+              old[2] + c.packets,
+              old[3] + c.bytes,
+              old[4] + c.rpackets,
+              old[5] + c.rbytes,
+              Math.min(old[6], c.first),
+              Math.max(old[7], c.last),
+            ]
           : [c.flows, c.records, c.packets, c.bytes, c.rpackets, c.rbytes, c.first, c.last];
         this.hours.put([hour, edge], v);
       }
@@ -196,7 +205,22 @@ export class ConsoleStore {
   }
 
   private probeTotals(id: string, now: number): ProbeTotals {
-    return this.probes.get(id) ?? { id, flows: 0, records: 0, packets: 0, bytes: 0, entries: 0, batches: 0, duplicates: 0, firstSeen: now, lastSeen: now, lastFlow: 0, status: null };
+    return (
+      this.probes.get(id) ?? {
+        id,
+        flows: 0,
+        records: 0,
+        packets: 0,
+        bytes: 0,
+        entries: 0,
+        batches: 0,
+        duplicates: 0,
+        firstSeen: now,
+        lastSeen: now,
+        lastFlow: 0,
+        status: null,
+      }
+    );
   }
 
   /** Keeps the latest status per probe and a log of them (for coverage gaps and drop charts). */
@@ -206,7 +230,11 @@ export class ConsoleStore {
       p.status = status;
       this.probes.put(probe, p);
       this.statusLog.put([probe, status.time], {
-        online: status.online, packets: status.capture.packets, drops: status.capture.drops, ifDrops: status.capture.ifDrops, backlog: status.backlog.batches,
+        online: status.online,
+        packets: status.capture.packets,
+        drops: status.capture.drops,
+        ifDrops: status.capture.ifDrops,
+        backlog: status.backlog.batches,
       });
     });
   }
@@ -263,8 +291,18 @@ function emptyCounters(): Counters {
 
 function newEdge(id: number, k: EdgeKey): EdgeTotals {
   return {
-    id, src: k.src, dst: k.dst, proto: k.proto, port: k.port, ...emptyCounters(), tcpFlags: 0, rtcpFlags: 0,
-    init: { syn: 0, port: 0, first: 0 }, vlans: [], ifaces: [], probes: [],
+    id,
+    src: k.src,
+    dst: k.dst,
+    proto: k.proto,
+    port: k.port,
+    ...emptyCounters(),
+    tcpFlags: 0,
+    rtcpFlags: 0,
+    init: { syn: 0, port: 0, first: 0 },
+    vlans: [],
+    ifaces: [],
+    probes: [],
   };
 }
 

@@ -32,7 +32,10 @@ export class Subscriber {
   lastError: string | null = null;
   sharedSubscription = false;
 
-  constructor(private readonly opts: SubscriberOptions, private readonly h: SubscriberHandlers) {}
+  constructor(
+    private readonly opts: SubscriberOptions,
+    private readonly h: SubscriberHandlers,
+  ) {}
 
   get connected(): boolean {
     return this.client?.connected ?? false;

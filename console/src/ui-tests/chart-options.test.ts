@@ -1,5 +1,14 @@
 import { describe, it, expect } from 'vitest';
-import { timelineOptions, timelineData, probeRateOptions, probeBacklogOptions, zeroBasedRange, fmtAxisTime, utcDate, metricFormatter } from '../../ui/src/charts/options.js';
+import {
+  timelineOptions,
+  timelineData,
+  probeRateOptions,
+  probeBacklogOptions,
+  zeroBasedRange,
+  fmtAxisTime,
+  utcDate,
+  metricFormatter,
+} from '../../ui/src/charts/options.js';
 import { counterRates, frameWindow, type HistoryPoint } from '../../ui/src/charts/rates.js';
 
 // The web console's chart option builders are pure: same input, same options, no DOM.
@@ -50,7 +59,10 @@ describe('timelineData', () => {
   it('turns the API hourly columns into uPlot columns in seconds', () => {
     const t = [1_717_372_800_000, 1_717_376_400_000];
     const data = timelineData(t, [3, 0]);
-    expect(data).toEqual([[1_717_372_800, 1_717_376_400], [3, 0]]);
+    expect(data).toEqual([
+      [1_717_372_800, 1_717_376_400],
+      [3, 0],
+    ]);
   });
 });
 
@@ -95,7 +107,14 @@ describe('axis helpers', () => {
 });
 
 describe('counterRates', () => {
-  const p = (time: number, packets: number, drops: number | null = 0, online = true, backlog = 0): HistoryPoint => ({ time, online, packets, drops, ifDrops: drops === null ? null : 0, backlog });
+  const p = (time: number, packets: number, drops: number | null = 0, online = true, backlog = 0): HistoryPoint => ({
+    time,
+    online,
+    packets,
+    drops,
+    ifDrops: drops === null ? null : 0,
+    backlog,
+  });
 
   it('derives per-second rates from cumulative counters', () => {
     const r = counterRates([p(0, 0), p(10_000, 1000, 5), p(20_000, 3000, 5)]);
@@ -127,8 +146,17 @@ describe('counterRates', () => {
   });
 
   it('frames a series in its window with null edge points', () => {
-    expect(frameWindow([10, 20], [[1, 2]], 0, 30)).toEqual([[0, 10, 20, 30], [null, 1, 2, null]]);
-    expect(frameWindow([0, 30], [[1, 2]], 0, 30)).toEqual([[0, 30], [1, 2]]);
-    expect(frameWindow([], [[]], 0, 30)).toEqual([[0, 30], [null, null]]);
+    expect(frameWindow([10, 20], [[1, 2]], 0, 30)).toEqual([
+      [0, 10, 20, 30],
+      [null, 1, 2, null],
+    ]);
+    expect(frameWindow([0, 30], [[1, 2]], 0, 30)).toEqual([
+      [0, 30],
+      [1, 2],
+    ]);
+    expect(frameWindow([], [[]], 0, 30)).toEqual([
+      [0, 30],
+      [null, null],
+    ]);
   });
 });

@@ -53,7 +53,11 @@ describe('heat scale', () => {
 
   it('grows darker with the value, and a cell with any traffic is never blank', () => {
     expect(heatStyle(0, 100).background).toBe('transparent');
-    const lum = (c: string) => c.match(/\d+/g)!.map(Number).reduce((a, b) => a + b, 0);
+    const lum = (c: string) =>
+      c
+        .match(/\d+/g)!
+        .map(Number)
+        .reduce((a, b) => a + b, 0);
     const low = heatStyle(1, 1_000_000);
     const high = heatStyle(1_000_000, 1_000_000);
     expect(low.background).not.toBe('transparent');
@@ -115,7 +119,12 @@ describe('session', () => {
 describe('segments editor model', () => {
   it('places an API validation error on the field and item it names', () => {
     const msg = 'segments[1].cidrs[0]: 10.10.1.0/24 is also in segment "web" (ambiguous)';
-    expect(locateError('segments[1].cidrs[0]', msg)).toEqual({ index: 1, field: 'cidrs', item: 0, message: '10.10.1.0/24 is also in segment "web" (ambiguous)' });
+    expect(locateError('segments[1].cidrs[0]', msg)).toEqual({
+      index: 1,
+      field: 'cidrs',
+      item: 0,
+      message: '10.10.1.0/24 is also in segment "web" (ambiguous)',
+    });
     expect(locateError(null, 'segments[2].name: "any" is reserved')).toEqual({ index: 2, field: 'name', item: null, message: '"any" is reserved' });
     expect(locateError('segments[0]', 'segments[0]: segment "x" has no cidrs, vlans or hosts')).toMatchObject({ index: 0, field: null });
     expect(locateError('body', 'body: expected an array')).toEqual({ index: null, field: null, item: null, message: 'expected an array' });
@@ -157,7 +166,19 @@ describe('policy formatting', () => {
     expect(parsePortsText('  ')).toEqual([]);
     expect(selector('segment', ' web ')).toEqual({ segment: 'web' });
     expect(selector('any', 'ignored')).toEqual({ any: true });
-    expect(ruleText({ id: 'r1', src: { segment: 'web' }, dst: { host: '10.0.0.5' }, proto: 6, ports: [5432], comment: '', justifiedBy: [], edges: 0, layer: 'application' })).toBe('allow segment web → host 10.0.0.5 tcp port 5432');
+    expect(
+      ruleText({
+        id: 'r1',
+        src: { segment: 'web' },
+        dst: { host: '10.0.0.5' },
+        proto: 6,
+        ports: [5432],
+        comment: '',
+        justifiedBy: [],
+        edges: 0,
+        layer: 'application',
+      }),
+    ).toBe('allow segment web → host 10.0.0.5 tcp port 5432');
   });
 });
 
@@ -207,7 +228,11 @@ describe('api client', () => {
     const fake = (async (url: string, init: RequestInit) => {
       calls.push({ url, auth: new Headers(init.headers).get('authorization') });
       if (url.includes('/stats')) return new Response(JSON.stringify({ error: { code: 'unauthorized', message: 'invalid token' } }), { status: 401 });
-      if (url.includes('/segments')) return new Response(JSON.stringify({ error: { code: 'bad_request', message: 'segments[0].name: expected 1-64 characters', details: { field: 'segments[0].name' } } }), { status: 400 });
+      if (url.includes('/segments'))
+        return new Response(
+          JSON.stringify({ error: { code: 'bad_request', message: 'segments[0].name: expected 1-64 characters', details: { field: 'segments[0].name' } } }),
+          { status: 400 },
+        );
       return new Response('[{"src":"a"}]', { headers: { 'x-total-count': '5000', 'x-next-cursor': 'abc' } });
     }) as unknown as typeof fetch;
     const onUnauthorized = vi.fn();
@@ -224,7 +249,13 @@ describe('api client', () => {
   });
 
   it('turns a network failure into a clear error', async () => {
-    const api = createApi({ token: 't', onUnauthorized: () => {}, fetch: (async () => { throw new TypeError('Failed to fetch'); }) as unknown as typeof fetch });
+    const api = createApi({
+      token: 't',
+      onUnauthorized: () => {},
+      fetch: (async () => {
+        throw new TypeError('Failed to fetch');
+      }) as unknown as typeof fetch,
+    });
     await expect(api.probes()).rejects.toMatchObject({ status: 0, code: 'network', message: 'cannot reach the console (Failed to fetch)' });
   });
 });

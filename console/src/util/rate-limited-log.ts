@@ -5,7 +5,11 @@
 export class RateLimitedLog {
   private readonly windows = new Map<string, { start: number; count: number; suppressed: number }>();
 
-  constructor(private readonly write: (line: string) => void, private readonly perMinute = 5, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly write: (line: string) => void,
+    private readonly perMinute = 5,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   log(key: string, line: string): void {
     const t = this.now();

@@ -14,7 +14,21 @@ import type { Violation, Alert, SimulateResult, ViolationAction } from '../../sr
 import type { ProbeStatus } from '@spanmap/shared';
 
 export type { PolicyRule, Endpoint, PolicyVersion, Violation, Alert, SimulateResult, ViolationAction };
-export type { EdgeRow, MatrixCell, SortKey, EdgeFilter, Period, LongTailRow, SegmentCoverage, CoverageGap, Review, ReviewStatus, AuditEntry, SegmentDef, ProbeStatus };
+export type {
+  EdgeRow,
+  MatrixCell,
+  SortKey,
+  EdgeFilter,
+  Period,
+  LongTailRow,
+  SegmentCoverage,
+  CoverageGap,
+  Review,
+  ReviewStatus,
+  AuditEntry,
+  SegmentDef,
+  ProbeStatus,
+};
 
 export const REVIEW_STATUSES: readonly ReviewStatus[] = ['expected', 'investigate', 'rejected'];
 
@@ -143,7 +157,11 @@ export function createApi(opts: ApiOptions) {
     try {
       res = await doFetch(base + path, {
         method: init.method ?? 'GET',
-        headers: { authorization: `Bearer ${opts.token}`, accept: 'application/json', ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${opts.token}`,
+          accept: 'application/json',
+          ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
         signal: init.signal,
       });
@@ -198,20 +216,36 @@ export function createApi(opts: ApiOptions) {
     coverage: (from: number, to: number, signal?: AbortSignal) => json<Coverage>(`/coverage${queryString({ from, to })}`, { signal }),
     policies: (signal?: AbortSignal) => json<PolicySummary[]>('/policies', { signal }),
     policy: (id: string, version?: number, signal?: AbortSignal) => json<Policy>(`/policies/${encodeURIComponent(id)}${queryString({ version })}`, { signal }),
-    draftPolicy: (body: { name: string; from: number; to: number; include: 'observed' | 'expected'; granularity: 'segment' | 'host'; infrastructureLayer?: boolean }) =>
-      json<Omit<Policy, 'versions'>>('/policies', { method: 'POST', body }),
-    policyDiff: (id: string, from: number, to: number, signal?: AbortSignal) => json<PolicyDiff>(`/policies/${encodeURIComponent(id)}/diff${queryString({ from, to })}`, { signal }),
-    rollback: (id: string, version: number, reason: string) => json<{ id: string; version: number }>(`/policies/${encodeURIComponent(id)}/rollback`, { method: 'POST', body: { version, reason } }),
-    addRule: (id: string, rule: { src: Endpoint; dst: Endpoint; proto: number | null; ports: unknown[]; comment: string; layer: PolicyRule['layer'] }, reason: string) =>
-      json<{ id: string; version: number }>(`/policies/${encodeURIComponent(id)}/rules`, { method: 'POST', body: { rule, reason } }),
+    draftPolicy: (body: {
+      name: string;
+      from: number;
+      to: number;
+      include: 'observed' | 'expected';
+      granularity: 'segment' | 'host';
+      infrastructureLayer?: boolean;
+    }) => json<Omit<Policy, 'versions'>>('/policies', { method: 'POST', body }),
+    policyDiff: (id: string, from: number, to: number, signal?: AbortSignal) =>
+      json<PolicyDiff>(`/policies/${encodeURIComponent(id)}/diff${queryString({ from, to })}`, { signal }),
+    rollback: (id: string, version: number, reason: string) =>
+      json<{ id: string; version: number }>(`/policies/${encodeURIComponent(id)}/rollback`, { method: 'POST', body: { version, reason } }),
+    addRule: (
+      id: string,
+      rule: { src: Endpoint; dst: Endpoint; proto: number | null; ports: unknown[]; comment: string; layer: PolicyRule['layer'] },
+      reason: string,
+    ) => json<{ id: string; version: number }>(`/policies/${encodeURIComponent(id)}/rules`, { method: 'POST', body: { rule, reason } }),
     removeRule: (id: string, rule: string, reason: string) =>
-      json<{ id: string; version: number }>(`/policies/${encodeURIComponent(id)}/rules/${encodeURIComponent(rule)}${queryString({ reason })}`, { method: 'DELETE' }),
+      json<{ id: string; version: number }>(`/policies/${encodeURIComponent(id)}/rules/${encodeURIComponent(rule)}${queryString({ reason })}`, {
+        method: 'DELETE',
+      }),
     simulate: (id: string, q: { from: number; to: number; version?: number }, signal?: AbortSignal) =>
       json<SimulateResult>(`/policies/${encodeURIComponent(id)}/simulate${queryString(q)}`, { signal }),
     setMode: (id: string, mode: 'monitor' | 'off') => json<PolicySummary>(`/policies/${encodeURIComponent(id)}/mode`, { method: 'POST', body: { mode } }),
     violations: (id: string, signal?: AbortSignal) => json<Violation[]>(`/policies/${encodeURIComponent(id)}/violations`, { signal }),
     reviewViolations: (id: string, edges: EdgeKey[], action: ViolationAction, note: string) =>
-      json<{ id: string; version: number }>(`/policies/${encodeURIComponent(id)}/violations/review`, { method: 'POST', body: { edges: edges.map(keyOf), action, note } }),
+      json<{ id: string; version: number }>(`/policies/${encodeURIComponent(id)}/violations/review`, {
+        method: 'POST',
+        body: { edges: edges.map(keyOf), action, note },
+      }),
     alerts: (status?: Alert['status'], signal?: AbortSignal) => json<Alert[]>(`/alerts${queryString({ status })}`, { signal }),
     /** A policy export as a file; `progress` reports bytes received (and the total when known). */
     exportPolicy: async (id: string, format: ExportFormat, progress?: (got: number, total: number | null) => void, signal?: AbortSignal) => {

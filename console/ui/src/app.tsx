@@ -101,7 +101,10 @@ export function App() {
 
 /** Where the stored data starts and ends: the newest flow any probe sent, the oldest edge. */
 async function loadExtent(api: ReturnType<typeof createApi>, signal: AbortSignal): Promise<DataExtent> {
-  const [probes, oldest] = await Promise.all([api.probes(signal), api.edges({ sort: 'firstSeen', order: 'asc', limit: 1, from: 0, to: 4_102_444_800_000 }, signal)]);
+  const [probes, oldest] = await Promise.all([
+    api.probes(signal),
+    api.edges({ sort: 'firstSeen', order: 'asc', limit: 1, from: 0, to: 4_102_444_800_000 }, signal),
+  ]);
   const ends = probes.map((p) => p.lastFlow ?? 0).filter((t) => t > 0);
   const start = oldest.rows[0]?.firstSeen ?? null;
   return { start, end: ends.length ? Math.max(...ends) : start };
@@ -125,7 +128,14 @@ function Shell({ api, toast, onLogout }: { api: ReturnType<typeof createApi>; to
         </a>
         <nav>
           {NAV.map((n) => (
-            <a key={n.path} href={href(n.path, keep)} onClick={linkHandler(n.path, keep)} class={section === n.path ? 'current' : ''} title={n.title} aria-current={section === n.path ? 'page' : undefined}>
+            <a
+              key={n.path}
+              href={href(n.path, keep)}
+              onClick={linkHandler(n.path, keep)}
+              class={section === n.path ? 'current' : ''}
+              title={n.title}
+              aria-current={section === n.path ? 'page' : undefined}
+            >
               {n.label}
             </a>
           ))}

@@ -2,8 +2,16 @@
 
 /** A perceptually ordered palette (light to dark), sampled from a viridis-like ramp. */
 export const PALETTE: ReadonlyArray<readonly [number, number, number]> = [
-  [247, 252, 240], [224, 243, 219], [204, 235, 197], [168, 221, 181], [123, 204, 196],
-  [78, 179, 211], [43, 140, 190], [8, 104, 172], [8, 64, 129], [8, 29, 88],
+  [247, 252, 240],
+  [224, 243, 219],
+  [204, 235, 197],
+  [168, 221, 181],
+  [123, 204, 196],
+  [78, 179, 211],
+  [43, 140, 190],
+  [8, 104, 172],
+  [8, 64, 129],
+  [8, 29, 88],
 ];
 
 /** Position of `value` on a log scale from 0 (none) to 1 (max); values ≤ 0 give 0. */

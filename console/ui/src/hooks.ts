@@ -20,7 +20,12 @@ export function isAbort(e: unknown): boolean {
  * caller; only cancellations are ignored (they are not failures).
  */
 export function useAsync<T>(fn: (signal: AbortSignal) => Promise<T>, deps: unknown[], opts: { keepData?: boolean; skip?: boolean } = {}): AsyncState<T> {
-  const [state, setState] = useState<{ data: T | undefined; error: Error | null; loading: boolean; since: number }>({ data: undefined, error: null, loading: !opts.skip, since: Date.now() });
+  const [state, setState] = useState<{ data: T | undefined; error: Error | null; loading: boolean; since: number }>({
+    data: undefined,
+    error: null,
+    loading: !opts.skip,
+    since: Date.now(),
+  });
   const [tick, setTick] = useState(0);
   const fnRef = useRef(fn);
   fnRef.current = fn;
@@ -33,7 +38,8 @@ export function useAsync<T>(fn: (signal: AbortSignal) => Promise<T>, deps: unkno
     setState((s) => ({ data: opts.keepData ? s.data : undefined, error: null, loading: true, since: Date.now() }));
     fnRef.current(ac.signal).then(
       (data) => !ac.signal.aborted && setState({ data, error: null, loading: false, since: 0 }),
-      (error: Error) => !ac.signal.aborted && !isAbort(error) && setState((s) => ({ data: opts.keepData ? s.data : undefined, error, loading: false, since: 0 })),
+      (error: Error) =>
+        !ac.signal.aborted && !isAbort(error) && setState((s) => ({ data: opts.keepData ? s.data : undefined, error, loading: false, since: 0 })),
     );
     return () => ac.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -78,7 +84,9 @@ export function useSize<E extends HTMLElement>(): [(el: E | null) => void, { wid
     setSize((s) => (s.width === w && s.height === h ? s : { width: w, height: h }));
     obs.current = new ResizeObserver((entries) => {
       const cr = entries[0]!.contentRect;
-      setSize((s) => (s.width === Math.floor(cr.width) && s.height === Math.floor(cr.height) ? s : { width: Math.floor(cr.width), height: Math.floor(cr.height) }));
+      setSize((s) =>
+        s.width === Math.floor(cr.width) && s.height === Math.floor(cr.height) ? s : { width: Math.floor(cr.width), height: Math.floor(cr.height) },
+      );
     });
     obs.current.observe(el);
   }, []);

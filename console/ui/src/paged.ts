@@ -22,7 +22,11 @@ export interface PagedRows<T> {
  * Rows of a cursor-paged endpoint, fetched page by page as they scroll into view: the first page
  * answers quickly, and 100,000 rows are only fetched if someone scrolls to them.
  */
-export function usePagedRows<T>(load: (cursor: string | undefined, limit: number, signal: AbortSignal) => Promise<Page<T>>, deps: unknown[], pageSize = 2000): PagedRows<T> {
+export function usePagedRows<T>(
+  load: (cursor: string | undefined, limit: number, signal: AbortSignal) => Promise<Page<T>>,
+  deps: unknown[],
+  pageSize = 2000,
+): PagedRows<T> {
   const [state, setState] = useState({ rows: [] as T[], total: 0, next: null as string | null, loading: true, since: Date.now(), error: null as Error | null });
   const [tick, setTick] = useState(0);
   const want = useRef(0);
@@ -33,28 +37,31 @@ export function usePagedRows<T>(load: (cursor: string | undefined, limit: number
   const stateRef = useRef(state);
   stateRef.current = state;
 
-  const fetchMore = useCallback((cursor: string | undefined, first: boolean) => {
-    const ctl = ac.current!;
-    busy.current = true;
-    setState((s) => ({ ...s, loading: true, since: Date.now(), error: null }));
-    loadRef.current(cursor, first ? Math.min(pageSize, 1000) : pageSize, ctl.signal).then(
-      (page) => {
-        if (ctl.signal.aborted) return;
-        busy.current = false;
-        const s = stateRef.current;
-        const rows = first ? page.rows : s.rows.concat(page.rows);
-        const next = { rows, total: Math.max(page.total, rows.length), next: page.next, loading: false, since: 0, error: null };
-        stateRef.current = next;
-        setState(next);
-        if (page.next && want.current >= rows.length) fetchMore(page.next, false);
-      },
-      (error: Error) => {
-        if (ctl.signal.aborted || isAbort(error)) return;
-        busy.current = false;
-        setState((s) => ({ ...s, loading: false, since: 0, error }));
-      },
-    );
-  }, [pageSize]);
+  const fetchMore = useCallback(
+    (cursor: string | undefined, first: boolean) => {
+      const ctl = ac.current!;
+      busy.current = true;
+      setState((s) => ({ ...s, loading: true, since: Date.now(), error: null }));
+      loadRef.current(cursor, first ? Math.min(pageSize, 1000) : pageSize, ctl.signal).then(
+        (page) => {
+          if (ctl.signal.aborted) return;
+          busy.current = false;
+          const s = stateRef.current;
+          const rows = first ? page.rows : s.rows.concat(page.rows);
+          const next = { rows, total: Math.max(page.total, rows.length), next: page.next, loading: false, since: 0, error: null };
+          stateRef.current = next;
+          setState(next);
+          if (page.next && want.current >= rows.length) fetchMore(page.next, false);
+        },
+        (error: Error) => {
+          if (ctl.signal.aborted || isAbort(error)) return;
+          busy.current = false;
+          setState((s) => ({ ...s, loading: false, since: 0, error }));
+        },
+      );
+    },
+    [pageSize],
+  );
 
   useEffect(() => {
     ac.current?.abort();
@@ -68,11 +75,14 @@ export function usePagedRows<T>(load: (cursor: string | undefined, limit: number
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
 
-  const ensure = useCallback((index: number) => {
-    want.current = Math.max(want.current, index);
-    const s = stateRef.current;
-    if (!busy.current && s.next && !s.error && index >= s.rows.length) fetchMore(s.next, false);
-  }, [fetchMore]);
+  const ensure = useCallback(
+    (index: number) => {
+      want.current = Math.max(want.current, index);
+      const s = stateRef.current;
+      if (!busy.current && s.next && !s.error && index >= s.rows.length) fetchMore(s.next, false);
+    },
+    [fetchMore],
+  );
 
   const update = useCallback((fn: (row: T) => T | null) => {
     setState((s) => {
@@ -85,5 +95,15 @@ export function usePagedRows<T>(load: (cursor: string | undefined, limit: number
 
   const reload = useCallback(() => setTick((t) => t + 1), []);
 
-  return { rows: state.rows, total: state.total, more: state.next !== null, loading: state.loading, since: state.since, error: state.error, ensure, update, reload };
+  return {
+    rows: state.rows,
+    total: state.total,
+    more: state.next !== null,
+    loading: state.loading,
+    since: state.since,
+    error: state.error,
+    ensure,
+    update,
+    reload,
+  };
 }

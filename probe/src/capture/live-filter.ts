@@ -66,7 +66,9 @@ export async function resolveEndpoints(eps: readonly OwnEndpoint[], warn: (line:
         const addrs = await lookup(host, { all: true });
         out.push({ ...e, addresses: [...new Set(addrs.map((a) => a.address))].sort() });
       } catch (err) {
-        warn(`${e.what}: cannot resolve "${host}" (${(err as NodeJS.ErrnoException).code ?? err}); excluding ${e.proto} port ${e.port} from capture on every host`);
+        warn(
+          `${e.what}: cannot resolve "${host}" (${(err as NodeJS.ErrnoException).code ?? err}); excluding ${e.proto} port ${e.port} from capture on every host`,
+        );
         out.push({ ...e, addresses: [] });
       }
     }

@@ -1,7 +1,16 @@
 import { decodeFrame, PacketInfo, DECODE_REASONS, type DecodeReason } from '../decode/index.js';
 import { FragmentTracker } from '../decode/fragments.js';
 import type { FlowTable } from '../flowtable/flow-table.js';
-import { selectBackend, openError, CaptureOpenError, BLOCK_TIMEOUT_MS, type BackendName, type CaptureBackend, type CaptureHandle, type BackendStats } from './backends/index.js';
+import {
+  selectBackend,
+  openError,
+  CaptureOpenError,
+  BLOCK_TIMEOUT_MS,
+  type BackendName,
+  type CaptureBackend,
+  type CaptureHandle,
+  type BackendStats,
+} from './backends/index.js';
 import { combineFilters, resolveEndpoints, type OwnEndpoint, type ResolvedEndpoint } from './live-filter.js';
 
 // The live capture stage: one capture per interface, every frame decoded synchronously into one

@@ -13,7 +13,10 @@ export class PcapParser {
   /** The timestamp of the packet being handed out, ms. */
   readonly clock = new Float64Array(1);
 
-  constructor(private readonly w: FileWindow, private readonly file: string) {
+  constructor(
+    private readonly w: FileWindow,
+    private readonly file: string,
+  ) {
     const b = w.buf;
     if (!w.ensure(24)) throw new CaptureFileError(file, w.available, 'truncated pcap file header');
     const magic = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
@@ -53,11 +56,20 @@ export class PcapParser {
       let b = w.buf;
       let p = w.pos;
       // Record header read inline: this loop runs once per packet.
-      const sec = le ? (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0 : ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
-      const frac = le ? (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) >>> 0 : ((b[p + 4]! << 24) | (b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!) >>> 0;
-      const incl = le ? (b[p + 8]! | (b[p + 9]! << 8) | (b[p + 10]! << 16) | (b[p + 11]! << 24)) >>> 0 : ((b[p + 8]! << 24) | (b[p + 9]! << 16) | (b[p + 10]! << 8) | b[p + 11]!) >>> 0;
-      const orig = le ? (b[p + 12]! | (b[p + 13]! << 8) | (b[p + 14]! << 16) | (b[p + 15]! << 24)) >>> 0 : ((b[p + 12]! << 24) | (b[p + 13]! << 16) | (b[p + 14]! << 8) | b[p + 15]!) >>> 0;
-      if (incl > MAX_RECORD) throw new CaptureFileError(this.file, w.offset, `packet record claims ${incl} bytes, more than the ${MAX_RECORD}-byte maximum (corrupt file)`);
+      const sec = le
+        ? (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0
+        : ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
+      const frac = le
+        ? (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) >>> 0
+        : ((b[p + 4]! << 24) | (b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!) >>> 0;
+      const incl = le
+        ? (b[p + 8]! | (b[p + 9]! << 8) | (b[p + 10]! << 16) | (b[p + 11]! << 24)) >>> 0
+        : ((b[p + 8]! << 24) | (b[p + 9]! << 16) | (b[p + 10]! << 8) | b[p + 11]!) >>> 0;
+      const orig = le
+        ? (b[p + 12]! | (b[p + 13]! << 8) | (b[p + 14]! << 16) | (b[p + 15]! << 24)) >>> 0
+        : ((b[p + 12]! << 24) | (b[p + 13]! << 16) | (b[p + 14]! << 8) | b[p + 15]!) >>> 0;
+      if (incl > MAX_RECORD)
+        throw new CaptureFileError(this.file, w.offset, `packet record claims ${incl} bytes, more than the ${MAX_RECORD}-byte maximum (corrupt file)`);
       if (w.end - p < 16 + incl) {
         if (!w.ensure(16 + incl)) throw new CaptureFileError(this.file, w.offset, `truncated packet record (${w.available - 16} of ${incl} bytes)`);
         b = w.buf;

@@ -32,7 +32,10 @@ export class PcapngParser {
   caplenOverLen = 0;
   skippedBlocks = 0;
 
-  constructor(private readonly w: FileWindow, private readonly file: string) {}
+  constructor(
+    private readonly w: FileWindow,
+    private readonly file: string,
+  ) {}
 
   private u16(o: number): number {
     return u16(this.w.buf, o, this.le);
@@ -48,7 +51,7 @@ export class PcapngParser {
 
   step(handler: PacketHandler, max: number): boolean {
     const w = this.w;
-    for (let n = 0; n < max; ) {
+    for (let n = 0; n < max;) {
       if (!w.ensure(12)) {
         if (w.available === 0) return false;
         this.fail(`truncated block header (${w.available} bytes left)`);
@@ -126,13 +129,16 @@ export class PcapngParser {
     if (len < 20) this.fail('interface description block too short');
     const iface: NgInterface = { linktype: this.u16(q + 8), name: null, snaplen: this.u32(q + 12), msPerUnit: 1e-3, offsetMs: 0 };
     const end = q + len - 4;
-    for (let o = q + 16; o + 4 <= end; ) {
+    for (let o = q + 16; o + 4 <= end;) {
       const code = this.u16(o);
       const olen = this.u16(o + 2);
       if (code === 0) break;
       if (o + 4 + olen > end) this.fail(`interface option ${code} of length ${olen} overruns its block`);
       const v = o + 4;
-      if (code === 2 && olen > 0) iface.name = Buffer.from(this.w.buf.subarray(v, v + olen)).toString('utf8').replace(/\0+$/, '');
+      if (code === 2 && olen > 0)
+        iface.name = Buffer.from(this.w.buf.subarray(v, v + olen))
+          .toString('utf8')
+          .replace(/\0+$/, '');
       else if (code === 9 && olen >= 1) {
         const r = this.w.buf[v]!;
         // if_tsresol: MSB clear -> 10^-n seconds, set -> 2^-n seconds.
@@ -151,7 +157,7 @@ export class PcapngParser {
 
   /** Options must fit inside their block; a corrupt option length means a corrupt section. */
   private checkOptions(from: number, end: number): void {
-    for (let o = from; o + 4 <= end; ) {
+    for (let o = from; o + 4 <= end;) {
       const code = this.u16(o);
       const olen = this.u16(o + 2);
       if (code === 0) return;

@@ -76,10 +76,7 @@ export async function listenMain(argv: string[]): Promise<number> {
         }
       : (r: FlowRecord) => void collected.push(r);
 
-  const listener = createFlowExportListener(
-    { netflow, ipfix, dataDir: values.data, pairWindowMs: pairWindow * 1000, recvBufferBytes: recvBuffer },
-    { send },
-  );
+  const listener = createFlowExportListener({ netflow, ipfix, dataDir: values.data, pairWindowMs: pairWindow * 1000, recvBufferBytes: recvBuffer }, { send });
   const stopped = new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -90,7 +87,9 @@ export async function listenMain(argv: string[]): Promise<number> {
     const { requested, granted } = s.recvBuffer;
     // Linux reports twice the size asked for (it counts its bookkeeping): compare against that.
     const capped = granted < requested * 2 ? ` of ${requested} asked: capped by net.core.rmem_max, raise it to absorb bigger bursts` : '';
-    process.stderr.write(`spanmap: listening for ${s.kind === 'ipfix' ? 'IPFIX' : 'NetFlow'} on ${s.address} (udp, receive buffer ${granted} bytes${capped})\n`);
+    process.stderr.write(
+      `spanmap: listening for ${s.kind === 'ipfix' ? 'IPFIX' : 'NetFlow'} on ${s.address} (udp, receive buffer ${granted} bytes${capped})\n`,
+    );
   }
   if (initial.templates.restored > 0) process.stderr.write(`spanmap: restored ${initial.templates.restored} templates from ${initial.templateStore?.path}\n`);
 
@@ -115,7 +114,9 @@ async function stopAndCount(listener: ReturnType<typeof createFlowExportListener
 /** One line a network engineer can read at a glance. */
 export function summaryLine(c: ListenerCounters): string {
   const d = c.datagrams;
-  const rejected = Object.entries(c.rejected).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
+  const rejected = Object.entries(c.rejected)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`);
   const drops = c.sockets.map((s) => s.kernelDrops);
   const kernel = drops.some((x) => x === null) ? 'unknown' : String(drops.reduce((a, b) => a! + b!, 0));
   return [

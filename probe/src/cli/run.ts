@@ -89,7 +89,14 @@ export async function runMain(argv: string[]): Promise<number> {
 async function run(file: string, config: ProbeConfig, opts: { stats: boolean; statsEvery: number; logFormat: LogFormat; logLevel: LogLevel }): Promise<number> {
   const out = new LineWriter();
   // JSON logs go to stdout, unless flow records do (no publish section).
-  const logger = createLogger({ format: opts.logFormat, level: opts.logLevel, name: 'probe', textPrefix: 'spanmap: ', base: { probe: config.probe.id }, jsonFd: config.publish ? 1 : 2 });
+  const logger = createLogger({
+    format: opts.logFormat,
+    level: opts.logLevel,
+    name: 'probe',
+    textPrefix: 'spanmap: ',
+    base: { probe: config.probe.id },
+    jsonFd: config.publish ? 1 : 2,
+  });
   const log = (line: string) => logger.info(line);
   let daemon: ReturnType<typeof createDaemon> | null = null;
   const pub = config.publish;
@@ -147,7 +154,10 @@ async function run(file: string, config: ProbeConfig, opts: { stats: boolean; st
   const backends = [...new Set(daemon.stats().interfaces.map((i) => i.backend))];
   log(names.length > 0 ? `capturing on ${names.join(', ')} (${backends.join(', ')} backend)` : 'no capture interfaces configured');
 
-  const printStats = () => void process.stderr.write(JSON.stringify({ ...daemon!.stats(), ...(session ? { store: session.store.counters, publisher: session.publisher.counters } : {}) }) + '\n');
+  const printStats = () =>
+    void process.stderr.write(
+      JSON.stringify({ ...daemon!.stats(), ...(session ? { store: session.store.counters, publisher: session.publisher.counters } : {}) }) + '\n',
+    );
   // Records are buffered into chunks; at capture rates below a chunk a second, push them out anyway.
   const flushTimer = setInterval(() => out.flush(), 1000);
   const statsTimer = opts.stats ? setInterval(printStats, opts.statsEvery) : null;
@@ -169,17 +179,19 @@ async function run(file: string, config: ProbeConfig, opts: { stats: boolean; st
     const stop = () => {
       if (stopping) return;
       stopping = true;
-      pending = pending.then(async () => {
-        clearInterval(flushTimer);
-        if (statsTimer) clearInterval(statsTimer);
-        process.off('SIGTERM', stop).off('SIGINT', stop).off('SIGHUP', reload).off('SIGUSR1', printStats);
-        await metrics?.stop();
-        await daemon!.stop();
-        await session?.stop(); // the last summaries go to the store; unacknowledged batches wait there
-        await out.end();
-        if (opts.stats) printStats();
-        resolveExit(0);
-      }).catch(rejectExit);
+      pending = pending
+        .then(async () => {
+          clearInterval(flushTimer);
+          if (statsTimer) clearInterval(statsTimer);
+          process.off('SIGTERM', stop).off('SIGINT', stop).off('SIGHUP', reload).off('SIGUSR1', printStats);
+          await metrics?.stop();
+          await daemon!.stop();
+          await session?.stop(); // the last summaries go to the store; unacknowledged batches wait there
+          await out.end();
+          if (opts.stats) printStats();
+          resolveExit(0);
+        })
+        .catch(rejectExit);
     };
     process.on('SIGTERM', stop).on('SIGINT', stop).on('SIGHUP', reload).on('SIGUSR1', printStats);
   });

@@ -48,7 +48,9 @@ export async function sendMain(argv: string[]): Promise<number> {
       ...(tls ? { tls } : {}),
       ...(values.username !== undefined ? { username: values.username } : {}),
       ...(password !== undefined ? { password } : {}),
-      ...(values['ack-timeout'] !== undefined ? { publisher: { ackTimeoutMs: numberOption(values['ack-timeout'], '--ack-timeout', 30, { min: 0.1 }) * 1000 } } : {}),
+      ...(values['ack-timeout'] !== undefined
+        ? { publisher: { ackTimeoutMs: numberOption(values['ack-timeout'], '--ack-timeout', 30, { min: 0.1 }) * 1000 } }
+        : {}),
     },
     () => ({ packets: 0, drops: null, ifDrops: null, decodeErrors: 0, activeFlows: 0, emittedFlows: 0 }),
     (msg) => process.stderr.write(`spanmap: ${msg}\n`),

@@ -25,7 +25,10 @@ export class FragmentTracker {
   orphans = 0;
   absorbed = 0;
 
-  constructor(private readonly ttlMs = 30_000, private readonly max = 65_536) {}
+  constructor(
+    private readonly ttlMs = 30_000,
+    private readonly max = 65_536,
+  ) {}
 
   /**
    * Completes `p` (a decoded packet) from fragment state; `b` is the frame it came from.

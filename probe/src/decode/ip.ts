@@ -59,12 +59,18 @@ function decodeIPv6(b: Uint8Array, o: number, end: number, p: PacketInfo, inner:
   // Walk extension headers to the upper-layer protocol (hop-by-hop, routing, fragment, destination, AH, mobility, HIP, shim6).
   for (let i = 0; i < 16; i++) {
     if (nh === 0 || nh === 43 || nh === 60 || nh === 135 || nh === 139 || nh === 140) {
-      if (pend - x < 2) { p.proto = nh; return DECODE_OK; }
+      if (pend - x < 2) {
+        p.proto = nh;
+        return DECODE_OK;
+      }
       const next = b[x]!;
       x += (b[x + 1]! + 1) * 8;
       nh = next;
     } else if (nh === 44) {
-      if (pend - x < 8) { p.proto = nh; return DECODE_OK; }
+      if (pend - x < 8) {
+        p.proto = nh;
+        return DECODE_OK;
+      }
       const field = (b[x + 2]! << 8) | b[x + 3]!;
       fragOffset = field & 0xfff8;
       more = (field & 1) !== 0;
@@ -72,7 +78,10 @@ function decodeIPv6(b: Uint8Array, o: number, end: number, p: PacketInfo, inner:
       nh = b[x]!;
       x += 8;
     } else if (nh === 51) {
-      if (pend - x < 2) { p.proto = nh; return DECODE_OK; }
+      if (pend - x < 2) {
+        p.proto = nh;
+        return DECODE_OK;
+      }
       const next = b[x]!;
       x += (b[x + 1]! + 2) * 4;
       nh = next;
@@ -82,7 +91,18 @@ function decodeIPv6(b: Uint8Array, o: number, end: number, p: PacketInfo, inner:
 }
 
 /** Transport header (ports, ICMP type/code, TCP flags), fragment bookkeeping, and tunnels. */
-function transport(b: Uint8Array, proto: number, l4: number, end: number, fragOffset: number, more: boolean, fragId: number, p: PacketInfo, inner: boolean, depth: number): number {
+function transport(
+  b: Uint8Array,
+  proto: number,
+  l4: number,
+  end: number,
+  fragOffset: number,
+  more: boolean,
+  fragId: number,
+  p: PacketInfo,
+  inner: boolean,
+  depth: number,
+): number {
   p.proto = proto;
   p.sport = 0;
   p.dport = 0;

@@ -97,7 +97,7 @@ export function decodeEtherType(type: number, b: Uint8Array, o: number, end: num
 
 function decodeNsh(b: Uint8Array, o: number, end: number, p: PacketInfo, inner: boolean, depth: number): number {
   if (end - o < 8) return TRUNCATED;
-  const len = ((((b[o]! << 8) | b[o + 1]!) & 0x3f) || 2) * 4;
+  const len = (((b[o]! << 8) | b[o + 1]!) & 0x3f || 2) * 4;
   const next = b[o + 3]!;
   o += len;
   if (next === 1 || next === 2) return decodeIp(b, o, end, p, inner, depth);
@@ -154,7 +154,7 @@ function decodeNull(b: Uint8Array, o: number, end: number, p: PacketInfo, inner:
 /** Linux NFLOG: TLVs after a 4-byte header; NFULA_PAYLOAD (type 9) holds the IP packet. */
 function decodeNflog(b: Uint8Array, o: number, end: number, p: PacketInfo, inner: boolean): number {
   if (end - o < 4) return TRUNCATED;
-  for (let t = o + 4; t + 4 <= end; ) {
+  for (let t = o + 4; t + 4 <= end;) {
     // TLV lengths are in the capturing host's byte order (little-endian in practice).
     let len = b[t]! | (b[t + 1]! << 8);
     let type = b[t + 2]! | (b[t + 3]! << 8);

@@ -7,8 +7,14 @@ export class PacketInfo {
   ts = 0;
   /** 4 or 6 */
   family = 0;
-  s0 = 0; s1 = 0; s2 = 0; s3 = 0;
-  d0 = 0; d1 = 0; d2 = 0; d3 = 0;
+  s0 = 0;
+  s1 = 0;
+  s2 = 0;
+  s3 = 0;
+  d0 = 0;
+  d1 = 0;
+  d2 = 0;
+  d3 = 0;
   /** Upper-layer protocol (after IPv6 extension headers). */
   proto = 0;
   sport = 0;

@@ -73,7 +73,7 @@ export function decodeGre(b: Uint8Array, o: number, end: number, p: PacketInfo, 
  */
 export function decodeUdpTunnel(b: Uint8Array, o: number, end: number, p: PacketInfo, inner: boolean, depth: number): number {
   const dport = p.dport;
-  let x = o;
+  let x: number;
   let kind: 'eth' | 'ip' | 'ethertype';
   let etherType = 0;
   if (dport === 4789 || dport === 8472) {
@@ -106,7 +106,12 @@ export function decodeUdpTunnel(b: Uint8Array, o: number, end: number, p: Packet
   } else return DECODE_OK;
   if (x >= end) return DECODE_OK;
   save(p, depth);
-  const r = kind === 'eth' ? decodeEthernet(b, x, end, p, inner, depth + 1) : kind === 'ip' ? decodeIp(b, x, end, p, inner, depth + 1) : decodeEtherType(etherType, b, x, end, p, inner, depth + 1);
+  const r =
+    kind === 'eth'
+      ? decodeEthernet(b, x, end, p, inner, depth + 1)
+      : kind === 'ip'
+        ? decodeIp(b, x, end, p, inner, depth + 1)
+        : decodeEtherType(etherType, b, x, end, p, inner, depth + 1);
   if (r !== DECODE_OK) restore(p, depth);
   else decapsulated(p, depth);
   return DECODE_OK;

@@ -96,12 +96,16 @@ export class FlowIndex {
     const u = this.store.u32;
     const table = this.table;
     const mask = this.mask;
-    const a = k.a, b = k.b, ports = k.ports, meta = k.meta;
+    const a = k.a,
+      b = k.b,
+      ports = k.ports,
+      meta = k.meta;
     for (let i = k.hash & mask; ; i = (i + 1) & mask) {
       const e = table[i]!;
       if (e === 0) return -1;
       const o = (e - 1) * WORDS;
-      if (u[o + W_A] === a && u[o + W_B] === b && u[o + W_PORTS] === ports && u[o + W_META] === meta && (!(meta & META_V6) || this.sameV6(e - 1, k))) return e - 1;
+      if (u[o + W_A] === a && u[o + W_B] === b && u[o + W_PORTS] === ports && u[o + W_META] === meta && (!(meta & META_V6) || this.sameV6(e - 1, k)))
+        return e - 1;
     }
   }
 
@@ -109,7 +113,16 @@ export class FlowIndex {
     const v = this.store.v6;
     const o = f * V6_WORDS;
     const w = k.v6;
-    return v[o] === w[0] && v[o + 1] === w[1] && v[o + 2] === w[2] && v[o + 3] === w[3] && v[o + 4] === w[4] && v[o + 5] === w[5] && v[o + 6] === w[6] && v[o + 7] === w[7];
+    return (
+      v[o] === w[0] &&
+      v[o + 1] === w[1] &&
+      v[o + 2] === w[2] &&
+      v[o + 3] === w[3] &&
+      v[o + 4] === w[4] &&
+      v[o + 5] === w[5] &&
+      v[o + 6] === w[6] &&
+      v[o + 7] === w[7]
+    );
   }
 
   /** Stores key k in slot f's record and indexes it (the key must not be present). */

@@ -3,7 +3,11 @@ import type { FlowRecord } from '@spanmap/shared';
 import { FlowTable, type FlowTableOptions } from './flow-table.js';
 import { PacketInfo } from '../decode/packet-info.js';
 
-const SYN = 2, ACK = 16, FIN = 1, RST = 4, PSH = 8;
+const SYN = 2,
+  ACK = 16,
+  FIN = 1,
+  RST = 4,
+  PSH = 8;
 
 function v4(s: string): number {
   return s.split('.').reduce((a, x) => a * 256 + Number(x), 0);
@@ -55,8 +59,24 @@ describe('FlowTable', () => {
     expect(out).toHaveLength(0); // still within the grace period for trailing packets
     t.expire(1_000_007 + 2_000);
     expect(out).toEqual([
-      { src: '10.0.0.9', dst: '10.0.0.1', proto: 6, sport: 40000, dport: 8443, packets: 5, bytes: 4 * 60 + 500, rpackets: 3, rbytes: 2 * 60 + 1500,
-        first: 1_000_000, last: 1_000_007, tcpFlags: SYN | ACK | PSH | FIN, rtcpFlags: SYN | ACK | PSH | FIN, vlan: null, end: 'fin', initiator: 'syn' },
+      {
+        src: '10.0.0.9',
+        dst: '10.0.0.1',
+        proto: 6,
+        sport: 40000,
+        dport: 8443,
+        packets: 5,
+        bytes: 4 * 60 + 500,
+        rpackets: 3,
+        rbytes: 2 * 60 + 1500,
+        first: 1_000_000,
+        last: 1_000_007,
+        tcpFlags: SYN | ACK | PSH | FIN,
+        rtcpFlags: SYN | ACK | PSH | FIN,
+        vlan: null,
+        end: 'fin',
+        initiator: 'syn',
+      },
     ]);
   });
 
@@ -150,7 +170,11 @@ describe('FlowTable', () => {
     at(t, pkt('10.0.0.1', 1003, '10.0.0.2', 53, { proto: 17 }), 10); // touch: no longer the oldest
     at(t, pkt('10.0.0.1', 2000, '10.0.0.2', 53, { proto: 17 }), 11);
     expect(t.size).toBe(3);
-    expect(out.map((r) => [r.sport, r.end])).toEqual([[1000, 'forced'], [1001, 'forced'], [1002, 'forced']]);
+    expect(out.map((r) => [r.sport, r.end])).toEqual([
+      [1000, 'forced'],
+      [1001, 'forced'],
+      [1002, 'forced'],
+    ]);
     expect(t.counters.flowsEmitted.forced).toBe(3);
     t.flush();
     expect(out.map((r) => r.sport).sort()).toEqual([1000, 1001, 1002, 1003, 1004, 2000]);
@@ -178,13 +202,45 @@ describe('FlowTable', () => {
   it('handles IPv6 keys', () => {
     const { t, out } = table();
     const a = new PacketInfo();
-    Object.assign(a, { family: 6, s0: 0x20010db8, s1: 0, s2: 0, s3: 1, d0: 0x20010db8, d1: 0, d2: 0, d3: 2, proto: 6, sport: 50000, dport: 443, tcpFlags: SYN, ipBytes: 80 });
+    Object.assign(a, {
+      family: 6,
+      s0: 0x20010db8,
+      s1: 0,
+      s2: 0,
+      s3: 1,
+      d0: 0x20010db8,
+      d1: 0,
+      d2: 0,
+      d3: 2,
+      proto: 6,
+      sport: 50000,
+      dport: 443,
+      tcpFlags: SYN,
+      ipBytes: 80,
+    });
     const b = new PacketInfo();
-    Object.assign(b, { family: 6, s0: 0x20010db8, s1: 0, s2: 0, s3: 2, d0: 0x20010db8, d1: 0, d2: 0, d3: 1, proto: 6, sport: 443, dport: 50000, tcpFlags: SYN | ACK, ipBytes: 80 });
+    Object.assign(b, {
+      family: 6,
+      s0: 0x20010db8,
+      s1: 0,
+      s2: 0,
+      s3: 2,
+      d0: 0x20010db8,
+      d1: 0,
+      d2: 0,
+      d3: 1,
+      proto: 6,
+      sport: 443,
+      dport: 50000,
+      tcpFlags: SYN | ACK,
+      ipBytes: 80,
+    });
     at(t, a, 0);
     at(t, b, 1);
     t.flush();
-    expect(out).toEqual([expect.objectContaining({ src: '2001:db8::1', dst: '2001:db8::2', sport: 50000, dport: 443, packets: 1, rpackets: 1, bytes: 80, rbytes: 80 })]);
+    expect(out).toEqual([
+      expect.objectContaining({ src: '2001:db8::1', dst: '2001:db8::2', sport: 50000, dport: 443, packets: 1, rpackets: 1, bytes: 80, rbytes: 80 }),
+    ]);
   });
 
   it('copes with time jumping by years in both directions (spliced captures) and keeps expiring', () => {
@@ -210,4 +266,3 @@ describe('FlowTable', () => {
     }
   });
 });
-

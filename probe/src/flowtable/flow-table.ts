@@ -2,8 +2,28 @@ import { formatIPv4, formatIPv6, type EndReason, type FlowRecord } from '@spanma
 import type { PacketInfo } from '../decode/packet-info.js';
 import { icmpKey, icmpRole, responderByPort } from './initiator.js';
 import {
-  FlowStore, FlowIndex, FlowKey, hashWords, WORDS, DOUBLES, V6_WORDS, META_V6, W_A, W_B, W_PORTS, W_META, W_PREV, W_NEXT,
-  W_PK_A, W_PK_B, W_BY_A, W_BY_B, W_MISC, W_QUEUED, D_FIRST, D_LAST,
+  FlowStore,
+  FlowIndex,
+  FlowKey,
+  hashWords,
+  WORDS,
+  DOUBLES,
+  V6_WORDS,
+  META_V6,
+  W_A,
+  W_B,
+  W_PORTS,
+  W_META,
+  W_PREV,
+  W_NEXT,
+  W_PK_A,
+  W_PK_B,
+  W_BY_A,
+  W_BY_B,
+  W_MISC,
+  W_QUEUED,
+  D_FIRST,
+  D_LAST,
 } from './flow-store.js';
 
 // Our own table rather than a Map of objects: at millions of packets per second the hot path must
@@ -90,7 +110,10 @@ export class FlowTable {
   private maxActive = 0;
   private readonly emitted: Record<EndReason, number> = { idle: 0, active: 0, fin: 0, rst: 0, eof: 0, forced: 0 };
 
-  constructor(private readonly opts: FlowTableOptions, private readonly sink: FlowSink) {
+  constructor(
+    private readonly opts: FlowTableOptions,
+    private readonly sink: FlowSink,
+  ) {
     if (!(opts.maxFlows >= 1)) throw new RangeError('maxFlows must be at least 1');
     this.idleMs = opts.idleMs;
     this.activeMs = opts.activeMs;
@@ -136,9 +159,23 @@ export class FlowTable {
     if (v6) {
       const w = k.v6;
       if (srcIsA) {
-        w[0] = p.s0; w[1] = p.s1; w[2] = p.s2; w[3] = p.s3; w[4] = p.d0; w[5] = p.d1; w[6] = p.d2; w[7] = p.d3;
+        w[0] = p.s0;
+        w[1] = p.s1;
+        w[2] = p.s2;
+        w[3] = p.s3;
+        w[4] = p.d0;
+        w[5] = p.d1;
+        w[6] = p.d2;
+        w[7] = p.d3;
       } else {
-        w[0] = p.d0; w[1] = p.d1; w[2] = p.d2; w[3] = p.d3; w[4] = p.s0; w[5] = p.s1; w[6] = p.s2; w[7] = p.s3;
+        w[0] = p.d0;
+        w[1] = p.d1;
+        w[2] = p.d2;
+        w[3] = p.d3;
+        w[4] = p.s0;
+        w[5] = p.s1;
+        w[6] = p.s2;
+        w[7] = p.s3;
       }
       k.a = (w[0]! ^ w[1]! ^ w[2]! ^ w[3]!) >>> 0;
       k.b = (w[4]! ^ w[5]! ^ w[6]! ^ w[7]!) >>> 0;

@@ -8,7 +8,11 @@ import type { PublisherCounters } from '../publish/publisher.js';
 
 /** What the probe knows, read at scrape time (the capture path pays nothing for metrics). */
 export interface ProbeMetricsSources {
-  capture: () => LiveCaptureStats & { packets: number; bytes: number; flows: { active: number; created: number; emitted: Record<string, number>; maxActive: number } };
+  capture: () => LiveCaptureStats & {
+    packets: number;
+    bytes: number;
+    flows: { active: number; created: number; emitted: Record<string, number>; maxActive: number };
+  };
   exporters: () => ListenerCounters | null;
   store?: () => StoreCounters;
   publisher?: () => PublisherCounters & { connected?: boolean };
@@ -33,7 +37,10 @@ export class ProbeMetrics {
     // Counters kept by the probe are mirrored at scrape time; unknown values (null) are left out.
     const counter = (name: string, help: string, labelNames: string[], values: () => Array<[Labels, number | null]>) =>
       new Counter({
-        name, help, labelNames, registers: r,
+        name,
+        help,
+        labelNames,
+        registers: r,
         collect() {
           this.reset();
           for (const [l, v] of values()) if (v !== null && v >= 0) this.inc(l, v); // a known zero shows; unknown is absent
@@ -41,7 +48,10 @@ export class ProbeMetrics {
       });
     const gauge = (name: string, help: string, labelNames: string[], values: () => Array<[Labels, number | null]>) =>
       new Gauge({
-        name, help, labelNames, registers: r,
+        name,
+        help,
+        labelNames,
+        registers: r,
         collect() {
           this.reset();
           for (const [l, v] of values()) if (v !== null) this.set(l, v);
@@ -51,15 +61,27 @@ export class ProbeMetrics {
 
     counter('spanmap_probe_packets_total', 'Packets counted into flows by live capture', [], () => [[{}, cap().packets]]);
     counter('spanmap_probe_bytes_total', 'Bytes counted into flows by live capture', [], () => [[{}, cap().bytes]]);
-    counter('spanmap_probe_captured_total', 'Frames handed to the probe by libpcap, per interface', ['iface'], () => cap().interfaces.map((i) => [{ iface: i.name }, i.captured]));
-    counter('spanmap_probe_kernel_drops_total', 'Frames the kernel dropped (ring full), per interface; absent when the backend cannot tell', ['iface'], () => cap().interfaces.map((i) => [{ iface: i.name }, i.kernelDrops]));
-    counter('spanmap_probe_interface_drops_total', 'Frames the interface dropped, per interface; absent when unknown', ['iface'], () => cap().interfaces.map((i) => [{ iface: i.name }, i.ifaceDrops]));
-    gauge('spanmap_probe_interface_up', '1 while the capture on this interface is open', ['iface'], () => cap().interfaces.map((i) => [{ iface: i.name }, i.up ? 1 : 0]));
-    counter('spanmap_probe_decode_errors_total', 'Frames that could not be decoded, by reason', ['reason'], () => Object.entries(cap().decodeErrors).map(([reason, n]) => [{ reason }, n ?? 0]));
+    counter('spanmap_probe_captured_total', 'Frames handed to the probe by libpcap, per interface', ['iface'], () =>
+      cap().interfaces.map((i) => [{ iface: i.name }, i.captured]),
+    );
+    counter('spanmap_probe_kernel_drops_total', 'Frames the kernel dropped (ring full), per interface; absent when the backend cannot tell', ['iface'], () =>
+      cap().interfaces.map((i) => [{ iface: i.name }, i.kernelDrops]),
+    );
+    counter('spanmap_probe_interface_drops_total', 'Frames the interface dropped, per interface; absent when unknown', ['iface'], () =>
+      cap().interfaces.map((i) => [{ iface: i.name }, i.ifaceDrops]),
+    );
+    gauge('spanmap_probe_interface_up', '1 while the capture on this interface is open', ['iface'], () =>
+      cap().interfaces.map((i) => [{ iface: i.name }, i.up ? 1 : 0]),
+    );
+    counter('spanmap_probe_decode_errors_total', 'Frames that could not be decoded, by reason', ['reason'], () =>
+      Object.entries(cap().decodeErrors).map(([reason, n]) => [{ reason }, n ?? 0]),
+    );
     gauge('spanmap_probe_flows_active', 'Flows in the flow table', [], () => [[{}, cap().flows.active]]);
     gauge('spanmap_probe_flows_active_max', 'Most flows the table held at once', [], () => [[{}, cap().flows.maxActive]]);
     counter('spanmap_probe_flows_created_total', 'Flows created', [], () => [[{}, cap().flows.created]]);
-    counter('spanmap_probe_flows_emitted_total', 'Flow records emitted, by why they ended', ['end'], () => Object.entries(cap().flows.emitted).map(([end, n]) => [{ end }, n]));
+    counter('spanmap_probe_flows_emitted_total', 'Flow records emitted, by why they ended', ['end'], () =>
+      Object.entries(cap().flows.emitted).map(([end, n]) => [{ end }, n]),
+    );
 
     counter('spanmap_probe_export_datagrams_total', 'NetFlow/IPFIX datagrams, by version (rejected: refused)', ['version'], () => {
       const e = src.exporters();
@@ -73,17 +95,37 @@ export class ProbeMetrics {
       const e = src.exporters();
       return e ? Object.entries(e.rejected).map(([reason, n]) => [{ reason }, n as number]) : [];
     });
-    counter('spanmap_probe_export_lost_total', 'Lost between exporters and the probe, from sequence numbers (v5: flows, v9: packets, ipfix: records)', ['kind'], () => {
-      const e = src.exporters();
-      return e ? [[{ kind: 'v5_flows' }, e.lost.v5Flows], [{ kind: 'v9_packets' }, e.lost.v9Packets], [{ kind: 'ipfix_records' }, e.lost.ipfixRecords]] : [];
-    });
-    counter('spanmap_probe_export_socket_drops_total', 'Datagrams the kernel dropped on a listener socket', ['address'], () => src.exporters()?.sockets.map((s) => [{ address: s.address }, s.kernelDrops]) ?? []);
+    counter(
+      'spanmap_probe_export_lost_total',
+      'Lost between exporters and the probe, from sequence numbers (v5: flows, v9: packets, ipfix: records)',
+      ['kind'],
+      () => {
+        const e = src.exporters();
+        return e
+          ? [
+              [{ kind: 'v5_flows' }, e.lost.v5Flows],
+              [{ kind: 'v9_packets' }, e.lost.v9Packets],
+              [{ kind: 'ipfix_records' }, e.lost.ipfixRecords],
+            ]
+          : [];
+      },
+    );
+    counter(
+      'spanmap_probe_export_socket_drops_total',
+      'Datagrams the kernel dropped on a listener socket',
+      ['address'],
+      () => src.exporters()?.sockets.map((s) => [{ address: s.address }, s.kernelDrops]) ?? [],
+    );
 
     if (src.store) {
       const st = src.store;
       counter('spanmap_probe_store_records_written_total', 'Flow records written to the store (before publishing)', [], () => [[{}, st().recordsWritten]]);
-      counter('spanmap_probe_store_dropped_records_total', 'Unsent records dropped because the disk budget was exceeded', [], () => [[{}, st().droppedRecords]]);
-      counter('spanmap_probe_store_dropped_batches_total', 'Unsent batches dropped because the disk budget was exceeded', [], () => [[{}, st().droppedBatches]]);
+      counter('spanmap_probe_store_dropped_records_total', 'Unsent records dropped because the disk budget was exceeded', [], () => [
+        [{}, st().droppedRecords],
+      ]);
+      counter('spanmap_probe_store_dropped_batches_total', 'Unsent batches dropped because the disk budget was exceeded', [], () => [
+        [{}, st().droppedBatches],
+      ]);
     }
     if (src.publisher) {
       const pb = src.publisher;
@@ -130,7 +172,9 @@ export class ProbeMetrics {
       }
     });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (e: NodeJS.ErrnoException) => reject(new SpanmapError('bad_config', `metrics.listen ${host}:${port}: ${e.code === 'EADDRINUSE' ? 'address already in use' : e.message}`)));
+      server.once('error', (e: NodeJS.ErrnoException) =>
+        reject(new SpanmapError('bad_config', `metrics.listen ${host}:${port}: ${e.code === 'EADDRINUSE' ? 'address already in use' : e.message}`)),
+      );
       server.listen(port, host, () => resolve());
     });
     this.server = server;

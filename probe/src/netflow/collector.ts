@@ -94,7 +94,10 @@ export class Collector {
   /** Sequence counts of sessions no longer tracked. */
   private readonly retired: CollectorCounters['lost'] = { v5Flows: 0, v9Packets: 0, ipfixRecords: 0, late: 0, duplicates: 0, resets: 0 };
 
-  constructor(private readonly opts: CollectorOptions, private readonly deps: CollectorDeps) {
+  constructor(
+    private readonly opts: CollectorOptions,
+    private readonly deps: CollectorDeps,
+  ) {
     this.pairer = new Pairer(opts, (a, b) => this.emit(a, b));
   }
 
@@ -189,7 +192,10 @@ export class Collector {
     this.templatesChanged(s, r);
     this.count(r.errors);
     const ctx = this.context(s, exporter, h.unixSecs * 1000, h.uptimeMs, now);
-    this.options(s, r.options.map((o: NfRecord) => fieldsFromNetflow(o)));
+    this.options(
+      s,
+      r.options.map((o: NfRecord) => fieldsFromNetflow(o)),
+    );
     for (const f of r.data) {
       const t = s.v9.get(f.fsId ?? -1);
       if (t) t.plan ??= nfPlan(f);
@@ -271,9 +277,10 @@ export class Collector {
         addLoss(this.retired, old);
         this.sequences.delete(oldest);
       }
-      e = version === 10
-        ? { version, t: new IpfixSequence(SEQUENCE_WINDOW.ipfix) }
-        : { version, t: new SequenceTracker(version === 5 ? SEQUENCE_WINDOW.v5 : SEQUENCE_WINDOW.v9) };
+      e =
+        version === 10
+          ? { version, t: new IpfixSequence(SEQUENCE_WINDOW.ipfix) }
+          : { version, t: new SequenceTracker(version === 5 ? SEQUENCE_WINDOW.v5 : SEQUENCE_WINDOW.v9) };
       this.sequences.set(key, e);
     }
     if (e.version === 10) e.t.add(seq, units, data);

@@ -117,11 +117,28 @@ export function kindOf(id: number): Kind | undefined {
 
 /** Reverse IEs worth reading for a biflow (counters, flags, ICMP type, times). */
 const REVERSE_WANTED = new Set<number>([
-  IE.octetDeltaCount, IE.packetDeltaCount, IE.octetTotalCount, IE.packetTotalCount, IE.tcpControlBits,
-  IE.icmpTypeCodeIPv4, IE.icmpTypeCodeIPv6, IE.vlanId, IE.dot1qVlanId, IE.ingressInterface,
-  IE.flowStartSysUpTime, IE.flowEndSysUpTime, IE.flowStartSeconds, IE.flowEndSeconds, IE.flowStartMilliseconds,
-  IE.flowEndMilliseconds, IE.flowStartMicroseconds, IE.flowEndMicroseconds, IE.flowStartNanoseconds,
-  IE.flowEndNanoseconds, IE.flowStartDeltaMicroseconds, IE.flowEndDeltaMicroseconds,
+  IE.octetDeltaCount,
+  IE.packetDeltaCount,
+  IE.octetTotalCount,
+  IE.packetTotalCount,
+  IE.tcpControlBits,
+  IE.icmpTypeCodeIPv4,
+  IE.icmpTypeCodeIPv6,
+  IE.vlanId,
+  IE.dot1qVlanId,
+  IE.ingressInterface,
+  IE.flowStartSysUpTime,
+  IE.flowEndSysUpTime,
+  IE.flowStartSeconds,
+  IE.flowEndSeconds,
+  IE.flowStartMilliseconds,
+  IE.flowEndMilliseconds,
+  IE.flowStartMicroseconds,
+  IE.flowEndMicroseconds,
+  IE.flowStartNanoseconds,
+  IE.flowEndNanoseconds,
+  IE.flowStartDeltaMicroseconds,
+  IE.flowEndDeltaMicroseconds,
 ]);
 
 export function reverseWanted(id: number): boolean {

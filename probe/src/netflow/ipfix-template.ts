@@ -77,9 +77,7 @@ export function compileTemplate(def: TemplateDef): CompiledTemplate {
  * `malformed` with the end of the record when it can still be skipped (-1 when it cannot).
  */
 export type TemplateRead =
-  | { type: 'template'; def: TemplateDef; next: number }
-  | { type: 'withdraw'; id: number; next: number }
-  | { type: 'malformed'; next: number };
+  { type: 'template'; def: TemplateDef; next: number } | { type: 'withdraw'; id: number; next: number } | { type: 'malformed'; next: number };
 
 export function readTemplateRecord(b: Uint8Array, o: number, end: number, options: boolean): TemplateRead {
   const id = (b[o]! << 8) | b[o + 1]!;

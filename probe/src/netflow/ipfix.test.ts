@@ -13,7 +13,15 @@ function decode(msg: Buffer, templates = new Map<number, CompiledTemplate>()) {
   return { ...decodeIpfix(msg, h, templates), templates };
 }
 
-const flowFields = [F(IE.sourceIPv4Address, 4), F(IE.destinationIPv4Address, 4), F(IE.protocolIdentifier, 1), F(IE.sourceTransportPort, 2), F(IE.destinationTransportPort, 2), F(IE.packetDeltaCount, 4), F(IE.octetDeltaCount, 8)];
+const flowFields = [
+  F(IE.sourceIPv4Address, 4),
+  F(IE.destinationIPv4Address, 4),
+  F(IE.protocolIdentifier, 1),
+  F(IE.sourceTransportPort, 2),
+  F(IE.destinationTransportPort, 2),
+  F(IE.packetDeltaCount, 4),
+  F(IE.octetDeltaCount, 8),
+];
 const flowRecord = (src: string, dst: string, sport: number, dport: number, packets: number, octets: number) =>
   Buffer.concat([ipv4(src), ipv4(dst), u8(6), u16(sport), u16(dport), u32(packets), u64(octets)]);
 
@@ -32,12 +40,21 @@ describe('IPFIX messages (RFC 7011)', () => {
   });
 
   it('template then data in one message, with padding after the records', () => {
-    const msg = ipfixMessage([set(2, [ipfixTemplate(256, flowFields)]), set(256, [flowRecord('10.0.0.1', '10.0.0.2', 40000, 443, 3, 180), flowRecord('10.0.0.2', '10.0.0.1', 443, 40000, 2, 120)], 3)]);
+    const msg = ipfixMessage([
+      set(2, [ipfixTemplate(256, flowFields)]),
+      set(256, [flowRecord('10.0.0.1', '10.0.0.2', 40000, 443, 3, 180), flowRecord('10.0.0.2', '10.0.0.1', 443, 40000, 2, 120)], 3),
+    ]);
     const r = decode(msg);
     expect(r.errors).toEqual({});
     expect(r.added.map((d) => d.id)).toEqual([256]);
     expect(r.dataRecords).toBe(2);
-    expect(r.data[0]).toMatchObject({ [IE.sourceIPv4Address]: '10.0.0.1', [IE.destinationTransportPort]: 443, [IE.packetDeltaCount]: 3, [IE.octetDeltaCount]: 180, [FIRST_FAMILY]: 4 });
+    expect(r.data[0]).toMatchObject({
+      [IE.sourceIPv4Address]: '10.0.0.1',
+      [IE.destinationTransportPort]: 443,
+      [IE.packetDeltaCount]: 3,
+      [IE.octetDeltaCount]: 180,
+      [FIRST_FAMILY]: 4,
+    });
     expect(r.data[1]![IE.sourceTransportPort]).toBe(443);
   });
 
@@ -93,17 +110,30 @@ describe('IPFIX messages (RFC 7011)', () => {
   });
 
   it('options templates: scope fields decoded, options records kept apart from flow records', () => {
-    const opt = ipfixOptionsTemplate(500, 1, [F(IE.selectorId, 4), F(IE.samplingPacketInterval, 4), F(IE.samplingPacketSpace, 4), F(IE.systemInitTimeMilliseconds, 8)]);
+    const opt = ipfixOptionsTemplate(500, 1, [
+      F(IE.selectorId, 4),
+      F(IE.samplingPacketInterval, 4),
+      F(IE.samplingPacketSpace, 4),
+      F(IE.systemInitTimeMilliseconds, 8),
+    ]);
     const r = decode(ipfixMessage([set(3, [opt]), set(500, [Buffer.concat([u32(7), u32(1), u32(99), u64(1_700_000_000_000)])])]));
     expect(r.errors).toEqual({});
-    expect(r.options).toEqual([{ [IE.selectorId]: 7, [IE.samplingPacketInterval]: 1, [IE.samplingPacketSpace]: 99, [IE.systemInitTimeMilliseconds]: 1_700_000_000_000 }]);
+    expect(r.options).toEqual([
+      { [IE.selectorId]: 7, [IE.samplingPacketInterval]: 1, [IE.samplingPacketSpace]: 99, [IE.systemInitTimeMilliseconds]: 1_700_000_000_000 },
+    ]);
     expect(r.data).toEqual([]);
     expect(r.dataRecords).toBe(1);
   });
 
   it('withdrawals: one template, all templates (id 2), all options templates (id 3)', () => {
     const templates = new Map<number, CompiledTemplate>();
-    decode(ipfixMessage([set(2, [ipfixTemplate(256, flowFields), ipfixTemplate(257, flowFields)]), set(3, [ipfixOptionsTemplate(258, 1, [F(IE.selectorId, 4), F(IE.samplingInterval, 4)])])]), templates);
+    decode(
+      ipfixMessage([
+        set(2, [ipfixTemplate(256, flowFields), ipfixTemplate(257, flowFields)]),
+        set(3, [ipfixOptionsTemplate(258, 1, [F(IE.selectorId, 4), F(IE.samplingInterval, 4)])]),
+      ]),
+      templates,
+    );
     expect([...templates.keys()]).toEqual([256, 257, 258]);
     const one = decode(ipfixMessage([set(2, [Buffer.concat([u16(256), u16(0)])])]), templates);
     expect(one.withdrawn).toEqual([256]);
@@ -147,7 +177,14 @@ describe('IPFIX messages (RFC 7011)', () => {
   });
 
   it('a template naming both address families: FIRST_FAMILY says which pair came first', () => {
-    const fields = [F(IE.sourceIPv6Address, 16), F(IE.destinationIPv6Address, 16), F(IE.sourceIPv4Address, 4), F(IE.destinationIPv4Address, 4), F(IE.protocolIdentifier, 1), F(IE.protocolIdentifier, 1)];
+    const fields = [
+      F(IE.sourceIPv6Address, 16),
+      F(IE.destinationIPv6Address, 16),
+      F(IE.sourceIPv4Address, 4),
+      F(IE.destinationIPv4Address, 4),
+      F(IE.protocolIdentifier, 1),
+      F(IE.protocolIdentifier, 1),
+    ];
     const rec = Buffer.concat([ipv6('2001:db8::1'), ipv6('2001:db8::2'), ipv4('192.0.2.1'), ipv4('192.0.2.2'), u8(4), u8(17)]);
     const r = decode(ipfixMessage([set(2, [ipfixTemplate(600, fields)]), set(600, [rec])]));
     expect(r.data[0]).toMatchObject({ [FIRST_FAMILY]: 6, [IE.sourceIPv6Address]: '2001:db8::1', [IE.sourceIPv4Address]: '192.0.2.1' });
@@ -160,7 +197,10 @@ describe('IPFIX messages (RFC 7011)', () => {
     const all = Array.from({ length: MAX_TEMPLATES }, (_, i) => ipfixTemplate(256 + i, flowFields.slice(0, 1)));
     for (let i = 0; i < all.length; i += 100) decode(ipfixMessage([set(2, all.slice(i, i + 100))]), templates);
     expect(templates.size).toBe(MAX_TEMPLATES);
-    const r = decode(ipfixMessage([set(2, [ipfixTemplate(256 + MAX_TEMPLATES, flowFields), ipfixTemplate(256, flowFields.slice(0, 1)), ipfixTemplate(257, flowFields)])]), templates);
+    const r = decode(
+      ipfixMessage([set(2, [ipfixTemplate(256 + MAX_TEMPLATES, flowFields), ipfixTemplate(256, flowFields.slice(0, 1)), ipfixTemplate(257, flowFields)])]),
+      templates,
+    );
     expect(r.errors).toEqual({ tooManyTemplates: 1 });
     expect([r.refreshed, r.added.length]).toEqual([1, 1]);
   });
@@ -169,6 +209,10 @@ describe('IPFIX messages (RFC 7011)', () => {
     const fields = [F(IE.flowStartSeconds, 4), F(IE.flowEndMilliseconds, 8), F(IE.flowStartMicroseconds, 8)];
     const ntp = Buffer.concat([u32(1_700_000_000 + 2_208_988_800), u32(0x80000000)]);
     const r = decode(ipfixMessage([set(2, [ipfixTemplate(700, fields)]), set(700, [Buffer.concat([u32(1_700_000_000), u64(1_700_000_000_250), ntp])])]));
-    expect(r.data[0]).toMatchObject({ [IE.flowStartSeconds]: 1_700_000_000_000, [IE.flowEndMilliseconds]: 1_700_000_000_250, [IE.flowStartMicroseconds]: 1_700_000_000_500 });
+    expect(r.data[0]).toMatchObject({
+      [IE.flowStartSeconds]: 1_700_000_000_000,
+      [IE.flowEndMilliseconds]: 1_700_000_000_250,
+      [IE.flowStartMicroseconds]: 1_700_000_000_500,
+    });
   });
 });

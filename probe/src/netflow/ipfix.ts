@@ -97,7 +97,7 @@ function templateSet(b: Uint8Array, o: number, end: number, options: boolean, te
 function withdraw(id: number, options: boolean, templates: Map<number, CompiledTemplate>, r: IpfixResult): void {
   if (id === (options ? SET_OPTIONS : SET_TEMPLATE)) {
     for (const [tid, t] of templates) {
-      if ((t.def.scopeCount > 0) === options) {
+      if (t.def.scopeCount > 0 === options) {
         templates.delete(tid);
         r.withdrawn.push(tid);
       }

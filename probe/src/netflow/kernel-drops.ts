@@ -17,7 +17,10 @@ export interface SocketQueueStats {
 export class KernelDrops {
   private inode: string | null = null;
 
-  constructor(private readonly port: number, private readonly family: 4 | 6) {}
+  constructor(
+    private readonly port: number,
+    private readonly family: 4 | 6,
+  ) {}
 
   /** Current counters, or null where /proc is not available (not Linux, or hidden). */
   read(): SocketQueueStats | null {

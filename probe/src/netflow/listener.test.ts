@@ -9,7 +9,15 @@ import { createFlowExportListener, type FlowExportListener } from './listener.js
 import { IE } from './ie.js';
 import { ipfixMessage, ipfixTemplate, ipv4, set, u16, u32, u8, v9Packet, v9Template } from './wire.js';
 
-const FLOW: Array<[number, number]> = [[8, 4], [12, 4], [4, 1], [7, 2], [11, 2], [2, 4], [1, 4]];
+const FLOW: Array<[number, number]> = [
+  [8, 4],
+  [12, 4],
+  [4, 1],
+  [7, 2],
+  [11, 2],
+  [2, 4],
+  [1, 4],
+];
 const flow = (src: string, dst: string, sport: number, dport: number) => Buffer.concat([ipv4(src), ipv4(dst), u8(6), u16(sport), u16(dport), u32(2), u32(120)]);
 
 async function send(port: number, msgs: Buffer[], host = '127.0.0.1'): Promise<void> {
@@ -39,17 +47,27 @@ describe('NetFlow/IPFIX listener over UDP', () => {
     await l.start();
     const [v4, v6] = l.bound;
     await send(v4!.port, [v9Packet([set(0, [v9Template(256, FLOW)]), set(256, [flow('10.0.0.1', '10.0.0.2', 50000, 443)])])]);
-    const tpl = ipfixTemplate(300, [{ id: IE.sourceIPv4Address, length: 4, pen: 0 }, { id: IE.destinationIPv4Address, length: 4, pen: 0 }, { id: IE.protocolIdentifier, length: 1, pen: 0 }]);
+    const tpl = ipfixTemplate(300, [
+      { id: IE.sourceIPv4Address, length: 4, pen: 0 },
+      { id: IE.destinationIPv4Address, length: 4, pen: 0 },
+      { id: IE.protocolIdentifier, length: 1, pen: 0 },
+    ]);
     await send(v6!.port, [ipfixMessage([set(2, [tpl]), set(300, [Buffer.concat([ipv4('10.9.0.1'), ipv4('10.9.0.2'), u8(47)])])])], '::1');
     await until(l, 2);
     const c = l.counters();
-    expect(c.sockets.map((s) => [s.kind, s.address, s.datagrams])).toEqual([['netflow', `127.0.0.1:${v4!.port}`, 1], ['ipfix', `[::1]:${v6!.port}`, 1]]);
+    expect(c.sockets.map((s) => [s.kind, s.address, s.datagrams])).toEqual([
+      ['netflow', `127.0.0.1:${v4!.port}`, 1],
+      ['ipfix', `[::1]:${v6!.port}`, 1],
+    ]);
     expect(c.sockets[0]!.recvBuffer.requested).toBe(1 << 20);
     expect(c.sockets[0]!.recvBuffer.granted).toBeGreaterThan(0);
     expect(c.sockets.map((s) => s.kernelDrops)).toEqual([0, 0]);
     expect(records).toEqual([]); // both wait for their reverse direction
     await l.stop();
-    expect(records.map((r) => [r.src, r.iface])).toEqual([['10.0.0.1', '127.0.0.1'], ['10.9.0.1', '::1']]);
+    expect(records.map((r) => [r.src, r.iface])).toEqual([
+      ['10.0.0.1', '127.0.0.1'],
+      ['10.9.0.1', '::1'],
+    ]);
   });
 
   it('kernel drops are reported, not silent: received + dropped = sent, and the v9 sequence numbers agree', async () => {

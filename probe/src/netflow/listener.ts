@@ -107,7 +107,18 @@ export function createFlowExportListener(config: FlowExportListenerConfig, deps:
     }
     const family = isIP(ip) === 6 ? 6 : 4;
     const socket = createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
-    const b: Bound = { kind, socket, host: ip, port, requested: config.recvBufferBytes ?? DEFAULT_RECV_BUFFER, granted: 0, datagrams: 0, drops: new KernelDrops(port, family), last: null, closed: false };
+    const b: Bound = {
+      kind,
+      socket,
+      host: ip,
+      port,
+      requested: config.recvBufferBytes ?? DEFAULT_RECV_BUFFER,
+      granted: 0,
+      datagrams: 0,
+      drops: new KernelDrops(port, family),
+      last: null,
+      closed: false,
+    };
     await new Promise<void>((resolve, reject) => {
       socket.once('error', (e: NodeJS.ErrnoException) => {
         socket.close();
@@ -165,10 +176,15 @@ export function createFlowExportListener(config: FlowExportListenerConfig, deps:
       const until = Date.now() + 1000;
       while (Date.now() < until && open.some((s) => (kernel(s)?.rxQueue ?? 0) > 0)) await new Promise((r) => setTimeout(r, 2));
       for (const s of open) kernel(s);
-      await Promise.all(open.map((s) => new Promise<void>((resolve) => {
-        s.closed = true;
-        s.socket.close(() => resolve());
-      })));
+      await Promise.all(
+        open.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.closed = true;
+              s.socket.close(() => resolve());
+            }),
+        ),
+      );
       collector.flush();
       const st = store;
       store = null;

@@ -6,7 +6,15 @@ import { set, u16, u32, u8, ipv4, v9OptionsTemplate, v9Packet, v9Template } from
 // Each case here is input node-netflowv9 itself cannot survive (it hangs, throws or misreads);
 // our walk in front of it must turn them into counts and decode the rest.
 
-const FLOW: Array<[number, number]> = [[8, 4], [12, 4], [4, 1], [7, 2], [11, 2], [2, 4], [1, 4]];
+const FLOW: Array<[number, number]> = [
+  [8, 4],
+  [12, 4],
+  [4, 1],
+  [7, 2],
+  [11, 2],
+  [2, 4],
+  [1, 4],
+];
 const flow = (src: string, dst: string, packets: number) => Buffer.concat([ipv4(src), ipv4(dst), u8(17), u16(5353), u16(53), u32(packets), u32(packets * 100)]);
 
 function fresh() {
@@ -19,7 +27,16 @@ describe('NetFlow v9 through node-netflowv9, behind our checks', () => {
     const r = decodeV9(v9Packet([set(0, [v9Template(256, FLOW)]), set(256, [flow('10.0.0.1', '10.0.0.2', 3)])]), shadow, lib, 's');
     expect(r.errors).toEqual({});
     expect(r.data).toHaveLength(1);
-    expect(r.data[0]).toMatchObject({ ipv4_src_addr: '10.0.0.1', ipv4_dst_addr: '10.0.0.2', protocol: 17, l4_src_port: 5353, l4_dst_port: 53, in_pkts: 3, in_bytes: 300, fsId: 256 });
+    expect(r.data[0]).toMatchObject({
+      ipv4_src_addr: '10.0.0.1',
+      ipv4_dst_addr: '10.0.0.2',
+      protocol: 17,
+      l4_src_port: 5353,
+      l4_dst_port: 53,
+      in_pkts: 3,
+      in_bytes: 300,
+      fsId: 256,
+    });
   });
 
   it('a FlowSet length of 0 (node-netflowv9 would loop forever) stops the walk: badSetLength', () => {
@@ -33,7 +50,22 @@ describe('NetFlow v9 through node-netflowv9, behind our checks', () => {
 
   it('a template of zero fields or zero octets (a data FlowSet would then hold endless records) is malformed', () => {
     const { shadow, lib } = fresh();
-    const r = decodeV9(v9Packet([set(0, [Buffer.concat([u16(300), u16(0)])]), set(0, [v9Template(301, [[1, 0], [2, 0]])]), set(300, [Buffer.alloc(8)]), set(301, [Buffer.alloc(8)])]), shadow, lib, 's');
+    const r = decodeV9(
+      v9Packet([
+        set(0, [Buffer.concat([u16(300), u16(0)])]),
+        set(0, [
+          v9Template(301, [
+            [1, 0],
+            [2, 0],
+          ]),
+        ]),
+        set(300, [Buffer.alloc(8)]),
+        set(301, [Buffer.alloc(8)]),
+      ]),
+      shadow,
+      lib,
+      's',
+    );
     expect(r.errors).toEqual({ malformedTemplate: 2, noTemplate: 2 });
   });
 
@@ -46,7 +78,17 @@ describe('NetFlow v9 through node-netflowv9, behind our checks', () => {
 
   it('several options templates in one FlowSet (node-netflowv9 reads only the first) all work', () => {
     const { shadow, lib } = fresh();
-    const opts = set(1, [v9OptionsTemplate(400, [[2, 4]], [[34, 4]]), v9OptionsTemplate(401, [[1, 4]], [[48, 1], [50, 4]])]);
+    const opts = set(1, [
+      v9OptionsTemplate(400, [[2, 4]], [[34, 4]]),
+      v9OptionsTemplate(
+        401,
+        [[1, 4]],
+        [
+          [48, 1],
+          [50, 4],
+        ],
+      ),
+    ]);
     const r = decodeV9(v9Packet([opts, set(400, [Buffer.concat([u32(5), u32(100)])]), set(401, [Buffer.concat([u32(0), u8(3), u32(64)])])]), shadow, lib, 's');
     expect(r.errors).toEqual({});
     expect(r.options).toEqual([
@@ -57,7 +99,14 @@ describe('NetFlow v9 through node-netflowv9, behind our checks', () => {
 
   it('a field type repeated in a template: the first occurrence is the one decoded (outer header)', () => {
     const { shadow, lib } = fresh();
-    const fields: Array<[number, number]> = [[8, 4], [12, 4], [4, 1], [8, 4], [12, 4], [4, 1]];
+    const fields: Array<[number, number]> = [
+      [8, 4],
+      [12, 4],
+      [4, 1],
+      [8, 4],
+      [12, 4],
+      [4, 1],
+    ];
     const rec = Buffer.concat([ipv4('192.0.2.1'), ipv4('192.0.2.2'), u8(47), ipv4('10.0.0.1'), ipv4('10.0.0.2'), u8(6)]);
     const r = decodeV9(v9Packet([set(0, [v9Template(256, fields)]), set(256, [rec])]), shadow, lib, 's');
     expect(r.data[0]).toMatchObject({ ipv4_src_addr: '192.0.2.1', ipv4_dst_addr: '192.0.2.2', protocol: 47 });
@@ -65,7 +114,12 @@ describe('NetFlow v9 through node-netflowv9, behind our checks', () => {
 
   it('variable length (IPFIX only), an id below 256, a count running past the FlowSet: malformed, counted', () => {
     const { shadow, lib } = fresh();
-    const r = decodeV9(v9Packet([set(0, [v9Template(256, [[8, 65535]]), v9Template(5, FLOW)]), set(0, [Buffer.concat([u16(257), u16(40), u16(8), u16(4)])])]), shadow, lib, 's');
+    const r = decodeV9(
+      v9Packet([set(0, [v9Template(256, [[8, 65535]]), v9Template(5, FLOW)]), set(0, [Buffer.concat([u16(257), u16(40), u16(8), u16(4)])])]),
+      shadow,
+      lib,
+      's',
+    );
     expect(r.errors).toEqual({ malformedTemplate: 3 });
     expect(shadow.size).toBe(0);
   });
@@ -86,7 +140,19 @@ describe('NetFlow v9 through node-netflowv9, behind our checks', () => {
     const a = fresh();
     const b = { shadow: new Map<number, V9Template>(), lib: a.lib };
     decodeV9(v9Packet([set(0, [v9Template(256, FLOW)])]), a.shadow, a.lib, 'exp|1');
-    decodeV9(v9Packet([set(0, [v9Template(256, [[12, 4], [8, 4]])])]), b.shadow, b.lib, 'exp|2');
+    decodeV9(
+      v9Packet([
+        set(0, [
+          v9Template(256, [
+            [12, 4],
+            [8, 4],
+          ]),
+        ]),
+      ]),
+      b.shadow,
+      b.lib,
+      'exp|2',
+    );
     const ra = decodeV9(v9Packet([set(256, [flow('10.0.0.1', '10.0.0.2', 1)])]), a.shadow, a.lib, 'exp|1');
     const rb = decodeV9(v9Packet([set(256, [Buffer.concat([ipv4('10.9.9.9'), ipv4('10.8.8.8')])])]), b.shadow, b.lib, 'exp|2');
     expect(ra.data[0]).toMatchObject({ ipv4_src_addr: '10.0.0.1' });

@@ -224,11 +224,15 @@ function icmpTypeCodeOf(v: FieldValues, proto: number): number {
 /** flowEndReason (IE 136): 1 idle, 2 active, 3 end of flow detected (FIN, or RST when the flags show one), 4 forced end, 5 lack of resources. */
 function endOf(reason: number | undefined, flags: number): EndReason {
   switch (reason) {
-    case 2: return 'active';
-    case 3: return flags & 4 ? 'rst' : 'fin';
+    case 2:
+      return 'active';
+    case 3:
+      return flags & 4 ? 'rst' : 'fin';
     case 4:
-    case 5: return 'forced';
-    default: return 'idle';
+    case 5:
+      return 'forced';
+    default:
+      return 'idle';
   }
 }
 
@@ -248,7 +252,14 @@ function timesOf(v: FieldValues, ctx: ExportContext, k: number, onlyExplicit = f
     if (d !== undefined) return ctx.exportMs - Math.floor(d / 1000);
     return NaN;
   };
-  let first = at(IE.flowStartMilliseconds, IE.flowStartSeconds, IE.flowStartMicroseconds, IE.flowStartNanoseconds, IE.flowStartSysUpTime, IE.flowStartDeltaMicroseconds);
+  let first = at(
+    IE.flowStartMilliseconds,
+    IE.flowStartSeconds,
+    IE.flowStartMicroseconds,
+    IE.flowStartNanoseconds,
+    IE.flowStartSysUpTime,
+    IE.flowStartDeltaMicroseconds,
+  );
   let last = at(IE.flowEndMilliseconds, IE.flowEndSeconds, IE.flowEndMicroseconds, IE.flowEndNanoseconds, IE.flowEndSysUpTime, IE.flowEndDeltaMicroseconds);
   if (onlyExplicit) return [first, last];
   const dur = num(v[IE.flowDurationMilliseconds]) ?? (num(v[IE.flowDurationMicroseconds]) ?? NaN) / 1000;

@@ -6,9 +6,30 @@ import type { UniFlow } from './types.js';
 
 function uni(o: Partial<UniFlow>): UniFlow {
   return {
-    exporter: 'e', src: '10.0.0.1', dst: '10.0.0.2', proto: 17, sport: 40000, dport: 40001, icmpTypeCode: -1,
-    packets: 1, bytes: 100, rpackets: 0, rbytes: 0, biflow: false, first: 1000, last: 2000, rfirst: NaN,
-    tcpFlags: 0, rtcpFlags: 0, vlan: null, end: 'idle', declared: 0, ingress: null, sampling: 1, arrival: 0, ...o,
+    exporter: 'e',
+    src: '10.0.0.1',
+    dst: '10.0.0.2',
+    proto: 17,
+    sport: 40000,
+    dport: 40001,
+    icmpTypeCode: -1,
+    packets: 1,
+    bytes: 100,
+    rpackets: 0,
+    rbytes: 0,
+    biflow: false,
+    first: 1000,
+    last: 2000,
+    rfirst: NaN,
+    tcpFlags: 0,
+    rtcpFlags: 0,
+    vlan: null,
+    end: 'idle',
+    declared: 0,
+    ingress: null,
+    sampling: 1,
+    arrival: 0,
+    ...o,
   };
 }
 const rev = (u: UniFlow, o: Partial<UniFlow> = {}) => uni({ ...u, src: u.dst, dst: u.src, sport: u.dport, dport: u.sport, ...o });

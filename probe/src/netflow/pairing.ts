@@ -44,7 +44,10 @@ export class Pairer {
   private head = 0;
   private live = 0;
 
-  constructor(private readonly opts: PairingOptions, private readonly emit: (a: UniFlow, b: UniFlow | null) => void) {}
+  constructor(
+    private readonly opts: PairingOptions,
+    private readonly emit: (a: UniFlow, b: UniFlow | null) => void,
+  ) {}
 
   get pending(): number {
     return this.live;
@@ -147,7 +150,10 @@ function key(exporter: string, proto: number, s: string, sp: number, d: string, 
 export class ContinuationTracker {
   private readonly open = new Map<string, number>();
 
-  constructor(private readonly memoryMs = 35 * 60_000, private readonly max = 1_000_000) {}
+  constructor(
+    private readonly memoryMs = 35 * 60_000,
+    private readonly max = 1_000_000,
+  ) {}
 
   mark(r: FlowRecord, exporter: string, now: number): void {
     const k = `${exporter}|${r.proto}|${r.src}|${r.sport}|${r.dst}|${r.dport}`;

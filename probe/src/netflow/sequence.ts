@@ -24,7 +24,10 @@ export class SequenceTracker {
   duplicates = 0;
   resets = 0;
 
-  constructor(private readonly window: number, private readonly resetBehind = Math.max(window * 4, 10_000)) {}
+  constructor(
+    private readonly window: number,
+    private readonly resetBehind = Math.max(window * 4, 10_000),
+  ) {}
 
   get lost(): number {
     return this.finalLost + this.pendingLost;

@@ -66,6 +66,11 @@ export class TemplateStore implements TemplatePersistence {
 
 function isTemplate(v: unknown): v is TemplateDef {
   const t = v as TemplateDef;
-  return !!t && typeof t.id === 'number' && typeof t.scopeCount === 'number' && Array.isArray(t.fields) &&
-    t.fields.every((f) => typeof f.id === 'number' && typeof f.pen === 'number' && typeof f.length === 'number');
+  return (
+    !!t &&
+    typeof t.id === 'number' &&
+    typeof t.scopeCount === 'number' &&
+    Array.isArray(t.fields) &&
+    t.fields.every((f) => typeof f.id === 'number' && typeof f.pen === 'number' && typeof f.length === 'number')
+  );
 }

@@ -80,14 +80,67 @@ export function v9OptionsTemplate(id: number, scope: Array<[number, number]>, fi
 
 export function v9Packet(sets: WireSet[], h: { count?: number; uptime?: number; unixSecs?: number; sequence?: number; sourceId?: number } = {}): Buffer {
   const body = Buffer.concat(sets.map((s) => Buffer.concat([u16(s.id), u16(s.body.length + 4), s.body])));
-  return Buffer.concat([u16(9), u16(h.count ?? sets.length), u32(h.uptime ?? 100_000), u32(h.unixSecs ?? 1_700_000_000), u32(h.sequence ?? 0), u32(h.sourceId ?? 0), body]);
+  return Buffer.concat([
+    u16(9),
+    u16(h.count ?? sets.length),
+    u32(h.uptime ?? 100_000),
+    u32(h.unixSecs ?? 1_700_000_000),
+    u32(h.sequence ?? 0),
+    u32(h.sourceId ?? 0),
+    body,
+  ]);
 }
 
 /** A NetFlow v5 packet of the given flow records (48 octets each, as nf5 defines them). */
-export function v5Packet(flows: Array<{ src: string; dst: string; sport: number; dport: number; proto: number; packets: number; bytes: number; first: number; last: number; flags?: number }>, h: { uptime?: number; unixSecs?: number; sequence?: number; sampling?: number } = {}): Buffer {
-  const header = Buffer.concat([u16(5), u16(flows.length), u32(h.uptime ?? 100_000), u32(h.unixSecs ?? 1_700_000_000), u32(0), u32(h.sequence ?? 0), u8(0), u8(0), u16(h.sampling ?? 0)]);
+export function v5Packet(
+  flows: Array<{
+    src: string;
+    dst: string;
+    sport: number;
+    dport: number;
+    proto: number;
+    packets: number;
+    bytes: number;
+    first: number;
+    last: number;
+    flags?: number;
+  }>,
+  h: { uptime?: number; unixSecs?: number; sequence?: number; sampling?: number } = {},
+): Buffer {
+  const header = Buffer.concat([
+    u16(5),
+    u16(flows.length),
+    u32(h.uptime ?? 100_000),
+    u32(h.unixSecs ?? 1_700_000_000),
+    u32(0),
+    u32(h.sequence ?? 0),
+    u8(0),
+    u8(0),
+    u16(h.sampling ?? 0),
+  ]);
   const recs = flows.map((f) =>
-    Buffer.concat([ipv4(f.src), ipv4(f.dst), ipv4('0.0.0.0'), u16(1), u16(2), u32(f.packets), u32(f.bytes), u32(f.first), u32(f.last), u16(f.sport), u16(f.dport), u8(0), u8(f.flags ?? 0), u8(f.proto), u8(0), u16(0), u16(0), u8(24), u8(24), u16(0)]),
+    Buffer.concat([
+      ipv4(f.src),
+      ipv4(f.dst),
+      ipv4('0.0.0.0'),
+      u16(1),
+      u16(2),
+      u32(f.packets),
+      u32(f.bytes),
+      u32(f.first),
+      u32(f.last),
+      u16(f.sport),
+      u16(f.dport),
+      u8(0),
+      u8(f.flags ?? 0),
+      u8(f.proto),
+      u8(0),
+      u16(0),
+      u16(0),
+      u8(24),
+      u8(24),
+      u16(0),
+    ]),
   );
   return Buffer.concat([header, ...recs]);
 }

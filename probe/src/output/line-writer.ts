@@ -8,7 +8,10 @@ export class LineWriter {
   private size = 0;
   closed = false;
 
-  constructor(private readonly out: NodeJS.WritableStream = process.stdout, private readonly chunk = 1 << 16) {
+  constructor(
+    private readonly out: NodeJS.WritableStream = process.stdout,
+    private readonly chunk = 1 << 16,
+  ) {
     out.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE') this.closed = true;
       else throw e;

@@ -7,7 +7,11 @@ export class Progress {
   private shown = false;
   private readonly tty: boolean;
 
-  constructor(private readonly label: string, private readonly stream: NodeJS.WriteStream = process.stderr, enabled?: boolean) {
+  constructor(
+    private readonly label: string,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+    enabled?: boolean,
+  ) {
     this.tty = enabled ?? (stream.isTTY === true && !process.env.CI);
   }
 

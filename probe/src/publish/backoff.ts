@@ -5,7 +5,11 @@
 export class Backoff {
   private attempt = 0;
 
-  constructor(private readonly base: number, private readonly max: number, private readonly random: () => number = Math.random) {}
+  constructor(
+    private readonly base: number,
+    private readonly max: number,
+    private readonly random: () => number = Math.random,
+  ) {}
 
   next(): number {
     const ceiling = Math.min(this.max, this.base * 2 ** this.attempt);

@@ -44,7 +44,16 @@ interface Inflight {
  * probe offline if it disappears.
  */
 export class Publisher {
-  readonly counters: PublisherCounters = { published: 0, republished: 0, acked: 0, duplicateAcks: 0, foreignAcks: 0, badAcks: 0, connects: 0, connectionErrors: 0 };
+  readonly counters: PublisherCounters = {
+    published: 0,
+    republished: 0,
+    acked: 0,
+    duplicateAcks: 0,
+    foreignAcks: 0,
+    badAcks: 0,
+    connects: 0,
+    connectionErrors: 0,
+  };
   lastError: string | null = null;
   private client: MqttClient | null = null;
   private readonly inflight = new Map<number, Inflight>();
@@ -59,7 +68,12 @@ export class Publisher {
 
   constructor(
     private readonly opts: PublisherOptions,
-    private readonly deps: { store: ProbeStore; status: () => Omit<ProbeStatus, 'online' | 'backlog' | 'dropped' | 'time'>; now?: () => number; log?: (msg: string) => void },
+    private readonly deps: {
+      store: ProbeStore;
+      status: () => Omit<ProbeStatus, 'online' | 'backlog' | 'dropped' | 'time'>;
+      now?: () => number;
+      log?: (msg: string) => void;
+    },
   ) {}
 
   private now(): number {

@@ -65,7 +65,10 @@ export function readTlsFiles(files: TlsFiles, names: TlsNames = FLAG_NAMES): Non
   const ca = read('ca');
   const cert = read('cert');
   const key = read('key');
-  for (const [k, pem] of [['ca', ca], ['cert', cert]] as const) {
+  for (const [k, pem] of [
+    ['ca', ca],
+    ['cert', cert],
+  ] as const) {
     if (!pem) continue;
     try {
       new X509Certificate(pem);
@@ -74,7 +77,7 @@ export function readTlsFiles(files: TlsFiles, names: TlsNames = FLAG_NAMES): Non
     }
   }
   if (cert && key) {
-    let ok = false;
+    let ok: boolean;
     try {
       ok = new X509Certificate(cert).checkPrivateKey(createPrivateKey(key));
     } catch {
@@ -109,7 +112,8 @@ export function checkBrokerUrl(url: string): void {
   } catch {
     throw new UsageError(`--publish: "${url}" is not a URL (expected mqtt://HOST:PORT or mqtts://HOST:PORT)`);
   }
-  if (!['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'].includes(u.protocol)) throw new UsageError(`--publish: unsupported scheme "${u.protocol}" (use mqtt:// or mqtts://)`);
+  if (!['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'].includes(u.protocol))
+    throw new UsageError(`--publish: unsupported scheme "${u.protocol}" (use mqtt:// or mqtts://)`);
 }
 
 /**
@@ -124,8 +128,13 @@ export class PublishSession {
   private readonly startedAt = Date.now();
   private retentionTimer: NodeJS.Timeout | null = null;
 
-  constructor(opts: SessionOptions, capture: () => CaptureStatus, private readonly log: (msg: string) => void) {
-    if (!isValidProbeId(opts.probeId)) throw new UsageError(`--probe-id: "${opts.probeId}" is not a valid probe id (letters, digits, ".", "_", "-"; at most 64)`);
+  constructor(
+    opts: SessionOptions,
+    capture: () => CaptureStatus,
+    private readonly log: (msg: string) => void,
+  ) {
+    if (!isValidProbeId(opts.probeId))
+      throw new UsageError(`--probe-id: "${opts.probeId}" is not a valid probe id (letters, digits, ".", "_", "-"; at most 64)`);
     checkBrokerUrl(opts.url);
     const tls = opts.tls ? readTlsFiles(opts.tls, opts.tlsNames) : undefined;
     this.dataDir = opts.dataDir ?? defaultDataDir(opts.probeId);
@@ -137,14 +146,26 @@ export class PublishSession {
       ...(opts.maxEntriesPerBatch ? { maxEntriesPerBatch: opts.maxEntriesPerBatch } : {}),
     });
     this.publisher = new Publisher(
-      { url: opts.url, probeId: opts.probeId, ...DEFAULT_PUBLISHER_OPTIONS, ...opts.publisher, ...(tls ? { tls } : {}), ...(opts.username !== undefined ? { username: opts.username } : {}), ...(opts.password !== undefined ? { password: opts.password } : {}) },
+      {
+        url: opts.url,
+        probeId: opts.probeId,
+        ...DEFAULT_PUBLISHER_OPTIONS,
+        ...opts.publisher,
+        ...(tls ? { tls } : {}),
+        ...(opts.username !== undefined ? { username: opts.username } : {}),
+        ...(opts.password !== undefined ? { password: opts.password } : {}),
+      },
       {
         store: this.store,
         log,
         status: () => {
           const c = capture();
           return {
-            v: WIRE_VERSION, probe: opts.probeId, version: PROBE_VERSION, epoch: this.store.epoch, startedAt: this.startedAt,
+            v: WIRE_VERSION,
+            probe: opts.probeId,
+            version: PROBE_VERSION,
+            epoch: this.store.epoch,
+            startedAt: this.startedAt,
             uptimeSec: Math.round((Date.now() - this.startedAt) / 1000),
             capture: { packets: c.packets, drops: c.drops, ifDrops: c.ifDrops, decodeErrors: c.decodeErrors },
             flows: { active: c.activeFlows, emitted: c.emittedFlows },
@@ -167,7 +188,10 @@ export class PublishSession {
 
   private async retention(): Promise<void> {
     const r = await this.store.enforceRetention(Date.now());
-    if (r.droppedBatches > 0) this.log(`disk budget exceeded: dropped ${r.droppedBatches} unsent batches (${r.droppedRecords} records); the console will see the gap in this probe's status`);
+    if (r.droppedBatches > 0)
+      this.log(
+        `disk budget exceeded: dropped ${r.droppedBatches} unsent batches (${r.droppedRecords} records); the console will see the gap in this probe's status`,
+      );
   }
 
   /** Cuts the last summaries and waits until the console has acknowledged every batch. */

@@ -24,7 +24,11 @@ export class Outbox {
   /** Called after new batches are in the outbox (the publisher wakes up). */
   onBatches: () => void = () => {};
 
-  constructor(private readonly store: ProbeStore, private readonly opts: OutboxOptions, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly store: ProbeStore,
+    private readonly opts: OutboxOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** The sink for flow records. */
   readonly send = (r: FlowRecord): void => {

@@ -8,8 +8,22 @@ import { Outbox } from './outbox.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'spanmap-store-'));
 const rec = (i: number): FlowRecord => ({
-  src: `10.0.${i >> 8}.${i & 255}`, dst: '10.9.0.1', proto: 6, sport: 40000, dport: 443, packets: 3, bytes: 300, rpackets: 2, rbytes: 900,
-  first: 1_717_000_000_000 + i, last: 1_717_000_000_100 + i, tcpFlags: 2, rtcpFlags: 18, vlan: null, end: 'fin', initiator: 'syn',
+  src: `10.0.${i >> 8}.${i & 255}`,
+  dst: '10.9.0.1',
+  proto: 6,
+  sport: 40000,
+  dport: 443,
+  packets: 3,
+  bytes: 300,
+  rpackets: 2,
+  rbytes: 900,
+  first: 1_717_000_000_000 + i,
+  last: 1_717_000_000_100 + i,
+  tcpFlags: 2,
+  rtcpFlags: 18,
+  vlan: null,
+  end: 'fin',
+  initiator: 'syn',
 });
 
 describe('ProbeStore and Outbox', () => {

@@ -72,7 +72,14 @@ export class ProbeStore {
     this.nextSeq = (this.meta.get('nextSeq') as number | undefined) ?? 1;
     this.summarizedUpTo = (this.meta.get('summarizedUpTo') as number | undefined) ?? 0;
     const saved = (this.meta.get('counters') as Partial<StoreCounters> | undefined) ?? {};
-    this.counters = { recordsWritten: 0, batchesWritten: 0, batchesAcked: 0, droppedBatches: saved.droppedBatches ?? 0, droppedRecords: saved.droppedRecords ?? 0, prunedRecords: 0 };
+    this.counters = {
+      recordsWritten: 0,
+      batchesWritten: 0,
+      batchesAcked: 0,
+      droppedBatches: saved.droppedBatches ?? 0,
+      droppedRecords: saved.droppedRecords ?? 0,
+      prunedRecords: 0,
+    };
   }
 
   static open(opts: StoreOptions): ProbeStore {
@@ -101,7 +108,11 @@ export class ProbeStore {
    * Puts encoded batches in the outbox with consecutive sequence numbers and marks records up to
    * `lastRecordId` as summarized, in one transaction (so a crash never duplicates or loses them).
    */
-  async addBatches(batches: Array<{ payload: Uint8Array; records: number; flows: number; from: number }>, lastRecordId: number, now: number): Promise<number[]> {
+  async addBatches(
+    batches: Array<{ payload: Uint8Array; records: number; flows: number; from: number }>,
+    lastRecordId: number,
+    now: number,
+  ): Promise<number[]> {
     const seqs: number[] = [];
     await this.env.transaction(() => {
       for (const b of batches) {

@@ -3,8 +3,23 @@ import type { FlowRecord } from '@spanmap/shared';
 import { Summarizer } from './summarizer.js';
 
 const rec = (o: Partial<FlowRecord>): FlowRecord => ({
-  src: '10.0.0.1', dst: '10.0.0.2', proto: 6, sport: 40000, dport: 443, packets: 5, bytes: 500, rpackets: 4, rbytes: 4000,
-  first: 1_717_000_000_000, last: 1_717_000_001_000, tcpFlags: 2, rtcpFlags: 18, vlan: null, end: 'fin', initiator: 'syn', ...o,
+  src: '10.0.0.1',
+  dst: '10.0.0.2',
+  proto: 6,
+  sport: 40000,
+  dport: 443,
+  packets: 5,
+  bytes: 500,
+  rpackets: 4,
+  rbytes: 4000,
+  first: 1_717_000_000_000,
+  last: 1_717_000_001_000,
+  tcpFlags: 2,
+  rtcpFlags: 18,
+  vlan: null,
+  end: 'fin',
+  initiator: 'syn',
+  ...o,
 });
 
 describe('Summarizer', () => {
@@ -16,11 +31,27 @@ describe('Summarizer', () => {
     const { entries, lastRecordId, records } = s.drain();
     expect(records).toBe(3);
     expect(lastRecordId).toBe(3);
-    expect(entries).toEqual([{
-      src: '10.0.0.1', dst: '10.0.0.2', proto: 6, port: 443, vlan: null, iface: null, flows: 2, records: 3,
-      packets: 11, bytes: 1060, rpackets: 8, rbytes: 8000, first: 1_717_000_000_000, last: 1_717_000_009_000,
-      tcpFlags: 3, rtcpFlags: 18, init: { syn: 2, port: 1, first: 0 },
-    }]);
+    expect(entries).toEqual([
+      {
+        src: '10.0.0.1',
+        dst: '10.0.0.2',
+        proto: 6,
+        port: 443,
+        vlan: null,
+        iface: null,
+        flows: 2,
+        records: 3,
+        packets: 11,
+        bytes: 1060,
+        rpackets: 8,
+        rbytes: 8000,
+        first: 1_717_000_000_000,
+        last: 1_717_000_009_000,
+        tcpFlags: 3,
+        rtcpFlags: 18,
+        init: { syn: 2, port: 1, first: 0 },
+      },
+    ]);
     expect(s.drain().entries).toEqual([]);
   });
 

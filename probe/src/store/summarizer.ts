@@ -18,9 +18,23 @@ export class Summarizer {
     let e = this.entries.get(key);
     if (!e) {
       e = {
-        src: r.src, dst: r.dst, proto: r.proto, port: r.dport, vlan: r.vlan, iface: r.iface ?? null,
-        flows: 0, records: 0, packets: 0, bytes: 0, rpackets: 0, rbytes: 0,
-        first: r.first, last: r.last, tcpFlags: 0, rtcpFlags: 0, init: { syn: 0, port: 0, first: 0 },
+        src: r.src,
+        dst: r.dst,
+        proto: r.proto,
+        port: r.dport,
+        vlan: r.vlan,
+        iface: r.iface ?? null,
+        flows: 0,
+        records: 0,
+        packets: 0,
+        bytes: 0,
+        rpackets: 0,
+        rbytes: 0,
+        first: r.first,
+        last: r.last,
+        tcpFlags: 0,
+        rtcpFlags: 0,
+        init: { syn: 0, port: 0, first: 0 },
       };
       this.entries.set(key, e);
     }

@@ -9,8 +9,28 @@ import type { TruthConversation } from '../truth.js';
 export const FLOWTRUTH = '/work/shared/tools/flowtruth.py';
 
 /** Application dissectors to switch off: payloads are zeros, and only L2-L4 matter here. */
-const APP_PROTOCOLS = ['dns', 'ntp', 'snmp', 'ldap', 'kerberos', 'tls', 'http', 'pgsql', 'smb', 'smb2', 'nbss', 'ftp', 'ftp-data',
-  'rsync', 'syslog', 'dhcp', 'tds', 'ssh', 'cldap', 'bootp'];
+const APP_PROTOCOLS = [
+  'dns',
+  'ntp',
+  'snmp',
+  'ldap',
+  'kerberos',
+  'tls',
+  'http',
+  'pgsql',
+  'smb',
+  'smb2',
+  'nbss',
+  'ftp',
+  'ftp-data',
+  'rsync',
+  'syslog',
+  'dhcp',
+  'tds',
+  'ssh',
+  'cldap',
+  'bootp',
+];
 
 export function tmpDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'spanmap-scenario-'));
@@ -19,10 +39,27 @@ export function tmpDir(): { dir: string; cleanup: () => void } {
 
 /** tshark -T fields output as rows of strings. */
 export function tsharkFields(pcap: string, fields: string[], extra: string[] = []): string[][] {
-  const args = ['-n', '-r', pcap, ...APP_PROTOCOLS.flatMap((p) => ['--disable-protocol', p]), ...extra,
-    '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=;', ...fields.flatMap((f) => ['-e', f])];
+  const args = [
+    '-n',
+    '-r',
+    pcap,
+    ...APP_PROTOCOLS.flatMap((p) => ['--disable-protocol', p]),
+    ...extra,
+    '-T',
+    'fields',
+    '-E',
+    'separator=\t',
+    '-E',
+    'occurrence=a',
+    '-E',
+    'aggregator=;',
+    ...fields.flatMap((f) => ['-e', f]),
+  ];
   const out = execFileSync('tshark', args, { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
-  return out.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
+  return out
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => l.split('\t'));
 }
 
 export type ConvTotals = Record<string, [number, number]>;
@@ -39,9 +76,11 @@ export function flowtruth(pcap: string): ConvTotals {
 export function aggregateLikeFlowtruth(convs: TruthConversation[]): ConvTotals {
   const out: ConvTotals = {};
   for (const c of convs) {
-    const a = parseIP(c.src)!, b = parseIP(c.dst)!;
+    const a = parseIP(c.src)!,
+      b = parseIP(c.dst)!;
     const ports = c.proto === 6 || c.proto === 17;
-    const sp = ports ? c.sport : 0, dp = ports ? c.dport : 0;
+    const sp = ports ? c.sport : 0,
+      dp = ports ? c.dport : 0;
     const cmp = a.family !== b.family ? a.family - b.family : a.value < b.value ? -1 : a.value > b.value ? 1 : sp - dp;
     const [lo, lp, hi, hp] = cmp <= 0 ? [c.src, sp, c.dst, dp] : [c.dst, dp, c.src, sp];
     const k = `${lo}|${hi}|${c.proto}|${lp}|${hp}`;

@@ -25,14 +25,34 @@ function randomBatch(r: () => number, n: number): SummaryBatch {
     const port = int(records - syn + 1);
     const first = from + int(3_600_000) - 1000;
     entries.push({
-      src: addr(), dst: addr(), proto: [6, 17, 1, 58, 132][int(5)]!, port: int(65536),
-      vlan: r() < 0.5 ? null : int(4096), iface: r() < 0.5 ? null : ['eth0', 'eth1', 'mirror-ü'][int(3)]!,
-      flows: int(records + 1), records, packets: int(2 ** 40), bytes: Math.floor(r() * 2 ** 53), rpackets: int(1e6), rbytes: int(1e9),
-      first, last: first + int(1_800_000), tcpFlags: int(256), rtcpFlags: int(256),
+      src: addr(),
+      dst: addr(),
+      proto: [6, 17, 1, 58, 132][int(5)]!,
+      port: int(65536),
+      vlan: r() < 0.5 ? null : int(4096),
+      iface: r() < 0.5 ? null : ['eth0', 'eth1', 'mirror-ü'][int(3)]!,
+      flows: int(records + 1),
+      records,
+      packets: int(2 ** 40),
+      bytes: Math.floor(r() * 2 ** 53),
+      rpackets: int(1e6),
+      rbytes: int(1e9),
+      first,
+      last: first + int(1_800_000),
+      tcpFlags: int(256),
+      rtcpFlags: int(256),
       init: { syn, port, first: records - syn - port },
     });
   }
-  return { v: 1, probe: `probe-${int(100)}`, epoch: Array.from({ length: 32 }, () => '0123456789abcdef'[int(16)]).join(''), seq: 1 + int(1e9), from, to: from + 3_600_000 + 1_800_000, entries };
+  return {
+    v: 1,
+    probe: `probe-${int(100)}`,
+    epoch: Array.from({ length: 32 }, () => '0123456789abcdef'[int(16)]).join(''),
+    seq: 1 + int(1e9),
+    from,
+    to: from + 3_600_000 + 1_800_000,
+    entries,
+  };
 }
 
 describe('summary batch codec', () => {
@@ -93,6 +113,7 @@ describe('summary batch codec', () => {
   it('parses acks and rejects malformed ones', () => {
     const epoch = 'ab'.repeat(16);
     expect(parseAck(JSON.stringify({ epoch, seqs: [1, 2, 3] }))).toEqual({ epoch, seqs: [1, 2, 3] });
-    for (const bad of ['', 'null', '{"epoch":"x","seqs":[1]}', JSON.stringify({ epoch, seqs: [0] }), JSON.stringify({ epoch, seqs: '1' }), '\u0000\u00ff']) expect(parseAck(bad)).toBeNull();
+    for (const bad of ['', 'null', '{"epoch":"x","seqs":[1]}', JSON.stringify({ epoch, seqs: [0] }), JSON.stringify({ epoch, seqs: '1' }), '\u0000\u00ff'])
+      expect(parseAck(bad)).toBeNull();
   });
 });

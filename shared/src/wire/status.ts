@@ -13,7 +13,8 @@ export function parseStatus(payload: Uint8Array | string, expectedProbe: string)
     return null;
   }
   if (!j || typeof j !== 'object' || Array.isArray(j)) return null;
-  if (j.probe !== expectedProbe || !isValidProbeId(expectedProbe) || typeof j.online !== 'boolean' || !num(j.time) || !num(j.startedAt) || !num(j.uptimeSec)) return null;
+  if (j.probe !== expectedProbe || !isValidProbeId(expectedProbe) || typeof j.online !== 'boolean' || !num(j.time) || !num(j.startedAt) || !num(j.uptimeSec))
+    return null;
   const cap = j.capture as Record<string, unknown> | undefined;
   const flows = j.flows as Record<string, unknown> | undefined;
   const backlog = j.backlog as Record<string, unknown> | undefined;

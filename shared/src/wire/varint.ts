@@ -56,7 +56,10 @@ export class ByteWriter {
 }
 
 export class WireFormatError extends Error {
-  constructor(readonly reason: string, message: string) {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'WireFormatError';
   }

@@ -73,9 +73,11 @@ export function edgeRoutes(api: Hono<AppEnv>, deps: EdgeDeps): void {
     if ((body.edges as unknown[]).length > 10_000) bad('edges', 'at most 10000 edges per review');
     const edges = (body.edges as unknown[]).map((e, i) => edgeKeyFrom(e, `edges[${i}]`));
     edges.forEach((e, i) => {
-      if (!deps.edgeExists(e)) throw new SpanmapError('not_found', `edges[${i}]: no such edge ${e.src} → ${e.dst} proto ${e.proto} port ${e.port}`, { field: `edges[${i}]` });
+      if (!deps.edgeExists(e))
+        throw new SpanmapError('not_found', `edges[${i}]: no such edge ${e.src} → ${e.dst} proto ${e.proto} port ${e.port}`, { field: `edges[${i}]` });
     });
-    if (typeof body.status !== 'string' || !REVIEW_STATUSES.includes(body.status as ReviewStatus)) bad('status', `expected one of ${REVIEW_STATUSES.join(', ')}`);
+    if (typeof body.status !== 'string' || !REVIEW_STATUSES.includes(body.status as ReviewStatus))
+      bad('status', `expected one of ${REVIEW_STATUSES.join(', ')}`);
     if (body.note !== undefined && (typeof body.note !== 'string' || body.note.length > 4000)) bad('note', 'expected a string of at most 4000 characters');
     const review = await deps.reviews.review(edges, body.status as ReviewStatus, (body.note as string | undefined) ?? '', c.get('principal').name, deps.now());
     return c.json({ reviewed: edges.length, review });

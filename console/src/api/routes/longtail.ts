@@ -8,7 +8,21 @@ import { coverage } from '../../analysis/coverage.js';
 export function longtailRoutes(api: Hono<AppEnv>, deps: { core: ConsoleCore; now(): number }): void {
   /** The review worklist: edges rarest first, with their period, first/last seen and review state. */
   api.get('/longtail', (c) => {
-    const q = queryParams(c, ['from', 'to', 'segment', 'srcSegment', 'dstSegment', 'host', 'proto', 'port', 'service', 'review', 'infrastructure', 'limit', 'cursor']);
+    const q = queryParams(c, [
+      'from',
+      'to',
+      'segment',
+      'srcSegment',
+      'dstSegment',
+      'host',
+      'proto',
+      'port',
+      'service',
+      'review',
+      'infrastructure',
+      'limit',
+      'cursor',
+    ]);
     const range = rangeParams(q, deps.now());
     const limit = intParam(q, 'limit', 1, 10_000) ?? 1000;
     let offset = 0;

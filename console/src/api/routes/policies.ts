@@ -16,23 +16,48 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { core: ConsoleCore; now()
   const pol = () => core.policies;
   const who = (c: { get(k: 'principal'): { name: string } }) => c.get('principal').name;
   const summary = (p: ReturnType<typeof pol>['list'] extends () => Array<infer P> ? P : never) => ({
-    id: p.id, name: p.name, version: p.versions.length, mode: p.mode, monitorSince: p.monitorSince, granularity: p.granularity, include: p.include,
-    window: p.window, createdAt: p.createdAt, createdBy: p.createdBy, updatedAt: p.versions.at(-1)!.at, rules: p.versions.at(-1)!.rules.length,
+    id: p.id,
+    name: p.name,
+    version: p.versions.length,
+    mode: p.mode,
+    monitorSince: p.monitorSince,
+    granularity: p.granularity,
+    include: p.include,
+    window: p.window,
+    createdAt: p.createdAt,
+    createdBy: p.createdBy,
+    updatedAt: p.versions.at(-1)!.at,
+    rules: p.versions.at(-1)!.rules.length,
   });
 
   api.post('/policies', requireEditor(), async (c) => {
     const b = fields(await jsonBody(c), 'body', ['name', 'from', 'to', 'include', 'granularity', 'infrastructureLayer']);
     if (typeof b.name !== 'string' || b.name.trim() === '' || b.name.length > 100) bad('name', 'expected a name of 1-100 characters');
-    const num = (k: string) => (typeof b[k] === 'number' ? String(b[k]) : typeof b[k] === 'string' ? (b[k] as string) : b[k] === undefined ? undefined : bad(k, 'expected ms since the epoch or an ISO date'));
+    const num = (k: string) =>
+      typeof b[k] === 'number'
+        ? String(b[k])
+        : typeof b[k] === 'string'
+          ? (b[k] as string)
+          : b[k] === undefined
+            ? undefined
+            : bad(k, 'expected ms since the epoch or an ISO date');
     const q: Record<string, string> = {};
-    for (const k of ['from', 'to']) { const v = num(k); if (v !== undefined) q[k] = v; }
+    for (const k of ['from', 'to']) {
+      const v = num(k);
+      if (v !== undefined) q[k] = v;
+    }
     const range = rangeParams(q, deps.now());
     const include = (b.include ?? 'observed') as string;
     if (include !== 'observed' && include !== 'expected') bad('include', 'expected "observed" or "expected"');
     const granularity = (b.granularity ?? 'segment') as string;
     if (granularity !== 'segment' && granularity !== 'host') bad('granularity', 'expected "segment" or "host"');
     if (b.infrastructureLayer !== undefined && typeof b.infrastructureLayer !== 'boolean') bad('infrastructureLayer', 'expected true or false');
-    const p = await pol().create(b.name as string, { range, include, granularity, infrastructureLayer: b.infrastructureLayer === true } as never, who(c), deps.now());
+    const p = await pol().create(
+      b.name as string,
+      { range, include, granularity, infrastructureLayer: b.infrastructureLayer === true } as never,
+      who(c),
+      deps.now(),
+    );
     return c.json({ ...p, version: p.versions.length, rules: p.versions.at(-1)!.rules }, 201);
   });
 
@@ -45,7 +70,13 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { core: ConsoleCore; now()
     const q = queryParams(c, ['version']);
     const p = pol().get(c.req.param('id'));
     const v = pol().version(p, intParam(q, 'version', 1, 1_000_000));
-    return c.json({ ...summary(p), version: v.version, defaultAction: p.defaultAction, rules: v.rules, versions: p.versions.map(({ version, at, by, reason, rules }) => ({ version, at, by, reason, rules: rules.length })) });
+    return c.json({
+      ...summary(p),
+      version: v.version,
+      defaultAction: p.defaultAction,
+      rules: v.rules,
+      versions: p.versions.map(({ version, at, by, reason, rules }) => ({ version, at, by, reason, rules: rules.length })),
+    });
   });
 
   api.get('/policies/:id/diff', (c) => {
@@ -68,18 +99,29 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { core: ConsoleCore; now()
     const b = fields(await jsonBody(c), 'body', ['rule', 'reason']);
     const r = fields(b.rule, 'rule', ['src', 'dst', 'proto', 'ports', 'comment', 'layer']);
     const names = core.model.resolver.names;
-    const proto = r.proto === undefined || r.proto === null ? null : typeof r.proto === 'number' && Number.isInteger(r.proto) && r.proto >= 0 && r.proto <= 255 ? r.proto : bad('rule.proto', 'expected a protocol number (0-255) or null for any');
+    const proto =
+      r.proto === undefined || r.proto === null
+        ? null
+        : typeof r.proto === 'number' && Number.isInteger(r.proto) && r.proto >= 0 && r.proto <= 255
+          ? r.proto
+          : bad('rule.proto', 'expected a protocol number (0-255) or null for any');
     if (r.layer !== undefined && r.layer !== 'infrastructure' && r.layer !== 'application') bad('rule.layer', 'expected "infrastructure" or "application"');
     if (r.comment !== undefined && typeof r.comment !== 'string') bad('rule.comment', 'expected a string');
     if (typeof b.reason !== 'string' || b.reason.trim() === '') bad('reason', 'every change needs a reason');
-    const p = await pol().addRule(c.req.param('id'), {
-      src: parseSelector(r.src, 'rule.src', names),
-      dst: parseSelector(r.dst, 'rule.dst', names),
-      proto,
-      ports: parsePorts(r.ports, 'rule.ports'),
-      comment: (r.comment as string | undefined) ?? '',
-      layer: (r.layer as 'infrastructure' | 'application' | undefined) ?? 'application',
-    }, b.reason as string, who(c), deps.now());
+    const p = await pol().addRule(
+      c.req.param('id'),
+      {
+        src: parseSelector(r.src, 'rule.src', names),
+        dst: parseSelector(r.dst, 'rule.dst', names),
+        proto,
+        ports: parsePorts(r.ports, 'rule.ports'),
+        comment: (r.comment as string | undefined) ?? '',
+        layer: (r.layer as 'infrastructure' | 'application' | undefined) ?? 'application',
+      },
+      b.reason as string,
+      who(c),
+      deps.now(),
+    );
     return c.json({ id: p.id, version: p.versions.length, rules: p.versions.at(-1)!.rules }, 201);
   });
 
@@ -115,7 +157,14 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { core: ConsoleCore; now()
     const edges = (b.edges as unknown[]).map((e, i) => edgeKeyFrom(e, `edges[${i}]`));
     if (b.action !== 'allow' && b.action !== 'reject' && b.action !== 'investigate') bad('action', 'expected allow, reject or investigate');
     if (b.note !== undefined && typeof b.note !== 'string') bad('note', 'expected a string');
-    const p = await pol().reviewViolations(c.req.param('id'), edges, b.action as 'allow' | 'reject' | 'investigate', (b.note as string | undefined) ?? '', who(c), deps.now());
+    const p = await pol().reviewViolations(
+      c.req.param('id'),
+      edges,
+      b.action as 'allow' | 'reject' | 'investigate',
+      (b.note as string | undefined) ?? '',
+      who(c),
+      deps.now(),
+    );
     return c.json({ id: p.id, version: p.versions.length });
   });
 
@@ -133,14 +182,20 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { core: ConsoleCore; now()
     const v = pol().version(p, intParam(q, 'version', 1, 1_000_000));
     const now = deps.now();
     const body =
-      format === 'nftables' ? toNftables(p, v, core.model, now)
-      : format === 'iptables' ? toIptables(p, v, core.model, now, 'v4')
-      : format === 'ip6tables' ? toIptables(p, v, core.model, now, 'v6')
-      : format === 'csv' ? toCsv(p, v)
-      : toJson(p, v, core.model);
+      format === 'nftables'
+        ? toNftables(p, v, core.model, now)
+        : format === 'iptables'
+          ? toIptables(p, v, core.model, now, 'v4')
+          : format === 'ip6tables'
+            ? toIptables(p, v, core.model, now, 'v6')
+            : format === 'csv'
+              ? toCsv(p, v)
+              : toJson(p, v, core.model);
     const ext = { nftables: 'nft', iptables: 'rules', ip6tables: 'rules6', csv: 'csv', json: 'json' }[format];
     const type = format === 'json' ? 'application/json' : format === 'csv' ? 'text/csv' : 'text/plain';
-    return c.body(body, 200, { 'content-type': `${type}; charset=utf-8`, 'content-disposition': `attachment; filename="spanmap-${p.id}-v${v.version}.${ext}"` });
+    return c.body(body, 200, {
+      'content-type': `${type}; charset=utf-8`,
+      'content-disposition': `attachment; filename="spanmap-${p.id}-v${v.version}.${ext}"`,
+    });
   });
-
 }

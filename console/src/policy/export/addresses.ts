@@ -4,7 +4,17 @@ import { EXTERNAL, UNASSIGNED } from '../../segments/segments.js';
 import type { Selector } from '../model.js';
 
 /** Site-local ranges (what is not "external"), without overlaps, so they can form interval sets. */
-export const LOCAL_V4 = ['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16', '224.0.0.0/4', '255.255.255.255/32'];
+export const LOCAL_V4 = [
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '224.0.0.0/4',
+  '255.255.255.255/32',
+];
 export const LOCAL_V6 = ['::/127', '::ffff:0:0/96', 'fc00::/7', 'fe80::/10', 'ff00::/8'];
 
 export interface AddressSet {
@@ -50,7 +60,13 @@ function segmentCidrs(name: string, model: EdgeModel): string[] {
     model.catalog.hosts.forEach((ip, hid) => {
       if (seg[hid] !== idx || d.hosts.includes(ip)) return;
       const p = model.catalog.hostIps[hid]!;
-      if (cidrs.some((c) => c.family === p.family && p.value >> BigInt((c.family === 4 ? 32 : 128) - c.prefix) === c.network >> BigInt((c.family === 4 ? 32 : 128) - c.prefix))) return;
+      if (
+        cidrs.some(
+          (c) =>
+            c.family === p.family && p.value >> BigInt((c.family === 4 ? 32 : 128) - c.prefix) === c.network >> BigInt((c.family === 4 ? 32 : 128) - c.prefix),
+        )
+      )
+        return;
       out.add(ip.includes(':') ? `${ip}/128` : `${ip}/32`);
     });
   }

@@ -6,11 +6,25 @@ import { resolveSelector } from './addresses.js';
 export function toCsv(p: Policy, v: PolicyVersion): string {
   const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const rows = v.rules.map((r) =>
-    [r.id, r.layer, selectorText(r.src), selectorText(r.dst), r.proto === null ? 'any' : String(r.proto), r.ports.map((x) => (typeof x === 'number' ? x : `${x[0]}-${x[1]}`)).join(' '), r.comment, String(r.edges), r.keptPeriodic ? `${r.keptPeriodic.period} last seen ${new Date(r.keptPeriodic.lastSeen).toISOString()}` : '']
+    [
+      r.id,
+      r.layer,
+      selectorText(r.src),
+      selectorText(r.dst),
+      r.proto === null ? 'any' : String(r.proto),
+      r.ports.map((x) => (typeof x === 'number' ? x : `${x[0]}-${x[1]}`)).join(' '),
+      r.comment,
+      String(r.edges),
+      r.keptPeriodic ? `${r.keptPeriodic.period} last seen ${new Date(r.keptPeriodic.lastSeen).toISOString()}` : '',
+    ]
       .map(q)
       .join(','),
   );
-  return [`# spanmap policy "${p.name}" (${p.id}) version ${v.version}: default deny`, 'id,layer,src,dst,protocol,ports,comment,edges,kept_periodic', ...rows].join('\n') + '\n';
+  return (
+    [`# spanmap policy "${p.name}" (${p.id}) version ${v.version}: default deny`, 'id,layer,src,dst,protocol,ports,comment,edges,kept_periodic', ...rows].join(
+      '\n',
+    ) + '\n'
+  );
 }
 
 /** The policy version with every selector's addresses resolved, for other tools. */

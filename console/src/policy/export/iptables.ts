@@ -27,7 +27,8 @@ export function toIptables(p: Policy, v: PolicyVersion, model: EdgeModel, now: n
     const l4 = l4Args(r, family);
     const excludes = src.exclude[family].length + dst.exclude[family].length > 0;
     if (!excludes) {
-      for (const s of sList) for (const d of dList) for (const m of l4) rules.push(`-A FORWARD${s ? ` -s ${s}` : ''}${d ? ` -d ${d}` : ''}${m} ${comment} -j ACCEPT`);
+      for (const s of sList)
+        for (const d of dList) for (const m of l4) rules.push(`-A FORWARD${s ? ` -s ${s}` : ''}${d ? ` -d ${d}` : ''}${m} ${comment} -j ACCEPT`);
       return;
     }
     const chain = `SPANMAP-R${idx + 1}`;
@@ -80,13 +81,18 @@ function l4Args(r: Rule, family: 'v4' | 'v6'): string[] {
   if (r.proto === 1 || r.proto === 58) {
     const tcs = r.ports.flatMap((x) => (typeof x === 'number' ? [x] : [])).slice(0, 256);
     if (tcs.length === 0) return [family === 'v4' ? ' -p icmp' : ' -p ipv6-icmp'];
-    return tcs.map((tc) => (family === 'v4' ? ` -p icmp -m icmp --icmp-type ${tc >> 8}/${tc & 255}` : ` -p ipv6-icmp -m icmp6 --icmpv6-type ${tc >> 8}/${tc & 255}`));
+    return tcs.map((tc) =>
+      family === 'v4' ? ` -p icmp -m icmp --icmp-type ${tc >> 8}/${tc & 255}` : ` -p ipv6-icmp -m icmp6 --icmpv6-type ${tc >> 8}/${tc & 255}`,
+    );
   }
   return [` -p ${r.proto}`];
 }
 
 function esc(s: string): string {
-  return s.replace(/[\\"]/g, "'").replace(/[\r\n]/g, ' ').slice(0, 240);
+  return s
+    .replace(/[\\"]/g, "'")
+    .replace(/[\r\n]/g, ' ')
+    .slice(0, 240);
 }
 
 export type { Resolved };

@@ -38,7 +38,10 @@ export function toNftables(p: Policy, v: PolicyVersion, model: EdgeModel, now: n
       if (s === null || d === null) continue; // a side with no address of this family
       for (const m of l4) lines.push(`    ${s}${d}${m}accept${comment}`);
     }
-    if (lines.length === before) lines.push(`    # rule ${r.id} (${esc(r.comment)}): no addresses known for its ${src.any || src.include.v4.length + src.include.v6.length > 0 ? 'destination' : 'source'} (a VLAN-only segment none of whose hosts was seen yet, or families that do not meet)`);
+    if (lines.length === before)
+      lines.push(
+        `    # rule ${r.id} (${esc(r.comment)}): no addresses known for its ${src.any || src.include.v4.length + src.include.v6.length > 0 ? 'destination' : 'source'} (a VLAN-only segment none of whose hosts was seen yet, or families that do not meet)`,
+      );
   }
   const out: string[] = [];
   out.push(`#!/usr/sbin/nft -f`);
@@ -98,5 +101,8 @@ function range(a: number, b: number): number[] {
 }
 
 function esc(s: string): string {
-  return s.replace(/[\\"]/g, "'").replace(/[\r\n]/g, ' ').slice(0, 120);
+  return s
+    .replace(/[\\"]/g, "'")
+    .replace(/[\r\n]/g, ' ')
+    .slice(0, 120);
 }

@@ -107,11 +107,25 @@ export interface ProbeChartInput {
 export function probeRateOptions(p: ProbeChartInput): uPlot.Options {
   const series: uPlot.Series[] = [
     { label: 'time (UTC)', value: (_u, v) => (v === null ? '–' : fmtTime(v * 1000, true)) },
-    { label: 'captured packets/s', stroke: COLORS.packets, width: 1.5, points: { size: 4 }, spanGaps: false, value: (_u, v) => (v === null ? '–' : fmtCompact(v)) },
+    {
+      label: 'captured packets/s',
+      stroke: COLORS.packets,
+      width: 1.5,
+      points: { size: 4 },
+      spanGaps: false,
+      value: (_u, v) => (v === null ? '–' : fmtCompact(v)),
+    },
   ];
   const axes: uPlot.Axis[] = [utcTimeAxis(), { ...axisBase(), size: 56, values: (_u, s) => s.map(fmtCompact) }];
   if (p.dropsKnown) {
-    series.push({ label: 'drops/s', stroke: COLORS.drops, width: 1.5, scale: 'drops', points: { size: 4 }, value: (_u, v) => (v === null ? '–' : fmtCompact(v)) });
+    series.push({
+      label: 'drops/s',
+      stroke: COLORS.drops,
+      width: 1.5,
+      scale: 'drops',
+      points: { size: 4 },
+      value: (_u, v) => (v === null ? '–' : fmtCompact(v)),
+    });
     axes.push({ ...axisBase(), scale: 'drops', side: 1, size: 50, grid: { show: false }, stroke: COLORS.drops, values: (_u, s) => s.map(fmtCompact) });
   }
   return {
@@ -135,7 +149,14 @@ export function probeBacklogOptions(p: { width: number; height: number }): uPlot
     cursor: { drag: { x: true, y: false } },
     series: [
       { label: 'time (UTC)', value: (_u, v) => (v === null ? '–' : fmtTime(v * 1000, true)) },
-      { label: 'backlog (batches)', stroke: COLORS.backlog, fill: `${COLORS.backlog}33`, width: 1.5, points: { size: 4 }, value: (_u, v) => (v === null ? '–' : fmtCompact(v)) },
+      {
+        label: 'backlog (batches)',
+        stroke: COLORS.backlog,
+        fill: `${COLORS.backlog}33`,
+        width: 1.5,
+        points: { size: 4 },
+        value: (_u, v) => (v === null ? '–' : fmtCompact(v)),
+      },
     ],
     axes: [utcTimeAxis(), { ...axisBase(), size: 56, values: (_u, s) => s.map(fmtCompact) }],
   };

@@ -52,7 +52,12 @@ export function counterRates(points: readonly HistoryPoint[], maxGapMs = 120_000
  * Columns for a chart over a fixed window: null points at both edges (when the data does not reach
  * them) so the x axis always spans the window the user chose, however little data there is.
  */
-export function frameWindow(t: readonly number[], series: ReadonlyArray<ReadonlyArray<number | null>>, fromSec: number, toSec: number): [number[], ...Array<Array<number | null>>] {
+export function frameWindow(
+  t: readonly number[],
+  series: ReadonlyArray<ReadonlyArray<number | null>>,
+  fromSec: number,
+  toSec: number,
+): [number[], ...Array<Array<number | null>>] {
   const head = t.length === 0 || t[0]! > fromSec;
   const tail = t.length === 0 || t[t.length - 1]! < toSec;
   const x = [...(head ? [fromSec] : []), ...t, ...(tail ? [toSec] : [])];

@@ -24,10 +24,13 @@ export function Chart({ options, data, height, label, class: cls }: ChartProps) 
   const plot = useRef<uPlot | null>(null);
   const opts = useRef(options);
   opts.current = options;
-  const setRef = useCallback((el: HTMLDivElement | null) => {
-    host.current = el;
-    sizeRef(el);
-  }, [sizeRef]);
+  const setRef = useCallback(
+    (el: HTMLDivElement | null) => {
+      host.current = el;
+      sizeRef(el);
+    },
+    [sizeRef],
+  );
 
   // Create once, as soon as there is room.
   useEffect(() => {
@@ -56,12 +59,5 @@ export function Chart({ options, data, height, label, class: cls }: ChartProps) 
     [],
   );
 
-  return (
-    <div
-      class={`chart ${cls ?? ''}`}
-      role="img"
-      aria-label={label}
-      ref={setRef}
-    />
-  );
+  return <div class={`chart ${cls ?? ''}`} role="img" aria-label={label} ref={setRef} />;
 }

@@ -45,7 +45,14 @@ export function edgeColumns<T extends EdgeRow>(): Column<T>[] {
     },
     { id: 'flows', label: 'Flows', width: 80, align: 'right', sort: 'flows', render: (r) => <span title={fmtInt(r.flows)}>{fmtCompact(r.flows)}</span> },
     { id: 'bytes', label: 'Bytes', width: 84, align: 'right', sort: 'bytes', render: (r) => fmtBytes(r.bytes) },
-    { id: 'packets', label: 'Packets', width: 80, align: 'right', sort: 'packets', render: (r) => <span title={fmtInt(r.packets)}>{fmtCompact(r.packets)}</span> },
+    {
+      id: 'packets',
+      label: 'Packets',
+      width: 80,
+      align: 'right',
+      sort: 'packets',
+      render: (r) => <span title={fmtInt(r.packets)}>{fmtCompact(r.packets)}</span>,
+    },
     { id: 'days', label: 'Days', width: 56, align: 'right', sort: 'daysSeen', title: 'days with traffic in the window', render: (r) => fmtInt(r.daysSeen) },
     { id: 'first', label: 'First seen', width: 150, sort: 'firstSeen', render: (r) => <span class="small">{fmtTime(r.firstSeen).replace(' UTC', '')}</span> },
     { id: 'last', label: 'Last seen', width: 150, sort: 'lastSeen', render: (r) => <span class="small">{fmtTime(r.lastSeen).replace(' UTC', '')}</span> },
@@ -53,7 +60,16 @@ export function edgeColumns<T extends EdgeRow>(): Column<T>[] {
       id: 'period',
       label: 'Period',
       width: 90,
-      render: (r) => (r.period ? <span title={r.periodNote ?? (r.nextExpected ? `next expected ${fmtTime(r.nextExpected)}` : '')}>{r.period}</span> : r.periodNote ? <span class="muted" title={r.periodNote}>?</span> : <span class="muted">–</span>),
+      render: (r) =>
+        r.period ? (
+          <span title={r.periodNote ?? (r.nextExpected ? `next expected ${fmtTime(r.nextExpected)}` : '')}>{r.period}</span>
+        ) : r.periodNote ? (
+          <span class="muted" title={r.periodNote}>
+            ?
+          </span>
+        ) : (
+          <span class="muted">–</span>
+        ),
     },
     { id: 'review', label: 'Review', width: 100, render: (r) => <ReviewBadge review={r.review} /> },
   ];
@@ -61,13 +77,53 @@ export function edgeColumns<T extends EdgeRow>(): Column<T>[] {
 
 /** Rows as CSV (what is loaded), for spreadsheets and tickets. */
 export function edgesCsv(rows: readonly EdgeRow[]): string {
-  const head = ['src', 'dst', 'proto', 'port', 'srcSegment', 'dstSegment', 'service', 'infrastructure', 'flows', 'packets', 'bytes', 'firstSeen', 'lastSeen', 'daysSeen', 'period', 'nextExpected', 'review', 'reviewNote', 'reviewedBy'];
+  const head = [
+    'src',
+    'dst',
+    'proto',
+    'port',
+    'srcSegment',
+    'dstSegment',
+    'service',
+    'infrastructure',
+    'flows',
+    'packets',
+    'bytes',
+    'firstSeen',
+    'lastSeen',
+    'daysSeen',
+    'period',
+    'nextExpected',
+    'review',
+    'reviewNote',
+    'reviewedBy',
+  ];
   const esc = (v: unknown) => {
     const s = v === null || v === undefined ? '' : String(v);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   const lines = rows.map((r) =>
-    [r.src, r.dst, r.proto, r.port, r.srcSegment, r.dstSegment, r.service, r.infrastructure, r.flows, r.packets, r.bytes, new Date(r.firstSeen).toISOString(), new Date(r.lastSeen).toISOString(), r.daysSeen, r.period, r.nextExpected ? new Date(r.nextExpected).toISOString() : '', r.review?.status ?? '', r.review?.note ?? '', r.review?.by ?? '']
+    [
+      r.src,
+      r.dst,
+      r.proto,
+      r.port,
+      r.srcSegment,
+      r.dstSegment,
+      r.service,
+      r.infrastructure,
+      r.flows,
+      r.packets,
+      r.bytes,
+      new Date(r.firstSeen).toISOString(),
+      new Date(r.lastSeen).toISOString(),
+      r.daysSeen,
+      r.period,
+      r.nextExpected ? new Date(r.nextExpected).toISOString() : '',
+      r.review?.status ?? '',
+      r.review?.note ?? '',
+      r.review?.by ?? '',
+    ]
       .map(esc)
       .join(','),
   );

@@ -30,16 +30,20 @@ export function EdgeDetail({ edge, row, onReviewed, onClose }: { edge: EdgeKey; 
 
   // The row, when opened from a link rather than from the list.
   const fetched = useAsync(
-    async (s) => (await api.edges({ from: range.from, to: range.to, host: edge.src, proto: edge.proto, port: edge.port, limit: 10_000 }, s)).rows.find((r) => edgeId(r) === id) ?? null,
+    async (s) =>
+      (await api.edges({ from: range.from, to: range.to, host: edge.src, proto: edge.proto, port: edge.port, limit: 10_000 }, s)).rows.find(
+        (r) => edgeId(r) === id,
+      ) ?? null,
     [api, id, range.from, range.to],
     { skip: row !== undefined },
   );
   const [local, setLocal] = useState<Review | null | undefined>(undefined);
   const r = row ?? fetched.data ?? undefined;
-  const review = local !== undefined ? local : r?.review ?? null;
+  const review = local !== undefined ? local : (r?.review ?? null);
 
   const tl = useAsync((s) => api.timeline(edge, range.from, range.to, s), [api, id, range.from, range.to]);
   const audit = useAsync((s) => api.audit({ limit: 100_000 }, s), [api, id, auditTick]);
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the listed values are the intended triggers
   const history = useMemo(() => reviewHistory(audit.data ?? [], edge), [audit.data, id]);
   const data = useMemo(() => (tl.data ? timelineData(tl.data.t, tl.data[metric]) : null), [tl.data, metric]);
   const activeHours = useMemo(() => (tl.data ? tl.data.flows.filter((f) => f > 0).length : 0), [tl.data]);
@@ -100,7 +104,7 @@ export function EdgeDetail({ edge, row, onReviewed, onClose }: { edge: EdgeKey; 
           </dd>
           <dt>Period</dt>
           <dd>
-            {r.period ? PERIOD_TEXT[r.period] ?? r.period : <span class="muted">none detected</span>}
+            {r.period ? (PERIOD_TEXT[r.period] ?? r.period) : <span class="muted">none detected</span>}
             {r.periodConfidence !== null && r.periodConfidence !== undefined && ` · confidence ${fmtPercent(r.periodConfidence)}`}
             {r.periodNote && <div class="muted">{r.periodNote}</div>}
           </dd>
@@ -127,7 +131,9 @@ export function EdgeDetail({ edge, row, onReviewed, onClose }: { edge: EdgeKey; 
           label={`hourly ${metric} of ${edge.src} to ${edge.dst}`}
           height={170}
           data={data}
-          options={(width, height) => timelineOptions({ width, height, metric, nextExpected: r?.nextExpected ?? null, bars: uPlot.paths.bars!({ size: [0.9, 12] }) })}
+          options={(width, height) =>
+            timelineOptions({ width, height, metric, nextExpected: r?.nextExpected ?? null, bars: uPlot.paths.bars!({ size: [0.9, 12] }) })
+          }
         />
       )}
       <h4>Review</h4>
@@ -150,7 +156,12 @@ export function EdgeDetail({ edge, row, onReviewed, onClose }: { edge: EdgeKey; 
             return (
               <li key={i}>
                 <span class={`badge ${d.status ?? ''}`}>{d.status ?? h.action}</span> {fmtTime(h.at)} by {h.by}
-                {n > 1 && <span class="muted"> (with {n - 1} other edge{n > 2 ? 's' : ''})</span>}
+                {n > 1 && (
+                  <span class="muted">
+                    {' '}
+                    (with {n - 1} other edge{n > 2 ? 's' : ''})
+                  </span>
+                )}
                 {d.note && <div class="note">“{d.note}”</div>}
               </li>
             );

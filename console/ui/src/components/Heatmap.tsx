@@ -32,10 +32,13 @@ export function Heatmap({ segments, cells, metric, max, layout, onOpen, onHover 
   const el = useRef<HTMLDivElement | null>(null);
   const [pos, setPos] = useState({ x: 0, y: 0 });
   const frame = useRef(0);
-  const setRef = useCallback((e: HTMLDivElement | null) => {
-    el.current = e;
-    sizeRef(e);
-  }, [sizeRef]);
+  const setRef = useCallback(
+    (e: HTMLDivElement | null) => {
+      el.current = e;
+      sizeRef(e);
+    },
+    [sizeRef],
+  );
   const onScroll = () => {
     if (frame.current) return;
     frame.current = requestAnimationFrame(() => {
@@ -57,7 +60,14 @@ export function Heatmap({ segments, cells, metric, max, layout, onOpen, onHover 
       const c = cells.get(`${src}\u0000${dst}`);
       const v = c ? c[metric] : 0;
       const st = heatStyle(v, max);
-      const style = { left: `${rowHead + j * cw}px`, top: `${colHead + i * ch}px`, width: `${cw}px`, height: `${ch}px`, background: st.background, color: st.color };
+      const style = {
+        left: `${rowHead + j * cw}px`,
+        top: `${colHead + i * ch}px`,
+        width: `${cw}px`,
+        height: `${ch}px`,
+        background: st.background,
+        color: st.color,
+      };
       const label = c ? `${src} → ${dst}: ${fmtInt(c.edges)} edges, ${fmtInt(c.flows)} flows, ${fmtBytes(c.bytes)}` : `${src} → ${dst}: no traffic`;
       out.push(
         <button
@@ -102,7 +112,14 @@ export function Heatmap({ segments, cells, metric, max, layout, onOpen, onHover 
     );
 
   return (
-    <div class="heatmap" ref={setRef} onScroll={onScroll} role="grid" aria-label="segment matrix: rows are sources, columns destinations" onMouseLeave={() => onHover(null)}>
+    <div
+      class="heatmap"
+      ref={setRef}
+      onScroll={onScroll}
+      role="grid"
+      aria-label="segment matrix: rows are sources, columns destinations"
+      onMouseLeave={() => onHover(null)}
+    >
       <div class="hm-inner" style={{ width: `${rowHead + n * cw}px`, height: `${colHead + n * ch}px` }}>
         <div class="hm-colhead" style={{ height: `${colHead}px`, width: `${rowHead + n * cw}px` }}>
           <div class="hm-corner" style={{ width: `${rowHead}px`, height: `${colHead}px` }}>

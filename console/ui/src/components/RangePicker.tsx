@@ -50,9 +50,21 @@ export function RangePicker() {
       </select>
       {custom ? (
         <>
-          <input type="date" aria-label="first day (UTC)" value={from} min={extent.start !== null ? dayString(extent.start) : undefined} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} />
+          <input
+            type="date"
+            aria-label="first day (UTC)"
+            value={from}
+            min={extent.start !== null ? dayString(extent.start) : undefined}
+            onInput={(e) => setFrom((e.target as HTMLInputElement).value)}
+          />
           <span class="muted">→</span>
-          <input type="date" aria-label="last day (UTC)" value={to} max={extent.end !== null ? dayString(extent.end) : undefined} onInput={(e) => setTo((e.target as HTMLInputElement).value)} />
+          <input
+            type="date"
+            aria-label="last day (UTC)"
+            value={to}
+            max={extent.end !== null ? dayString(extent.end) : undefined}
+            onInput={(e) => setTo((e.target as HTMLInputElement).value)}
+          />
           <button class="btn small" type="submit">
             Apply
           </button>

@@ -59,10 +59,13 @@ export function VirtualTable<T>(p: VirtualTableProps<T>) {
   );
   const minWidth = useMemo(() => p.columns.reduce((s, c) => s + c.width, selectable ? 32 : 0), [p.columns, selectable]);
 
-  const setRef = useCallback((el: HTMLDivElement | null) => {
-    scroller.current = el;
-    sizeRef(el);
-  }, [sizeRef]);
+  const setRef = useCallback(
+    (el: HTMLDivElement | null) => {
+      scroller.current = el;
+      sizeRef(el);
+    },
+    [sizeRef],
+  );
 
   const onScroll = useCallback(() => {
     if (frame.current) return;

@@ -12,7 +12,12 @@ export function ErrorBox({ error, title, onRetry }: { error: Error | null | unde
     <div class="error" role="alert">
       <strong>{title ?? (notYet ? 'This console does not offer this yet' : 'Something went wrong')}</strong>
       <span class="error-msg">{error.message}</span>
-      {api && api.status > 0 && <span class="muted"> (HTTP {api.status}, {api.code})</span>}
+      {api && api.status > 0 && (
+        <span class="muted">
+          {' '}
+          (HTTP {api.status}, {api.code})
+        </span>
+      )}
       {onRetry && (
         <button class="btn small" onClick={onRetry}>
           Retry

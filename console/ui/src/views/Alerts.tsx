@@ -16,7 +16,7 @@ export function AlertsView() {
   const alerts = useAsync((s) => api.alerts(status || undefined, s), [api, status]);
   const host = (q.get('host') ?? '').trim();
   const rows = useMemo(
-    () => (alerts.data ?? []).filter((a) => (!host || a.src.includes(host) || a.dst.includes(host))).sort((a, b) => b.raisedAt - a.raisedAt),
+    () => (alerts.data ?? []).filter((a) => !host || a.src.includes(host) || a.dst.includes(host)).sort((a, b) => b.raisedAt - a.raisedAt),
     [alerts.data, host],
   );
   const cols = useMemo<Column<Alert>[]>(
@@ -46,7 +46,10 @@ export function AlertsView() {
         label: 'Policy',
         width: 140,
         render: (r) => (
-          <a href={href(`/policies/${encodeURIComponent(r.policy)}`, { tab: 'monitor' })} onClick={linkHandler(`/policies/${encodeURIComponent(r.policy)}`, { tab: 'monitor' })}>
+          <a
+            href={href(`/policies/${encodeURIComponent(r.policy)}`, { tab: 'monitor' })}
+            onClick={linkHandler(`/policies/${encodeURIComponent(r.policy)}`, { tab: 'monitor' })}
+          >
             {r.policyName}
           </a>
         ),
@@ -78,7 +81,9 @@ export function AlertsView() {
       <ErrorBox error={alerts.error} onRetry={alerts.reload} />
       {alerts.loading && <Busy since={alerts.since} label="Loading alerts" />}
       {alerts.data && alerts.data.length === 0 && (
-        <Empty title={status ? `No ${status} alerts` : 'No alerts'}>New connections outside an active (monitor-mode) policy show up here. Put a policy in monitor mode under Policies to start continuous validation.</Empty>
+        <Empty title={status ? `No ${status} alerts` : 'No alerts'}>
+          New connections outside an active (monitor-mode) policy show up here. Put a policy in monitor mode under Policies to start continuous validation.
+        </Empty>
       )}
       {rows.length > 0 && (
         <div class="split">

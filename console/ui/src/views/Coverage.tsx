@@ -15,8 +15,12 @@ export function CoverageView() {
   const { api, range } = useApp();
   const q = useLocation().query;
   const cov = useAsync((s) => api.coverage(range.from, range.to, s), [api, range.from, range.to]);
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the listed values are the intended triggers
   const filter = useMemo(() => coverageFilter(q), [q.toString()]);
-  const rows = useMemo(() => (cov.data?.segments ?? []).filter(filter).sort((a, b) => a.completeness - b.completeness || a.segment.localeCompare(b.segment)), [cov.data, filter]);
+  const rows = useMemo(
+    () => (cov.data?.segments ?? []).filter(filter).sort((a, b) => a.completeness - b.completeness || a.segment.localeCompare(b.segment)),
+    [cov.data, filter],
+  );
   const keep = { range: q.get('range'), from: q.get('from'), to: q.get('to') };
 
   return (
@@ -68,7 +72,10 @@ export function CoverageView() {
                 </td>
                 <td>
                   <span class="meter" title={fmtPercent(s.completeness, 1)}>
-                    <span class={s.completeness >= 1 ? 'ok' : s.completeness >= 0.7 ? 'warn' : 'bad'} style={{ width: `${Math.round(s.completeness * 100)}%` }} />
+                    <span
+                      class={s.completeness >= 1 ? 'ok' : s.completeness >= 0.7 ? 'warn' : 'bad'}
+                      style={{ width: `${Math.round(s.completeness * 100)}%` }}
+                    />
                   </span>{' '}
                   {fmtPercent(s.completeness)}
                 </td>
@@ -97,7 +104,8 @@ export function CoverageView() {
                       <ul class="gaps">
                         {s.gaps.map((g, i) => (
                           <li key={i}>
-                            {fmtTime(g.from)} → {fmtTime(g.to)} ({fmtDuration(g.to - g.from)}){g.probe ? ` · probe ${g.probe}` : ''} · {GAP_TEXT[g.reason] ?? g.reason}
+                            {fmtTime(g.from)} → {fmtTime(g.to)} ({fmtDuration(g.to - g.from)}){g.probe ? ` · probe ${g.probe}` : ''} ·{' '}
+                            {GAP_TEXT[g.reason] ?? g.reason}
                             {g.dropped ? ` (${fmtInt(g.dropped)} packets dropped)` : ''}
                           </li>
                         ))}

@@ -27,7 +27,8 @@ export function EdgesView() {
   const segs = useAsync((s) => api.matrix({ from: range.from, to: range.to }, s).then((m) => m.segments), [api, range.from, range.to]);
 
   const list = usePagedRows<EdgeRow>(
-    (cursor, limit, signal) => api.edges({ ...(filters as EdgeQuery), from: range.from, to: range.to, sort, order: order as 'asc' | 'desc', limit, cursor }, signal),
+    (cursor, limit, signal) =>
+      api.edges({ ...(filters as EdgeQuery), from: range.from, to: range.to, sort, order: order as 'asc' | 'desc', limit, cursor }, signal),
     [api, range.from, range.to, fkey, sort, order],
   );
 
@@ -41,6 +42,7 @@ export function EdgesView() {
 
   const applyReview = useCallback(
     (ids: Set<string>, review: Review) => list.update((r) => (ids.has(edgeId(r)) ? { ...r, review } : null)),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the listed values are the intended triggers
     [list.update],
   );
 
@@ -58,9 +60,9 @@ export function EdgesView() {
     if (rangeSel && anchor !== null) {
       for (let j = Math.min(anchor, i); j <= Math.max(anchor, i); j++) {
         const x = list.rows[j];
-        if (x) on ? next.add(edgeId(x)) : next.delete(edgeId(x));
+        if (x) setMember(next, edgeId(x), on);
       }
-    } else on ? next.add(k) : next.delete(k);
+    } else setMember(next, k, on);
     setAnchor(i);
     setSelected(next);
   };
@@ -107,12 +109,21 @@ export function EdgesView() {
           {list.rows.length < list.total && ` · ${fmtInt(list.rows.length)} loaded (scroll for more)`}
         </span>
         <span class="muted small">keys: ↑↓ move · space select · e expected · i investigate · r rejected · Esc close</span>
-        <button class="btn small ghost" disabled={list.rows.length === 0} onClick={() => download(new Blob([edgesCsv(list.rows)], { type: 'text/csv' }), `edges-${dayString(range.from)}-${dayString(range.to - 1)}.csv`)}>
+        <button
+          class="btn small ghost"
+          disabled={list.rows.length === 0}
+          onClick={() => download(new Blob([edgesCsv(list.rows)], { type: 'text/csv' }), `edges-${dayString(range.from)}-${dayString(range.to - 1)}.csv`)}
+        >
           CSV ({fmtInt(list.rows.length)} loaded)
         </button>
       </div>
       <ErrorBox error={list.error} onRetry={list.reload} />
-      <Busy since={list.since} active={list.loading} label={list.rows.length ? 'Loading more edges' : 'Loading edges'} detail={list.rows.length ? `${fmtInt(list.rows.length)} of ${fmtInt(list.total)}` : undefined} />
+      <Busy
+        since={list.since}
+        active={list.loading}
+        label={list.rows.length ? 'Loading more edges' : 'Loading edges'}
+        detail={list.rows.length ? `${fmtInt(list.rows.length)} of ${fmtInt(list.total)}` : undefined}
+      />
       {selected.size > 0 && (
         <div class="bulk" role="region" aria-label="bulk review">
           <strong>{fmtInt(selected.size)} selected</strong>
@@ -151,10 +162,21 @@ export function EdgesView() {
         </div>
         {active && (
           <div class="split-side">
-            <EdgeDetail key={activeId} edge={active} row={activeRow} onReviewed={(rv) => applyReview(new Set([activeId!]), rv)} onClose={() => setQuery({ edge: null }, true)} />
+            <EdgeDetail
+              key={activeId}
+              edge={active}
+              row={activeRow}
+              onReviewed={(rv) => applyReview(new Set([activeId!]), rv)}
+              onClose={() => setQuery({ edge: null }, true)}
+            />
           </div>
         )}
       </div>
     </main>
   );
+}
+
+function setMember(set: Set<string>, k: string, on: boolean): void {
+  if (on) set.add(k);
+  else set.delete(k);
 }

@@ -39,7 +39,15 @@ export function Login({ message, onLogin }: { message: string | null; onLogin(to
         )}
         <label class="field">
           <span class="field-label">API token</span>
-          <input type="password" name="token" autocomplete="off" spellcheck={false} value={token} onInput={(e) => setToken((e.target as HTMLInputElement).value)} autoFocus />
+          <input
+            type="password"
+            name="token"
+            autocomplete="off"
+            spellcheck={false}
+            value={token}
+            onInput={(e) => setToken((e.target as HTMLInputElement).value)}
+            autoFocus
+          />
         </label>
         {error && (
           <div class="error" role="alert">
@@ -50,8 +58,8 @@ export function Login({ message, onLogin }: { message: string | null; onLogin(to
           {busy ? 'Checking…' : 'Log in'}
         </button>
         <p class="hint">
-          The console prints a URL with the token when it starts (<code>open http://HOST:PORT/#token=…</code>); opening it logs you in. Otherwise the token
-          is in <code>SPANMAP_API_TOKEN</code>, the configuration, or <code>DATA/api-token</code>. It is kept for this tab only.
+          The console prints a URL with the token when it starts (<code>open http://HOST:PORT/#token=…</code>); opening it logs you in. Otherwise the token is
+          in <code>SPANMAP_API_TOKEN</code>, the configuration, or <code>DATA/api-token</code>. It is kept for this tab only.
         </p>
       </form>
     </main>

@@ -27,10 +27,14 @@ export function LongTailView() {
   const filters = edgeFilterQuery(q, LONGTAIL_FILTERS);
   const fkey = JSON.stringify(filters);
   const segs = useAsync((s) => api.matrix({ from: range.from, to: range.to }, s).then((m) => m.segments), [api, range.from, range.to]);
-  const list = usePagedRows<LongTailRow>((cursor, limit, signal) => api.longtail({ ...(filters as EdgeQuery), from: range.from, to: range.to, limit, cursor }, signal), [api, range.from, range.to, fkey]);
+  const list = usePagedRows<LongTailRow>(
+    (cursor, limit, signal) => api.longtail({ ...(filters as EdgeQuery), from: range.from, to: range.to, limit, cursor }, signal),
+    [api, range.from, range.to, fkey],
+  );
   const ensure = list.ensure;
   useEffect(() => ensure(LOAD_LIMIT - 1), [ensure, list.total, fkey, range.from, range.to]);
 
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the listed values are the intended triggers
   const filter = useMemo(() => longTailFilter(q), [q.toString()]);
   const rows = useMemo(() => list.rows.filter(filter), [list.rows, filter]);
   const active = parseEdgeId(q.get('edge'));
@@ -38,15 +42,22 @@ export function LongTailView() {
   const activeRow = rows.find((r) => edgeId(r) === activeId) ?? list.rows.find((r) => edgeId(r) === activeId);
   const [selected, setSelected] = useState<Set<string>>(new Set());
 
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the listed values are the intended triggers
   const applyReview = useCallback((ids: Set<string>, review: Review) => list.update((r) => (ids.has(edgeId(r)) ? { ...r, review } : null)), [list.update]);
   const reviewMany = async (keys: string[], status: ReviewStatus, note: string) => {
-    const res = await api.review(keys.map((k) => parseEdgeId(k)!), status, note);
+    const res = await api.review(
+      keys.map((k) => parseEdgeId(k)!),
+      status,
+      note,
+    );
     applyReview(new Set(keys), res.review);
     toast(`Marked ${fmtInt(res.reviewed)} edge${res.reviewed === 1 ? '' : 's'} ${status}`);
   };
 
   const columns = useMemo<Column<LongTailRow>[]>(() => {
-    const base = edgeColumns<LongTailRow>().filter((c) => !['packets', 'first', 'bytes'].includes(c.id)).map((c) => ({ ...c, sort: undefined }));
+    const base = edgeColumns<LongTailRow>()
+      .filter((c) => !['packets', 'first', 'bytes'].includes(c.id))
+      .map((c) => ({ ...c, sort: undefined }));
     return [
       {
         id: 'rarity',
@@ -66,7 +77,12 @@ export function LongTailView() {
       { id: 'hours', label: 'Active h', width: 72, align: 'right', title: 'hours with traffic in the window', render: (r) => fmtInt(r.activeHours) },
       { id: 'adays', label: 'Active d', width: 70, align: 'right', title: 'days with traffic in the window', render: (r) => fmtInt(r.activeDays) },
       ...base.slice(4).filter((c) => c.id !== 'days'),
-      { id: 'next', label: 'Next expected', width: 140, render: (r) => (r.nextExpected ? <span class="small">{fmtTime(r.nextExpected).replace(' UTC', '')}</span> : <span class="muted">–</span>) },
+      {
+        id: 'next',
+        label: 'Next expected',
+        width: 140,
+        render: (r) => (r.nextExpected ? <span class="small">{fmtTime(r.nextExpected).replace(' UTC', '')}</span> : <span class="muted">–</span>),
+      },
     ];
   }, []);
 
@@ -92,7 +108,10 @@ export function LongTailView() {
           ]}
         />
         {filtered && (
-          <button class="btn small ghost" onClick={() => setQuery({ ...Object.fromEntries(EDGE_FILTER_KEYS.map((k) => [k, null])), period: null, minRarity: null }, true)}>
+          <button
+            class="btn small ghost"
+            onClick={() => setQuery({ ...Object.fromEntries(EDGE_FILTER_KEYS.map((k) => [k, null])), period: null, minRarity: null }, true)}
+          >
             Clear filters
           </button>
         )}
@@ -110,7 +129,12 @@ export function LongTailView() {
       </div>
       {capped && <p class="muted small">Only the {fmtInt(LOAD_LIMIT)} rarest edges are loaded; narrow the filters to see the rest.</p>}
       <ErrorBox error={list.error} onRetry={list.reload} />
-      <Busy since={list.since} active={list.loading} label="Ranking the long tail" detail={list.rows.length ? `${fmtInt(list.rows.length)} of ${fmtInt(list.total)}` : undefined} />
+      <Busy
+        since={list.since}
+        active={list.loading}
+        label="Ranking the long tail"
+        detail={list.rows.length ? `${fmtInt(list.rows.length)} of ${fmtInt(list.total)}` : undefined}
+      />
       {selected.size > 0 && (
         <div class="bulk" role="region" aria-label="bulk review">
           <strong>{fmtInt(selected.size)} selected</strong>
@@ -124,7 +148,9 @@ export function LongTailView() {
         <div class="split-main">
           {!list.loading && !list.error && rows.length === 0 ? (
             <Empty title={list.rows.length || filtered ? 'Nothing in the long tail matches these filters' : 'No long tail in this window'}>
-              {list.rows.length || filtered ? 'Clear a filter above.' : 'The long tail needs weeks of data: widen the time range, or let the probes collect for 2–4 weeks (a full weekly cycle and a month-end).'}
+              {list.rows.length || filtered
+                ? 'Clear a filter above.'
+                : 'The long tail needs weeks of data: widen the time range, or let the probes collect for 2–4 weeks (a full weekly cycle and a month-end).'}
             </Empty>
           ) : (
             <VirtualTable
@@ -142,7 +168,8 @@ export function LongTailView() {
               allSelected={rows.length > 0 && selected.size >= rows.length}
               onKey={(e, row) => {
                 const status = ({ e: 'expected', i: 'investigate', r: 'rejected' } as Record<string, ReviewStatus>)[e.key];
-                if (status && row && !e.ctrlKey && !e.metaKey) reviewMany([edgeId(row)], status, '').catch((err: Error) => toast(`Review failed: ${err.message}`, 'error'));
+                if (status && row && !e.ctrlKey && !e.metaKey)
+                  reviewMany([edgeId(row)], status, '').catch((err: Error) => toast(`Review failed: ${err.message}`, 'error'));
                 if (e.key === 'Escape') setQuery({ edge: null }, true);
               }}
             />
@@ -150,7 +177,13 @@ export function LongTailView() {
         </div>
         {active && (
           <div class="split-side">
-            <EdgeDetail key={activeId} edge={active} row={activeRow} onReviewed={(rv) => applyReview(new Set([activeId!]), rv)} onClose={() => setQuery({ edge: null }, true)} />
+            <EdgeDetail
+              key={activeId}
+              edge={active}
+              row={activeRow}
+              onReviewed={(rv) => applyReview(new Set([activeId!]), rv)}
+              onClose={() => setQuery({ edge: null }, true)}
+            />
           </div>
         )}
       </div>

@@ -11,8 +11,6 @@ import { EDGE_FILTER_KEYS, INFRA_OPTIONS, PROTO_OPTIONS, QueryInput, QuerySelect
 
 const MATRIX_FILTERS = ['proto', 'port', 'service', 'review', 'infrastructure', 'minFlows', 'host'] as const;
 
-
-
 /** The landing page: segments × segments as a heatmap; a cell opens its edges. */
 export function MatrixView() {
   const { api, range } = useApp();
@@ -78,10 +76,20 @@ export function MatrixView() {
           </button>
         </div>
         <div class="seg-toggle" role="group" aria-label="cell size">
-          <button class={`btn small ${layout === 'detailed' ? 'on' : ''}`} aria-pressed={layout === 'detailed'} onClick={() => setQuery({ cells: 'detailed' }, true)} title="cells with values and top services">
+          <button
+            class={`btn small ${layout === 'detailed' ? 'on' : ''}`}
+            aria-pressed={layout === 'detailed'}
+            onClick={() => setQuery({ cells: 'detailed' }, true)}
+            title="cells with values and top services"
+          >
             Detailed
           </button>
-          <button class={`btn small ${layout === 'compact' ? 'on' : ''}`} aria-pressed={layout === 'compact'} onClick={() => setQuery({ cells: 'compact' }, true)} title="small cells: colour only (hover for details)">
+          <button
+            class={`btn small ${layout === 'compact' ? 'on' : ''}`}
+            aria-pressed={layout === 'compact'}
+            onClick={() => setQuery({ cells: 'compact' }, true)}
+            title="small cells: colour only (hover for details)"
+          >
             Compact
           </button>
         </div>
@@ -97,7 +105,8 @@ export function MatrixView() {
       <Busy since={m.since} active={m.loading} label="Building the matrix" />
       {m.data && (
         <div class="matrix-summary muted">
-          {fmtInt(m.data.segments.length)} segments · {fmtInt(m.data.cells.length)} non-empty cells · {fmtInt(totals.edges)} edges · {fmtInt(totals.flows)} flows · {fmtBytes(totals.bytes)}
+          {fmtInt(m.data.segments.length)} segments · {fmtInt(m.data.cells.length)} non-empty cells · {fmtInt(totals.edges)} edges · {fmtInt(totals.flows)}{' '}
+          flows · {fmtBytes(totals.bytes)}
           {segments.length < m.data.segments.length && ` · showing ${segments.length} matching "${nameFilter}"`}
         </div>
       )}
@@ -160,8 +169,21 @@ function Legend({ max, metric }: { max: number; metric: Metric }) {
   );
 }
 
-function CellInfo({ cell, metric, cells, onOpen }: { cell: MatrixCell | { src: string; dst: string } | null; metric: Metric; cells: Map<string, MatrixCell>; onOpen(src: string, dst: string): void }) {
-  if (!cell) return <div class="cell-info muted">Point at a cell to see its services; click it to open its edges. Rows are sources (initiators), columns destinations.</div>;
+function CellInfo({
+  cell,
+  metric,
+  cells,
+  onOpen,
+}: {
+  cell: MatrixCell | { src: string; dst: string } | null;
+  metric: Metric;
+  cells: Map<string, MatrixCell>;
+  onOpen(src: string, dst: string): void;
+}) {
+  if (!cell)
+    return (
+      <div class="cell-info muted">Point at a cell to see its services; click it to open its edges. Rows are sources (initiators), columns destinations.</div>
+    );
   const c = 'edges' in cell ? cell : null;
   const back = cells.get(`${cell.dst}\u0000${cell.src}`);
   return (
@@ -170,7 +192,9 @@ function CellInfo({ cell, metric, cells, onOpen }: { cell: MatrixCell | { src: s
         {cell.src} → {cell.dst}
       </h3>
       {!c ? (
-        <p class="muted">No traffic from {cell.src} to {cell.dst} in this window.</p>
+        <p class="muted">
+          No traffic from {cell.src} to {cell.dst} in this window.
+        </p>
       ) : (
         <>
           <p>

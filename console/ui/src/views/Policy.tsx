@@ -40,7 +40,8 @@ export function PolicyView({ id }: { id: string }) {
           <>
             <span class={`badge mode-${p.data.mode}`}>{p.data.mode}</span>
             <span class="muted" title={`drafted by ${p.data.createdBy} on ${fmtTime(p.data.createdAt)}`}>
-              version {p.data.version} · {p.data.granularity} rules from {p.data.include === 'expected' ? 'expected' : 'observed'} edges of {rangeLabel(p.data.window)} · default {p.data.defaultAction}
+              version {p.data.version} · {p.data.granularity} rules from {p.data.include === 'expected' ? 'expected' : 'observed'} edges of{' '}
+              {rangeLabel(p.data.window)} · default {p.data.defaultAction}
               {p.data.monitorSince ? ` · monitoring since ${fmtTime(p.data.monitorSince)}` : ''}
             </span>
           </>

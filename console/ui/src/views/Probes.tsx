@@ -46,7 +46,8 @@ export function ProbesView() {
           <p>Nothing has been ingested. Replay a capture through a probe:</p>
           <pre class="cmd">spanmap probe read FILE.pcap --publish mqtt://CONSOLE-HOST:1883 --probe-id ID --data /var/lib/spanmap-probe</pre>
           <p>
-            or run one on a SPAN port with <code>spanmap probe run --config probe.yaml</code>. Probes appear here once the console has ingested their first batch.
+            or run one on a SPAN port with <code>spanmap probe run --config probe.yaml</code>. Probes appear here once the console has ingested their first
+            batch.
           </p>
         </Empty>
       )}
@@ -68,7 +69,13 @@ export function ProbesView() {
           </thead>
           <tbody>
             {list.map((p) => (
-              <tr key={p.id} class={p.id === selectedId ? 'active' : ''} onClick={() => setQuery({ probe: p.id }, true)} tabIndex={0} onKeyDown={(e) => e.key === 'Enter' && setQuery({ probe: p.id }, true)}>
+              <tr
+                key={p.id}
+                class={p.id === selectedId ? 'active' : ''}
+                onClick={() => setQuery({ probe: p.id }, true)}
+                tabIndex={0}
+                onKeyDown={(e) => e.key === 'Enter' && setQuery({ probe: p.id }, true)}
+              >
                 <td class="mono">{p.id}</td>
                 <td>
                   <span class={`badge ${p.online ? 'online' : 'offline'}`}>{p.online ? 'online' : 'offline'}</span>
@@ -110,7 +117,12 @@ function ProbeDetail({ probe, now, refreshTick }: { probe: ProbeRow; now: number
   const rates = useMemo(() => (hist.data ? counterRates(hist.data) : null), [hist.data]);
   const s = probe.status;
   const dropsKnown = !!s && (s.capture.drops !== null || s.capture.ifDrops !== null);
-  const rateData = useMemo(() => (rates ? (frameWindow(rates.t, [rates.packets, ...(dropsKnown ? [rates.drops] : [])], from / 1000, to / 1000) as unknown as AlignedData) : null), [rates, dropsKnown]);
+  const rateData = useMemo(
+    () => (rates ? (frameWindow(rates.t, [rates.packets, ...(dropsKnown ? [rates.drops] : [])], from / 1000, to / 1000) as unknown as AlignedData) : null),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the listed values are the intended triggers
+    [rates, dropsKnown],
+  );
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the listed values are the intended triggers
   const backlogData = useMemo(() => (rates ? (frameWindow(rates.t, [rates.backlog], from / 1000, to / 1000) as unknown as AlignedData) : null), [rates]);
   const last = rates && rates.packets.length ? rates.packets.filter((v) => v !== null).slice(-1)[0] : null;
 
@@ -122,7 +134,12 @@ function ProbeDetail({ probe, now, refreshTick }: { probe: ProbeRow; now: number
         </h3>
         <div class="seg-toggle" role="group" aria-label="history window">
           {WINDOWS.map(([id, label]) => (
-            <button key={id} class={`btn small ${win[0] === id ? 'on' : ''}`} aria-pressed={win[0] === id} onClick={() => setQuery({ window: id === '24h' ? null : id }, true)}>
+            <button
+              key={id}
+              class={`btn small ${win[0] === id ? 'on' : ''}`}
+              aria-pressed={win[0] === id}
+              onClick={() => setQuery({ window: id === '24h' ? null : id }, true)}
+            >
               {label}
             </button>
           ))}
@@ -135,10 +152,18 @@ function ProbeDetail({ probe, now, refreshTick }: { probe: ProbeRow; now: number
         <Stat label="kernel drops" value={s ? (s.capture.drops === null ? 'unknown' : fmtInt(s.capture.drops)) : '–'} />
         <Stat label="interface drops" value={s ? (s.capture.ifDrops === null ? 'unknown' : fmtInt(s.capture.ifDrops)) : '–'} />
         <Stat label="decode errors" value={s ? fmtInt(s.capture.decodeErrors) : '–'} />
-        <Stat label="backlog" value={s ? `${fmtInt(s.backlog.batches)} / ${fmtInt(s.backlog.records)}` : '–'} title="batches / records waiting for the console's acknowledgement" />
+        <Stat
+          label="backlog"
+          value={s ? `${fmtInt(s.backlog.batches)} / ${fmtInt(s.backlog.records)}` : '–'}
+          title="batches / records waiting for the console's acknowledgement"
+        />
         <Stat label="oldest waiting" value={s?.backlog.oldest ? fmtAgo(s.backlog.oldest, now) : '–'} />
         <Stat label="dropped (disk budget)" value={s ? fmtInt(s.dropped.records) : '–'} />
-        <Stat label="batches · duplicates" value={`${fmtInt(probe.batches)} · ${fmtInt(probe.duplicateBatches)}`} title="batches ingested, and batches received again (acknowledged, not counted twice)" />
+        <Stat
+          label="batches · duplicates"
+          value={`${fmtInt(probe.batches)} · ${fmtInt(probe.duplicateBatches)}`}
+          title="batches ingested, and batches received again (acknowledged, not counted twice)"
+        />
       </div>
       <ErrorBox error={hist.error} onRetry={hist.reload} />
       {!hist.data && hist.loading && <Busy since={hist.since} label="Loading history" />}
@@ -152,11 +177,23 @@ function ProbeDetail({ probe, now, refreshTick }: { probe: ProbeRow; now: number
           <div>
             <h4>Ingest rate and drops</h4>
             {!dropsKnown && <p class="muted small">This probe's capture backend cannot count drops (unknown, not zero).</p>}
-            <Chart key={`${probe.id}:rate:${dropsKnown}`} label={`packets per second and drops of probe ${probe.id}`} height={200} data={rateData} options={(w, h) => probeRateOptions({ width: w, height: h, dropsKnown })} />
+            <Chart
+              key={`${probe.id}:rate:${dropsKnown}`}
+              label={`packets per second and drops of probe ${probe.id}`}
+              height={200}
+              data={rateData}
+              options={(w, h) => probeRateOptions({ width: w, height: h, dropsKnown })}
+            />
           </div>
           <div>
             <h4>Backlog</h4>
-            <Chart key={`${probe.id}:backlog`} label={`backlog of probe ${probe.id}`} height={200} data={backlogData!} options={(w, h) => probeBacklogOptions({ width: w, height: h })} />
+            <Chart
+              key={`${probe.id}:backlog`}
+              label={`backlog of probe ${probe.id}`}
+              height={200}
+              data={backlogData!}
+              options={(w, h) => probeBacklogOptions({ width: w, height: h })}
+            />
           </div>
         </div>
       )}

@@ -20,9 +20,13 @@ export function SegmentsView() {
 
   useEffect(() => {
     if (server.data && drafts === null) setDrafts(server.data.map(toDraft));
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the listed values are the intended triggers
   }, [server.data]);
 
-  const dirty = useMemo(() => drafts !== null && server.data !== undefined && JSON.stringify(toBody(drafts)) !== JSON.stringify(toBody(server.data.map(toDraft))), [drafts, server.data]);
+  const dirty = useMemo(
+    () => drafts !== null && server.data !== undefined && JSON.stringify(toBody(drafts)) !== JSON.stringify(toBody(server.data.map(toDraft))),
+    [drafts, server.data],
+  );
 
   // Show the segment an error names.
   useEffect(() => {
@@ -30,6 +34,7 @@ export function SegmentsView() {
     const uid = drafts?.[fieldError.index]?.uid;
     const el = list.current.querySelector(`[data-uid="${uid}"]`);
     el?.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the listed values are the intended triggers
   }, [fieldError]);
 
   const edit = (uid: number, patch: Partial<SegmentDraft>) => setDrafts((ds) => ds!.map((d) => (d.uid === uid ? { ...d, ...patch } : d)));
@@ -43,7 +48,9 @@ export function SegmentsView() {
       server.set(saved);
       setDrafts(saved.map(toDraft));
       setJson(null);
-      toast(`Saved ${fmtInt(saved.length)} segment${saved.length === 1 ? '' : 's'}. The matrix is recomputed from the stored host edges; nothing is re-ingested.`);
+      toast(
+        `Saved ${fmtInt(saved.length)} segment${saved.length === 1 ? '' : 's'}. The matrix is recomputed from the stored host edges; nothing is re-ingested.`,
+      );
     } catch (e) {
       if (e instanceof ApiError && e.status === 400) setFieldError(locateError(e.field, e.message));
       else setError(e as Error);
@@ -64,7 +71,9 @@ export function SegmentsView() {
   };
 
   const f = filter.trim().toLowerCase();
-  const shown = (drafts ?? []).map((d, i) => ({ d, i })).filter(({ d }) => !f || d.name.toLowerCase().includes(f) || d.cidrs.includes(f) || d.hosts.includes(f));
+  const shown = (drafts ?? [])
+    .map((d, i) => ({ d, i }))
+    .filter(({ d }) => !f || d.name.toLowerCase().includes(f) || d.cidrs.includes(f) || d.hosts.includes(f));
 
   return (
     <main class="page segments-page">
@@ -112,7 +121,12 @@ export function SegmentsView() {
       {fieldError && (fieldError.index === null || json !== null) && (
         <div class="error" role="alert">
           <strong>Not saved: </strong>
-          {fieldError.index !== null && <span class="mono">segments[{fieldError.index}]{fieldError.field ? `.${fieldError.field}` : ''}{fieldError.item !== null ? `[${fieldError.item}]` : ''}: </span>}
+          {fieldError.index !== null && (
+            <span class="mono">
+              segments[{fieldError.index}]{fieldError.field ? `.${fieldError.field}` : ''}
+              {fieldError.item !== null ? `[${fieldError.item}]` : ''}:{' '}
+            </span>
+          )}
           <span class="error-msg">{fieldError.message}</span>
         </div>
       )}
@@ -123,7 +137,13 @@ export function SegmentsView() {
       )}
       {server.loading && <Busy since={server.since} label="Loading segments" />}
       {json !== null && (
-        <textarea class="json-edit mono" aria-label="segments as JSON" spellcheck={false} value={json} onInput={(e) => setJson((e.target as HTMLTextAreaElement).value)} />
+        <textarea
+          class="json-edit mono"
+          aria-label="segments as JSON"
+          spellcheck={false}
+          value={json}
+          onInput={(e) => setJson((e.target as HTMLTextAreaElement).value)}
+        />
       )}
       {json === null && drafts && drafts.length === 0 && (
         <Empty title="No segments defined">
@@ -141,7 +161,13 @@ export function SegmentsView() {
             <span />
           </div>
           {shown.map(({ d, i }) => (
-            <SegmentEditor key={d.uid} draft={d} error={fieldError?.index === i ? fieldError : null} onEdit={(p) => edit(d.uid, p)} onRemove={() => setDrafts((ds) => ds!.filter((x) => x.uid !== d.uid))} />
+            <SegmentEditor
+              key={d.uid}
+              draft={d}
+              error={fieldError?.index === i ? fieldError : null}
+              onEdit={(p) => edit(d.uid, p)}
+              onRemove={() => setDrafts((ds) => ds!.filter((x) => x.uid !== d.uid))}
+            />
           ))}
         </div>
       )}
@@ -149,7 +175,17 @@ export function SegmentsView() {
   );
 }
 
-function SegmentEditor({ draft, error, onEdit, onRemove }: { draft: SegmentDraft; error: FieldError | null; onEdit(p: Partial<SegmentDraft>): void; onRemove(): void }) {
+function SegmentEditor({
+  draft,
+  error,
+  onEdit,
+  onRemove,
+}: {
+  draft: SegmentDraft;
+  error: FieldError | null;
+  onEdit(p: Partial<SegmentDraft>): void;
+  onRemove(): void;
+}) {
   const msg = (field: FieldError['field']) => {
     if (!error || error.field !== field) return null;
     const list = field === 'cidrs' || field === 'vlans' || field === 'hosts' ? items(draft[field]) : [];
@@ -166,7 +202,14 @@ function SegmentEditor({ draft, error, onEdit, onRemove }: { draft: SegmentDraft
   return (
     <div class={`seg-row${error ? ' has-error' : ''}`} data-uid={draft.uid} data-segment={draft.name}>
       <div>
-        <input class={bad('name')} aria-label="segment name" value={draft.name} placeholder="name" onInput={(e) => onEdit({ name: (e.target as HTMLInputElement).value })} aria-invalid={!!bad('name')} />
+        <input
+          class={bad('name')}
+          aria-label="segment name"
+          value={draft.name}
+          placeholder="name"
+          onInput={(e) => onEdit({ name: (e.target as HTMLInputElement).value })}
+          aria-invalid={!!bad('name')}
+        />
         {msg('name')}
         {error && error.field === null && (
           <div class="field-error" role="alert">
@@ -175,15 +218,38 @@ function SegmentEditor({ draft, error, onEdit, onRemove }: { draft: SegmentDraft
         )}
       </div>
       <div>
-        <textarea class={`mono ${bad('cidrs')}`} aria-label={`CIDRs of ${draft.name}`} rows={Math.min(6, Math.max(2, items(draft.cidrs).length))} value={draft.cidrs} placeholder="none (e.g. 10.10.1.0/24)" onInput={(e) => onEdit({ cidrs: (e.target as HTMLTextAreaElement).value })} aria-invalid={!!bad('cidrs')} />
+        <textarea
+          class={`mono ${bad('cidrs')}`}
+          aria-label={`CIDRs of ${draft.name}`}
+          rows={Math.min(6, Math.max(2, items(draft.cidrs).length))}
+          value={draft.cidrs}
+          placeholder="none (e.g. 10.10.1.0/24)"
+          onInput={(e) => onEdit({ cidrs: (e.target as HTMLTextAreaElement).value })}
+          aria-invalid={!!bad('cidrs')}
+        />
         {msg('cidrs')}
       </div>
       <div>
-        <input class={`mono ${bad('vlans')}`} aria-label={`VLANs of ${draft.name}`} value={draft.vlans} placeholder="none (e.g. 110, 111)" onInput={(e) => onEdit({ vlans: (e.target as HTMLInputElement).value })} aria-invalid={!!bad('vlans')} />
+        <input
+          class={`mono ${bad('vlans')}`}
+          aria-label={`VLANs of ${draft.name}`}
+          value={draft.vlans}
+          placeholder="none (e.g. 110, 111)"
+          onInput={(e) => onEdit({ vlans: (e.target as HTMLInputElement).value })}
+          aria-invalid={!!bad('vlans')}
+        />
         {msg('vlans')}
       </div>
       <div>
-        <textarea class={`mono ${bad('hosts')}`} aria-label={`hosts of ${draft.name}`} rows={Math.min(6, Math.max(2, items(draft.hosts).length))} value={draft.hosts} placeholder="none (IP addresses)" onInput={(e) => onEdit({ hosts: (e.target as HTMLTextAreaElement).value })} aria-invalid={!!bad('hosts')} />
+        <textarea
+          class={`mono ${bad('hosts')}`}
+          aria-label={`hosts of ${draft.name}`}
+          rows={Math.min(6, Math.max(2, items(draft.hosts).length))}
+          value={draft.hosts}
+          placeholder="none (IP addresses)"
+          onInput={(e) => onEdit({ hosts: (e.target as HTMLTextAreaElement).value })}
+          aria-invalid={!!bad('hosts')}
+        />
         {msg('hosts')}
       </div>
       <div>

@@ -18,7 +18,21 @@ export function edgeFilterQuery(q: URLSearchParams, keys: readonly FilterKey[] =
 }
 
 /** A text box that writes its value into the URL after a pause (or on Enter). */
-export function QueryInput({ name, value, placeholder, label, width, list }: { name: string; value: string; placeholder?: string; label: string; width?: string; list?: string }) {
+export function QueryInput({
+  name,
+  value,
+  placeholder,
+  label,
+  width,
+  list,
+}: {
+  name: string;
+  value: string;
+  placeholder?: string;
+  label: string;
+  width?: string;
+  list?: string;
+}) {
   const [v, setV] = useState(value);
   const d = useDebounced(v, 500);
   useEffect(() => setV(value), [value]);
@@ -83,7 +97,29 @@ export const PROTO_OPTIONS: Array<[string, string]> = [
 ];
 
 /** Service names the console knows (for the service filter's suggestions). */
-export const KNOWN_SERVICES = ['dns', 'ntp', 'ldap', 'ldaps', 'kerberos', 'snmp', 'syslog', 'dhcp', 'ssh', 'http', 'https', 'smb', 'rdp', 'postgresql', 'mysql', 'mssql', 'oracle', 'redis', 'smtp', 'imap', 'ping'];
+export const KNOWN_SERVICES = [
+  'dns',
+  'ntp',
+  'ldap',
+  'ldaps',
+  'kerberos',
+  'snmp',
+  'syslog',
+  'dhcp',
+  'ssh',
+  'http',
+  'https',
+  'smb',
+  'rdp',
+  'postgresql',
+  'mysql',
+  'mssql',
+  'oracle',
+  'redis',
+  'smtp',
+  'imap',
+  'ping',
+];
 
 export function ServiceList() {
   return (
@@ -99,7 +135,17 @@ export function ServiceList() {
  * The edge filters the Edges and Long tail views share, each a query parameter; `children` (a
  * view's own filters) go between the service and the review filters.
  */
-export function EdgeFilterFields({ q, segOptions, servicePlaceholder, children }: { q: URLSearchParams; segOptions: Array<[string, string]>; servicePlaceholder: string; children?: ComponentChildren }) {
+export function EdgeFilterFields({
+  q,
+  segOptions,
+  servicePlaceholder,
+  children,
+}: {
+  q: URLSearchParams;
+  segOptions: Array<[string, string]>;
+  servicePlaceholder: string;
+  children?: ComponentChildren;
+}) {
   return (
     <>
       <QuerySelect name="segment" label="Segment (either side)" value={q.get('segment') ?? ''} options={segOptions} />

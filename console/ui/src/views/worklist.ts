@@ -40,4 +40,3 @@ export function coverageFilter(q: URLSearchParams): (s: SegmentCoverage) => bool
     return true;
   };
 }
-

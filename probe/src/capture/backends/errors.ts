@@ -11,7 +11,10 @@ const NEED_ADMIN = 'the probe needs CAP_NET_ADMIN for promiscuous mode (grant it
 
 /** What a backend throws when a capture cannot be opened; the live stage turns it into a SpanmapError naming the config key. */
 export class CaptureOpenError extends Error {
-  constructor(readonly code: OpenErrorCode, message: string) {
+  constructor(
+    readonly code: OpenErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'CaptureOpenError';
   }

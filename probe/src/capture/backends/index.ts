@@ -15,11 +15,16 @@ export function selectBackend(name: BackendName, warn: (line: string) => void): 
   if (name === 'native') {
     const n = loadNativeAddon();
     if ('addon' in n) return nativeBackend(n.addon);
-    warn(`native capture module unavailable: ${n.error}; falling back to the cap backend: packets are timestamped on arrival and kernel drops are NOT reported`);
+    warn(
+      `native capture module unavailable: ${n.error}; falling back to the cap backend: packets are timestamped on arrival and kernel drops are NOT reported`,
+    );
   }
   const c = loadCapModule();
   if ('mod' in c) return capBackend(c.mod);
-  throw new SpanmapError('unavailable', name === 'native' ? `no capture backend: native module unavailable and ${c.error}` : `capture.backend: cap: ${c.error}`);
+  throw new SpanmapError(
+    'unavailable',
+    name === 'native' ? `no capture backend: native module unavailable and ${c.error}` : `capture.backend: cap: ${c.error}`,
+  );
 }
 
 /** Compiles a filter without opening anything (for --check); null when fine or when it cannot be checked here. */

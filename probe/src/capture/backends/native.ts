@@ -37,7 +37,12 @@ export function loadNativeAddon(): { addon: NativeAddon } | { error: string } {
       loaded = { addon: createRequire(import.meta.url)(process.env.SPANMAP_PCAP_ADDON ? resolve(process.env.SPANMAP_PCAP_ADDON) : ADDON) as NativeAddon };
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      loaded = { error: err.code === 'MODULE_NOT_FOUND' ? `${process.env.SPANMAP_PCAP_ADDON || 'probe/native'} is not built (run "make build")` : (err.message ?? String(e)).split('\n')[0]! };
+      loaded = {
+        error:
+          err.code === 'MODULE_NOT_FOUND'
+            ? `${process.env.SPANMAP_PCAP_ADDON || 'probe/native'} is not built (run "make build")`
+            : (err.message ?? String(e)).split('\n')[0]!,
+      };
     }
   }
   return loaded;

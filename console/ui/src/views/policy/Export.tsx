@@ -52,7 +52,11 @@ export function Export({ policy }: { policy: Policy }) {
       </div>
       {job && (
         <div class="form-row">
-          <Busy since={job.since} label={`Exporting ${job.format}`} detail={job.got ? `${fmtBytes(job.got)}${job.total ? ` of ${fmtBytes(job.total)}` : ''}` : undefined} />
+          <Busy
+            since={job.since}
+            label={`Exporting ${job.format}`}
+            detail={job.got ? `${fmtBytes(job.got)}${job.total ? ` of ${fmtBytes(job.total)}` : ''}` : undefined}
+          />
           <button class="btn small" onClick={() => job.ac.abort()}>
             Cancel
           </button>

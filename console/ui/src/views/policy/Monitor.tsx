@@ -30,7 +30,11 @@ export function Monitor({ policy, onChanged }: { policy: Policy; onChanged(): vo
     setError(null);
     try {
       await api.setMode(policy.id, mode);
-      toast(mode === 'monitor' ? `“${policy.name}” is in monitor mode: would-be-blocked flows are logged, nothing is blocked` : `Monitoring of “${policy.name}” is off`);
+      toast(
+        mode === 'monitor'
+          ? `“${policy.name}” is in monitor mode: would-be-blocked flows are logged, nothing is blocked`
+          : `Monitoring of “${policy.name}” is off`,
+      );
       onChanged();
     } catch (e) {
       setError(e as Error);
@@ -46,7 +50,9 @@ export function Monitor({ policy, onChanged }: { policy: Policy; onChanged(): vo
     setError(null);
     try {
       await api.reviewViolations(policy.id, edges, action, note.trim());
-      toast(`${action === 'allow' ? 'Allowed' : action === 'reject' ? 'Rejected' : 'Marked for investigation'}: ${fmtInt(edges.length)} edge${edges.length === 1 ? '' : 's'}`);
+      toast(
+        `${action === 'allow' ? 'Allowed' : action === 'reject' ? 'Rejected' : 'Marked for investigation'}: ${fmtInt(edges.length)} edge${edges.length === 1 ? '' : 's'}`,
+      );
       setSelected(new Set());
       setNote('');
       v.reload();
@@ -60,8 +66,30 @@ export function Monitor({ policy, onChanged }: { policy: Policy; onChanged(): vo
 
   const cols = useMemo<Column<Violation>[]>(
     () => [
-      { id: 'src', label: 'Source', width: 160, grow: 1, render: (r) => (<span class="two-line"><span class="mono">{r.src}</span><span class="seg">{r.srcSegment}</span></span>) },
-      { id: 'dst', label: 'Destination', width: 160, grow: 1, render: (r) => (<span class="two-line"><span class="mono">{r.dst}</span><span class="seg">{r.dstSegment}</span></span>) },
+      {
+        id: 'src',
+        label: 'Source',
+        width: 160,
+        grow: 1,
+        render: (r) => (
+          <span class="two-line">
+            <span class="mono">{r.src}</span>
+            <span class="seg">{r.srcSegment}</span>
+          </span>
+        ),
+      },
+      {
+        id: 'dst',
+        label: 'Destination',
+        width: 160,
+        grow: 1,
+        render: (r) => (
+          <span class="two-line">
+            <span class="mono">{r.dst}</span>
+            <span class="seg">{r.dstSegment}</span>
+          </span>
+        ),
+      },
       { id: 'port', label: 'Port', width: 100, render: (r) => <span class="mono">{portLabel(r.proto, r.port)}</span> },
       { id: 'flows', label: 'Flows', width: 80, align: 'right', render: (r) => fmtInt(r.flows) },
       { id: 'first', label: 'First', width: 150, render: (r) => <span class="small">{fmtTime(r.firstSeen)}</span> },
@@ -72,7 +100,10 @@ export function Monitor({ policy, onChanged }: { policy: Policy; onChanged(): vo
         width: 120,
         render: (r) =>
           r.review ? (
-            <span class={`badge ${ACTION_CLASS[r.review.action]}`} title={`${r.review.action} by ${r.review.by} ${fmtTime(r.review.at)}${r.review.note ? `: ${r.review.note}` : ''}`}>
+            <span
+              class={`badge ${ACTION_CLASS[r.review.action]}`}
+              title={`${r.review.action} by ${r.review.by} ${fmtTime(r.review.at)}${r.review.note ? `: ${r.review.note}` : ''}`}
+            >
               {r.review.action}
             </span>
           ) : (
@@ -106,7 +137,9 @@ export function Monitor({ policy, onChanged }: { policy: Policy; onChanged(): vo
       <ErrorBox error={error} />
       <div class="toolbar">
         <h3>Would-be-blocked queue</h3>
-        <span class="muted small">{v.data ? `${fmtInt(rows.length)} edge${rows.length === 1 ? '' : 's'} · ${fmtInt(rows.filter((r) => !r.review).length)} to review` : ''}</span>
+        <span class="muted small">
+          {v.data ? `${fmtInt(rows.length)} edge${rows.length === 1 ? '' : 's'} · ${fmtInt(rows.filter((r) => !r.review).length)} to review` : ''}
+        </span>
         <button class="btn small ghost" onClick={v.reload} disabled={v.loading}>
           Refresh
         </button>
@@ -115,15 +148,27 @@ export function Monitor({ policy, onChanged }: { policy: Policy; onChanged(): vo
       {v.loading && !v.data && <Busy since={v.since} label="Loading violations" />}
       {v.data && rows.length === 0 && (
         <Empty title={policy.mode === 'monitor' ? 'Nothing would have been blocked so far' : 'Not monitoring'}>
-          {policy.mode === 'monitor' ? 'New connections outside this policy appear here as probes report them.' : 'Start monitor mode to log what this policy would block from live traffic.'}
+          {policy.mode === 'monitor'
+            ? 'New connections outside this policy appear here as probes report them.'
+            : 'Start monitor mode to log what this policy would block from live traffic.'}
         </Empty>
       )}
       {rows.length > 0 && (
         <>
           <div class="bulk">
             <strong>{fmtInt(selected.size)} selected</strong>
-            <input aria-label="note for the selected violations" placeholder="note (ticket, owner, why)" value={note} onInput={(e) => setNote((e.target as HTMLInputElement).value)} />
-            <button class="btn review-expected" disabled={!selected.size || acting !== null} onClick={() => act('allow')} title="add an allow rule (a new policy version)">
+            <input
+              aria-label="note for the selected violations"
+              placeholder="note (ticket, owner, why)"
+              value={note}
+              onInput={(e) => setNote((e.target as HTMLInputElement).value)}
+            />
+            <button
+              class="btn review-expected"
+              disabled={!selected.size || acting !== null}
+              onClick={() => act('allow')}
+              title="add an allow rule (a new policy version)"
+            >
               {acting === 'allow' ? 'Allowing…' : 'Allow'}
             </button>
             <button class="btn review-investigate" disabled={!selected.size || acting !== null} onClick={() => act('investigate')}>

@@ -14,21 +14,44 @@ export function Rules({ policy, editable, onChanged }: { policy: Policy; editabl
   const [layer, setLayer] = useState('');
   const [open, setOpen] = useState<string | null>(null);
   const f = filter.trim().toLowerCase();
-  const rules = useMemo(() => policy.rules.filter((r) => (!layer || r.layer === layer) && (!f || `${ruleText(r)} ${r.comment ?? ''}`.toLowerCase().includes(f))), [policy.rules, f, layer]);
+  const rules = useMemo(
+    () => policy.rules.filter((r) => (!layer || r.layer === layer) && (!f || `${ruleText(r)} ${r.comment ?? ''}`.toLowerCase().includes(f))),
+    [policy.rules, f, layer],
+  );
   const cols = useMemo<Column<PolicyRule>[]>(
     () => [
       { id: 'n', label: '#', width: 48, align: 'right', render: (_r, i) => i + 1 },
-      { id: 'layer', label: 'Layer', width: 110, render: (r) => (r.layer ? <span class={`badge ${r.layer === 'infrastructure' ? 'infra' : 'svc'}`}>{r.layer}</span> : '–') },
+      {
+        id: 'layer',
+        label: 'Layer',
+        width: 110,
+        render: (r) => (r.layer ? <span class={`badge ${r.layer === 'infrastructure' ? 'infra' : 'svc'}`}>{r.layer}</span> : '–'),
+      },
       { id: 'src', label: 'Source', width: 170, grow: 1, render: (r) => <span class="mono">{endpointText(r.src)}</span> },
       { id: 'dst', label: 'Destination', width: 170, grow: 1, render: (r) => <span class="mono">{endpointText(r.dst)}</span> },
-      { id: 'proto', label: 'Proto', width: 70, render: (r) => (r.proto === null || r.proto === undefined ? 'any' : portLabel(r.proto, 0).split('/')[0]!.split(' ')[0]) },
+      {
+        id: 'proto',
+        label: 'Proto',
+        width: 70,
+        render: (r) => (r.proto === null || r.proto === undefined ? 'any' : portLabel(r.proto, 0).split('/')[0]!.split(' ')[0]),
+      },
       { id: 'ports', label: 'Ports', width: 130, render: (r) => <span class="mono">{portsText(r.ports)}</span> },
       { id: 'just', label: 'Justified by', width: 100, align: 'right', render: (r) => `${fmtInt(r.edges)} edge${r.edges === 1 ? '' : 's'}` },
       {
         id: 'kept',
         label: 'Periodic',
         width: 110,
-        render: (r) => (r.keptPeriodic ? <span class="badge investigate" title={`kept: ${r.keptPeriodic.period}, last seen ${fmtTime(r.keptPeriodic.lastSeen)}${r.keptPeriodic.nextExpected ? `, next expected ${fmtTime(r.keptPeriodic.nextExpected)}` : ''}`}>kept ({r.keptPeriodic.period})</span> : ''),
+        render: (r) =>
+          r.keptPeriodic ? (
+            <span
+              class="badge investigate"
+              title={`kept: ${r.keptPeriodic.period}, last seen ${fmtTime(r.keptPeriodic.lastSeen)}${r.keptPeriodic.nextExpected ? `, next expected ${fmtTime(r.keptPeriodic.nextExpected)}` : ''}`}
+            >
+              kept ({r.keptPeriodic.period})
+            </span>
+          ) : (
+            ''
+          ),
       },
       { id: 'comment', label: 'Comment', width: 180, grow: 2, render: (r) => <span class="small">{r.comment ?? ''}</span> },
     ],
@@ -61,11 +84,22 @@ export function Rules({ policy, editable, onChanged }: { policy: Policy; editabl
       </div>
       {adding && <AddRule policy={policy} onDone={() => (setAdding(false), onChanged())} />}
       {policy.rules.length === 0 ? (
-        <Empty title="This policy allows nothing">It was drafted from edges reviewed as expected and found none: review edges, then draft again (or draft from every observed edge).</Empty>
+        <Empty title="This policy allows nothing">
+          It was drafted from edges reviewed as expected and found none: review edges, then draft again (or draft from every observed edge).
+        </Empty>
       ) : (
         <div class="split">
           <div class="split-main">
-            <VirtualTable label="policy rules" columns={cols} total={rules.length} rowAt={(i) => rules[i]} rowKey={ruleKey} rowHeight={32} activeKey={open} onActivate={(r) => setOpen(ruleKey(r))} />
+            <VirtualTable
+              label="policy rules"
+              columns={cols}
+              total={rules.length}
+              rowAt={(i) => rules[i]}
+              rowKey={ruleKey}
+              rowHeight={32}
+              activeKey={open}
+              onActivate={(r) => setOpen(ruleKey(r))}
+            />
           </div>
           {sel && (
             <div class="split-side">
@@ -91,7 +125,10 @@ export function Rules({ policy, editable, onChanged }: { policy: Policy; editabl
                 <ul class="edge-list mono small">
                   {sel.justifiedBy.map((e) => (
                     <li key={edgeId(e)}>
-                      <a href={href('/edges', { edge: edgeId(e), host: e.src, port: e.port })} onClick={linkHandler('/edges', { edge: edgeId(e), host: e.src, port: e.port })}>
+                      <a
+                        href={href('/edges', { edge: edgeId(e), host: e.src, port: e.port })}
+                        onClick={linkHandler('/edges', { edge: edgeId(e), host: e.src, port: e.port })}
+                      >
                         {e.src} → {e.dst} {portLabel(e.proto, e.port)}
                       </a>
                     </li>
@@ -109,7 +146,17 @@ export function Rules({ policy, editable, onChanged }: { policy: Policy; editabl
 /** A new allow rule, as a new version with a reason. */
 function AddRule({ policy, onDone }: { policy: Policy; onDone(): void }) {
   const { api, toast } = useApp();
-  const [f, setF] = useState({ srcKind: 'segment' as SelectorKind, src: '', dstKind: 'segment' as SelectorKind, dst: '', proto: '6', ports: '', comment: '', layer: 'application' as PolicyRule['layer'], reason: '' });
+  const [f, setF] = useState({
+    srcKind: 'segment' as SelectorKind,
+    src: '',
+    dstKind: 'segment' as SelectorKind,
+    dst: '',
+    proto: '6',
+    ports: '',
+    comment: '',
+    layer: 'application' as PolicyRule['layer'],
+    reason: '',
+  });
   const [busy, setBusy] = useState(0);
   const [error, setError] = useState<Error | null>(null);
   const set = (k: keyof typeof f) => (e: Event) => setF({ ...f, [k]: (e.target as HTMLInputElement).value });
@@ -120,7 +167,14 @@ function AddRule({ policy, onDone }: { policy: Policy; onDone(): void }) {
     try {
       const r = await api.addRule(
         policy.id,
-        { src: selector(f.srcKind, f.src), dst: selector(f.dstKind, f.dst), proto: f.proto === '' ? null : Number(f.proto), ports: parsePortsText(f.ports), comment: f.comment.trim(), layer: f.layer },
+        {
+          src: selector(f.srcKind, f.src),
+          dst: selector(f.dstKind, f.dst),
+          proto: f.proto === '' ? null : Number(f.proto),
+          ports: parsePortsText(f.ports),
+          comment: f.comment.trim(),
+          layer: f.layer,
+        },
         f.reason.trim(),
       );
       toast(`Rule added: version ${r.version}`);
@@ -141,7 +195,14 @@ function AddRule({ policy, onDone }: { policy: Policy; onDone(): void }) {
           <option value="cidr">CIDR</option>
           <option value="any">any</option>
         </select>
-        {f[kind] !== 'any' && <input aria-label={`${label} value`} value={f[value]} onInput={set(value)} placeholder={f[kind] === 'segment' ? 'web' : f[kind] === 'host' ? '10.0.0.5' : '10.0.0.0/24'} />}
+        {f[kind] !== 'any' && (
+          <input
+            aria-label={`${label} value`}
+            value={f[value]}
+            onInput={set(value)}
+            placeholder={f[kind] === 'segment' ? 'web' : f[kind] === 'host' ? '10.0.0.5' : '10.0.0.0/24'}
+          />
+        )}
       </div>
     </div>
   );
@@ -211,7 +272,12 @@ function RemoveRule({ policy, rule, onDone }: { policy: Policy; rule: PolicyRule
   return (
     <div class="remove-rule">
       <div class="form-row">
-        <input aria-label="reason for removing the rule" placeholder="reason for removing it" value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+        <input
+          aria-label="reason for removing the rule"
+          placeholder="reason for removing it"
+          value={reason}
+          onInput={(e) => setReason((e.target as HTMLInputElement).value)}
+        />
         <button class="btn review-rejected" disabled={busy || !reason.trim()} onClick={remove}>
           {busy ? 'Removing…' : 'Remove rule'}
         </button>

@@ -31,8 +31,30 @@ export function Simulate({ policy }: { policy: Policy }) {
   const total = result ? result.sim.allowedFlows + result.sim.blockedFlows : 0;
   const cols = useMemo<Column<SimulateResult['blocked'][number]>[]>(
     () => [
-      { id: 'src', label: 'Source', width: 150, grow: 1, render: (r) => (<span class="two-line"><span class="mono">{r.src}</span><span class="seg">{r.srcSegment}</span></span>) },
-      { id: 'dst', label: 'Destination', width: 150, grow: 1, render: (r) => (<span class="two-line"><span class="mono">{r.dst}</span><span class="seg">{r.dstSegment}</span></span>) },
+      {
+        id: 'src',
+        label: 'Source',
+        width: 150,
+        grow: 1,
+        render: (r) => (
+          <span class="two-line">
+            <span class="mono">{r.src}</span>
+            <span class="seg">{r.srcSegment}</span>
+          </span>
+        ),
+      },
+      {
+        id: 'dst',
+        label: 'Destination',
+        width: 150,
+        grow: 1,
+        render: (r) => (
+          <span class="two-line">
+            <span class="mono">{r.dst}</span>
+            <span class="seg">{r.dstSegment}</span>
+          </span>
+        ),
+      },
       { id: 'port', label: 'Port', width: 100, render: (r) => <span class="mono">{portLabel(r.proto, r.port)}</span> },
       { id: 'flows', label: 'Flows', width: 90, align: 'right', render: (r) => fmtInt(r.flows) },
       { id: 'first', label: 'First', width: 150, render: (r) => <span class="small">{fmtTime(r.firstSeen)}</span> },
@@ -71,7 +93,14 @@ export function Simulate({ policy }: { policy: Policy }) {
             <Empty title="Nothing would have been blocked">Every flow in the window matches an allow rule. Next: run it in monitor mode (Monitor tab).</Empty>
           ) : (
             <div class="table-box">
-              <VirtualTable label="would-be-blocked edges" columns={cols} total={blocked.length} rowAt={(i) => blocked[i]} rowKey={(r) => edgeId(r)} rowHeight={38} />
+              <VirtualTable
+                label="would-be-blocked edges"
+                columns={cols}
+                total={blocked.length}
+                rowAt={(i) => blocked[i]}
+                rowKey={(r) => edgeId(r)}
+                rowHeight={38}
+              />
             </div>
           )}
         </>

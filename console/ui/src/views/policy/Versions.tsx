@@ -74,7 +74,12 @@ export function Versions({ policy, onChanged }: { policy: Policy; onChanged(): v
           <h4>Roll back to version {target}</h4>
           <p class="muted small">A rollback is a new version with the rules of version {target}; the history is kept.</p>
           <div class="form-row">
-            <input aria-label="rollback reason" placeholder="reason (required)" value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+            <input
+              aria-label="rollback reason"
+              placeholder="reason (required)"
+              value={reason}
+              onInput={(e) => setReason((e.target as HTMLInputElement).value)}
+            />
             <button class="btn primary" disabled={!reason.trim() || busy > 0} onClick={rollback}>
               {busy ? 'Rolling back…' : 'Roll back'}
             </button>
@@ -113,7 +118,11 @@ export function Versions({ policy, onChanged }: { policy: Policy; onChanged(): v
       {diff.loading && <Busy since={diff.since} label="Comparing versions" />}
       {diff.data && from !== to && (
         <div class="diff">
-          {diff.data.added.length === 0 && diff.data.removed.length === 0 && <p class="muted">No rule changes between version {from} and {to}.</p>}
+          {diff.data.added.length === 0 && diff.data.removed.length === 0 && (
+            <p class="muted">
+              No rule changes between version {from} and {to}.
+            </p>
+          )}
           {diff.data.added.map((r) => (
             <div key={`+${ruleKey(r)}`} class="diff-add mono">
               + {ruleText(r)}
