@@ -12,6 +12,7 @@ export default defineConfig({
     ],
   },
   test: {
+    globalSetup: ['test/global-setup.ts'],
     include: ['{shared,scenario,probe,console}/src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
