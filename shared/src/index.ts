@@ -9,3 +9,4 @@ export * from './cli.js';
 export * from './wire/index.js';
 export * from './net.js';
 export * from './config-check.js';
+export * from './names.js';

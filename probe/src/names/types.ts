@@ -1,0 +1,25 @@
+import type { NameObservation } from '@spanmap/shared';
+import type { PacketInfo } from '../decode/packet-info.js';
+
+/**
+ * The seam between the packet path and passive naming. The capture/replay loop calls `wants(p)`
+ * for every decoded packet (a cheap check on protocol and ports, or on the start of a TCP payload
+ * for TLS), and `observe(frame, p)` only for those it wants; observations go to the sink the
+ * observer was created with. Malformed payloads are counted by reason, never thrown.
+ */
+export interface NameObserver {
+  wants(p: PacketInfo): boolean;
+  observe(frame: Uint8Array, p: PacketInfo): void;
+  readonly counters: NameCounters;
+}
+
+export interface NameCounters {
+  /** Packets handed to observe(), by protocol: dns, mdns, dhcp, netbios, tls. */
+  parsed: Record<string, number>;
+  /** Names emitted, by source. */
+  names: Record<string, number>;
+  /** Payloads skipped, by reason (truncated, compression-loop, bad-length, bad-name, ...). */
+  errors: Record<string, number>;
+}
+
+export type NameSink = (o: NameObservation) => void;
