@@ -1,5 +1,4 @@
 import { SpanmapError } from '@spanmap/shared';
-import type { ConsoleStore } from '../store/console-store.js';
 import type { EdgeModel } from './model.js';
 import { Accumulator, type Range } from './accumulate.js';
 import { serviceName, infrastructureByPort } from '../analysis/service.js';
@@ -92,10 +91,9 @@ export class QueryEngine {
 
   constructor(
     private readonly model: EdgeModel,
-    store: ConsoleStore,
     private readonly reviews: Reviews,
   ) {
-    this.acc = new Accumulator(model, store);
+    this.acc = new Accumulator(model);
     this.cells = new CellIndex(model);
   }
 

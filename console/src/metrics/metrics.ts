@@ -1,6 +1,6 @@
 import { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
 import type { IngestCounters } from '../ingest/ingester.js';
-import type { ProbeTotals } from '../store/console-store.js';
+import type { ProbeTotals } from '../store/probes.js';
 
 /** Where the console's numbers live; read at scrape time only, so the hot path pays nothing. */
 export interface MetricsSources {
