@@ -13,6 +13,7 @@ import { Analyzer } from './analysis/analyzer.js';
 import { LabelTable } from './analysis/labels.js';
 import { SegmentService } from './segments/segment-service.js';
 import { Policies } from './policy/policies.js';
+import { Alerts } from './alerts/alerts.js';
 
 export interface DataOptions {
   /** Merging one conversation seen by several probes or on several VLANs (README "One conversation, counted once"). */
@@ -50,6 +51,7 @@ export class ConsoleData {
   readonly analyzer: Analyzer;
   readonly segments: SegmentService;
   readonly policies: Policies;
+  readonly alerts: Alerts;
   private lastCheckpoint = 0;
   readonly checkpoints = { written: 0, lastMs: 0 };
 
@@ -77,8 +79,11 @@ export class ConsoleData {
     this.analyzer = new Analyzer(this.model, this.rows);
     this.query.labels = this.analyzer;
     this.segments = new SegmentService(store, this.model, this.reviews);
-    this.policies = new Policies(store, { model: this.model, query: this.query, analyzer: this.analyzer, reviews: this.reviews });
-    this.writer.hooks.push(this.model, this.policies);
+    const policyDeps = { model: this.model, query: this.query, analyzer: this.analyzer, reviews: this.reviews } as ConstructorParameters<typeof Policies>[1];
+    this.policies = new Policies(store, policyDeps);
+    this.alerts = new Alerts(store, this.policies);
+    policyDeps.alerts = this.alerts;
+    this.writer.hooks.push(this.model, this.policies, this.alerts);
   }
 
   /** Reads what was persisted (the store must be open). */

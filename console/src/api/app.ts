@@ -16,7 +16,7 @@ import { policyRoutes } from './routes/policies.js';
 import type { ConsoleMetrics } from '../metrics/metrics.js';
 
 /** What the API serves: the console's data (each route group takes only the part it needs). */
-export type ApiData = Pick<ConsoleData, 'catalog' | 'rows' | 'probes' | 'model' | 'query' | 'reviews' | 'analyzer' | 'segments' | 'policies'>;
+export type ApiData = Pick<ConsoleData, 'catalog' | 'rows' | 'probes' | 'model' | 'query' | 'reviews' | 'analyzer' | 'segments' | 'policies' | 'alerts'>;
 
 export interface AppDeps {
   data: ApiData;
@@ -88,7 +88,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   matrixRoutes(api, { query: d.query, now });
   longtailRoutes(api, { analyzer: d.analyzer, query: d.query, model: d.model, probes: d.probes, now });
-  policyRoutes(api, { policies: d.policies, model: d.model, now });
+  policyRoutes(api, { policies: d.policies, alerts: d.alerts, model: d.model, now });
   app.route('/api/v1', api);
   app.use('*', (c, next) => import('../http/ui.js').then((ui) => ui.serveUi(c, next))); // the web UI (console/ui/dist) at /, after the API
   return app;

@@ -24,16 +24,6 @@ export interface Violation extends EdgeKey {
   review: { action: ViolationAction; note: string; by: string; at: number } | null;
 }
 
-export interface Alert extends EdgeKey {
-  policy: string;
-  policyName: string;
-  flows: number;
-  firstSeen: number;
-  lastSeen: number;
-  raisedAt: number;
-  status: 'new' | 'reviewed';
-}
-
 export interface SimulateResult {
   policy: string;
   version: number;
@@ -48,6 +38,8 @@ export interface PolicyDeps {
   query: QueryEngine;
   analyzer: Analyzer;
   reviews: Reviews;
+  /** Alerts of reviewed violations count as reviewed (set once alerts exist: they read the policies). */
+  alerts?: { markReviewed(edges: EdgeKey[]): void; openCount(): number };
 }
 
 /**
@@ -71,10 +63,6 @@ export class Policies implements TransactionHook {
 
   private get violationsDb(): Database<Violation, [string, string]> {
     return this.store.db<Violation, [string, string]>('violations');
-  }
-
-  private get alertsDb(): Database<Alert, string> {
-    return this.store.db<Alert, string>('alerts');
   }
 
   list(): Policy[] {
@@ -228,13 +216,13 @@ export class Policies implements TransactionHook {
    * in monitor mode; would-be-blocked edges add to their violation, and an edge new to the console
    * outside an active policy raises an alert.
    */
-  inTransaction(result: IngestResult, now: number): void {
+  inTransaction(result: IngestResult): void {
     if (result.applied.length === 0) return;
     const monitored = this.list().filter((p) => p.mode === 'monitor');
     if (monitored.length === 0) return;
     for (const p of monitored) {
       const ev = this.evaluator(p, this.version(p));
-      for (const { created, delta } of result.edges) {
+      for (const { delta } of result.edges) {
         const k: EdgeKey = { src: delta.src, dst: delta.dst, proto: delta.proto, port: delta.port };
         if (ev.match(k)) continue;
         let flows = 0;
@@ -260,10 +248,6 @@ export class Policies implements TransactionHook {
               review: null,
             };
         void this.violationsDb.put([p.id, ks], v);
-        const a = this.alertsDb.get(ks);
-        if (created && !a) {
-          void this.alertsDb.put(ks, { ...k, policy: p.id, policyName: p.name, flows, firstSeen: first, lastSeen: last, raisedAt: now, status: 'new' });
-        } else if (a && a.policy === p.id) void this.alertsDb.put(ks, { ...a, flows: a.flows + flows, lastSeen: Math.max(a.lastSeen, last) });
       }
     }
   }
@@ -312,9 +296,8 @@ export class Policies implements TransactionHook {
         const ks = edgeKeyString(e);
         const v = this.violationsDb.get([id, ks])!;
         this.violationsDb.put([id, ks], { ...v, review: { action, note, by, at: now } });
-        const a = this.alertsDb.get(ks);
-        if (a) this.alertsDb.put(ks, { ...a, status: 'reviewed' });
       }
+      this.core.alerts?.markReviewed(edges);
     });
     await this.core.reviews.record({ at: now, by, action: 'violation-review', target: { policy: id, edges }, detail: { action, note } });
     return p;
@@ -324,15 +307,19 @@ export class Policies implements TransactionHook {
   openCounts(): { violations: number; alerts: number } {
     let violations = 0;
     for (const p of this.list()) if (p.mode === 'monitor') for (const v of this.violations(p.id)) if (!v.review) violations++;
-    let alerts = 0;
-    for (const { value } of this.alertsDb.getRange({})) if (value.status === 'new') alerts++;
-    return { violations, alerts };
+    return { violations, alerts: this.core.alerts?.openCount() ?? 0 };
   }
 
-  alerts(status?: Alert['status']): Alert[] {
-    return [...this.alertsDb.getRange({})]
-      .map((x) => x.value)
-      .filter((a) => !status || a.status === status)
-      .sort((a, b) => b.raisedAt - a.raisedAt);
+  /** Policies in monitor mode (for alerts). */
+  monitored(): Array<{ id: string; name: string }> {
+    return this.list()
+      .filter((p) => p.mode === 'monitor')
+      .map((p) => ({ id: p.id, name: p.name }));
+  }
+
+  /** Whether the current version of a policy allows an edge. */
+  allows(policyId: string, k: EdgeKey): boolean {
+    const p = this.get(policyId);
+    return this.evaluator(p, this.version(p)).match(k) !== null;
   }
 }

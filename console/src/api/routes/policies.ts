@@ -5,6 +5,7 @@ import { requireEditor } from '../auth.js';
 import { edgeKeyFrom } from './edges.js';
 import type { Policies } from '../../policy/policies.js';
 import type { EdgeModel } from '../../matrix/model.js';
+import type { Alerts } from '../../alerts/alerts.js';
 import { parsePorts, parseSelector } from '../../policy/model.js';
 import { toNftables } from '../../policy/export/nftables.js';
 import { toIptables } from '../../policy/export/iptables.js';
@@ -12,7 +13,7 @@ import { toCsv, toJson } from '../../policy/export/flat.js';
 
 const FORMATS = ['nftables', 'iptables', 'ip6tables', 'csv', 'json'] as const;
 
-export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; model: EdgeModel; now(): number }): void {
+export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; alerts: Alerts; model: EdgeModel; now(): number }): void {
   const pol = () => deps.policies;
   const who = (c: { get(k: 'principal'): { name: string } }) => c.get('principal').name;
   const summary = (p: ReturnType<typeof pol>['list'] extends () => Array<infer P> ? P : never) => ({
@@ -171,7 +172,7 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; mode
   api.get('/alerts', (c) => {
     const q = queryParams(c, ['status']);
     if (q.status !== undefined && q.status !== 'new' && q.status !== 'reviewed') bad('status', 'expected new or reviewed');
-    return c.json(pol().alerts(q.status as 'new' | 'reviewed' | undefined));
+    return c.json(deps.alerts.list(q.status as 'new' | 'reviewed' | undefined));
   });
 
   api.get('/policies/:id/export', (c) => {
