@@ -92,7 +92,7 @@ export function decodeDhcp(b: Uint8Array, off: number, end: number): LeaseMessag
     if (!bad && opts.overload & 1) bad = readOptions(b, off + 108, off + 236, opts); // file
     if (!bad && opts.overload & 2) bad = readOptions(b, off + 44, off + 108, opts); // sname
     if (bad) return bad;
-  } else if (op === 1) return 'bad-header'; // BOOTP replies may carry vendor data; a request must have the cookie
+  } // else plain BOOTP (RFC 951): vendor data, no options
   const hlen = Math.min(b[off + 2]!, 16);
   let key = `4 ${word(b, off + 4).toString(16)}`;
   for (let i = 0; i < hlen; i++) key += (b[off + 28 + i]! < 16 ? ':0' : ':') + b[off + 28 + i]!.toString(16);
