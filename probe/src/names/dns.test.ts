@@ -112,6 +112,9 @@ describe('DNS responses', () => {
  *   where one is present; tshark shows the first and marks the packet malformed, the decoder
  *   skips the whole malformed payload (counted 'truncated'). One fuzzed owner name ("\x84ocalhost")
  *   is refused as a name (tshark refuses it too, in the oracle's name check).
+ * - mixed/arkime__arkime_synthetic.pcap frame 623: a DNS answer inside Geneve sent *from* port
+ *   6081 to port 12345; tshark decapsulates on either port, the probe's decoder (decode/) only
+ *   traffic to 6081, so the observer sees an outer UDP packet without DNS.
  */
 const DNS_CAPTURES: Array<[string, number, string[], number]> = [
   ['mixed/malcolm__DNS.pcap', 120, [], 0],
@@ -125,6 +128,7 @@ const DNS_CAPTURES: Array<[string, number, string[], number]> = [
   ['edge/suricata-verify__vxlan-decoder-03__vxlan.pcap', 1, [], 0],
   ['edge/pcapplusplus__many_interfaces-1.pcapng', 5, [], 0],
   ['edge/zeek__pcapng-multi-interface.pcapng', 5, [], 0],
+  ['mixed/arkime__arkime_synthetic.pcap', 5, ['623 dns 93.184.216.34 example.com'], 0],
   ['edge/ndpi__fuzz-2006-06-26-2594.pcap', 2, ['280 dns 127.0.0.1 localhost', '577 dns 127.0.0.1 localhost'], 1],
 ];
 
