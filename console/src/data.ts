@@ -78,6 +78,7 @@ export class ConsoleData {
     this.query = new QueryEngine(this.model, this.reviews);
     this.analyzer = new Analyzer(this.model, this.rows);
     this.query.labels = this.analyzer;
+    this.query.probesOf = (e) => Object.keys(this.rows.get(e)?.probeRecords ?? {}).sort();
     this.segments = new SegmentService(store, this.model, this.reviews);
     const policyDeps = { model: this.model, query: this.query, analyzer: this.analyzer, reviews: this.reviews } as ConstructorParameters<typeof Policies>[1];
     this.policies = new Policies(store, policyDeps);

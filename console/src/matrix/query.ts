@@ -52,6 +52,8 @@ export interface EdgeRow {
   periodConfidence: number | null;
   periodNote: string | null;
   review: Review | null;
+  /** The probes that saw the edge's conversations. */
+  probes: string[];
 }
 
 export const SORT_KEYS = ['flows', 'bytes', 'packets', 'firstSeen', 'lastSeen', 'daysSeen', 'src', 'dst', 'port'] as const;
@@ -88,6 +90,8 @@ export class QueryEngine {
   private readonly acc: Accumulator;
   private readonly cells: CellIndex;
   labels: LabelSource = { labels: () => null };
+  /** The probes that saw an edge (its stored row), for the rows a query shows. */
+  probesOf: (edge: number) => string[] = () => [];
 
   constructor(
     private readonly model: EdgeModel,
@@ -226,6 +230,7 @@ export class QueryEngine {
       periodConfidence: l?.confidence ?? null,
       periodNote: l?.note ?? null,
       review: this.reviews.get(k),
+      probes: this.probesOf(e),
     };
   }
 
