@@ -64,6 +64,7 @@ export class ConsoleData {
     this.journal = new Journal(
       () => store.db<Uint8Array, number>('journal', 'binary'),
       () => store.meta,
+      () => store.db<Uint8Array, number>('journal-keys', 'binary'),
     );
     this.rows = new EdgeRows(store);
     this.probes = new Probes(store);
@@ -78,7 +79,7 @@ export class ConsoleData {
     this.query = new QueryEngine(this.model, this.reviews);
     this.analyzer = new Analyzer(this.model, this.rows);
     this.query.labels = this.analyzer;
-    this.query.probesOf = (e) => Object.keys(this.rows.get(e)?.probeRecords ?? {}).sort();
+    this.query.probesOf = (e) => this.rows.get(e)?.probes ?? [];
     this.segments = new SegmentService(store, this.model, this.reviews);
     const policyDeps = { model: this.model, query: this.query, analyzer: this.analyzer, reviews: this.reviews } as ConstructorParameters<typeof Policies>[1];
     this.policies = new Policies(store, policyDeps);
@@ -92,7 +93,10 @@ export class ConsoleData {
     this.catalog.load(this.store.db('catalog', 'binary'));
     this.rollup.load();
     this.journal.open();
-    const replayed = this.journal.replay(this.rollup);
+    const filter = this.writer.filter;
+    const saved = this.store.db<Uint8Array, string>('analysis', 'binary').get('merge:filter');
+    if (!saved || !filter.load(saved)) this.writer.rebuildFilter();
+    const replayed = this.journal.replay(this.rollup, (keys) => filter.addHashes(new Uint32Array(keys.buffer.slice(keys.byteOffset, keys.byteOffset + keys.byteLength))));
     this.writer.open();
     this.reviews.load();
     this.model.load(this.segments.load());
@@ -143,6 +147,7 @@ export class ConsoleData {
       this.journal.checkpoint();
       void analysis.put('labels', this.analyzer.table.serialize(this.catalog.maxId));
       void analysis.put('pending', new Uint8Array(Uint32Array.from(this.analyzer.pendingIds()).buffer));
+      void analysis.put('merge:filter', this.writer.filter.serialize());
     });
     this.rollup.written(written);
     this.checkpoints.written++;

@@ -143,7 +143,7 @@ export class Analyzer implements LabelSource {
     const acts: Activity[] = [];
     const days = new Set<number>();
     for (const [h, v] of this.rows.edgeHours(e, fromHour, toHour)) {
-      acts.push({ t: v[6], flows: v[0] });
+      acts.push({ t: v[4], flows: v[0] });
       days.add(Math.floor(h / 24));
     }
     this.table.set(

@@ -75,7 +75,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   probeRoutes(api, { probes: d.probes, now });
   statsRoutes(api, { ingest: deps.stats ?? (() => ({})) });
   segmentRoutes(api, { getSegments: () => d.segments.get(), setSegments: (defs, by) => d.segments.set(defs, by, now()) });
-  timelineRoutes(api, { catalog: d.catalog, rows: d.rows, probes: d.probes, now });
+  timelineRoutes(api, { catalog: d.catalog, rows: d.rows, probes: d.probes, model: d.model, now });
   edgeRoutes(api, {
     query: d.query,
     reviews: d.reviews,

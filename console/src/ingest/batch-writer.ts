@@ -40,6 +40,7 @@ export type FaultPoint = 'ingest:in-transaction' | 'ingest:after-commit' | 'inge
  */
 export class BatchWriter {
   readonly fold: Fold;
+  private readonly index: ViewIndex;
   private nextCluster = 0;
   readonly hooks: TransactionHook[] = [];
 
@@ -48,15 +49,25 @@ export class BatchWriter {
     private readonly deps: { catalog: Catalog; rows: EdgeRows; probes: Probes; journal: Journal; merge: MergeOptions & { maxSpanMs: number } },
   ) {
     const index = new ViewIndex(
-      () => store.db('views') as unknown as ViewDb,
+      () => store.db('merge-views', 'binary', 'binary') as unknown as ViewDb,
       () => store.db<ClusterMeta, number>('clusters'),
       deps.merge.maxSpanMs,
     );
+    this.index = index;
     this.fold = new Fold(index, deps.merge, () => this.nextCluster++);
   }
 
   private get dedupe(): Database<number, [string, string, number]> {
     return this.store.db<number, [string, string, number]>('dedupe');
+  }
+
+  get filter() {
+    return this.index.filter;
+  }
+
+  /** The merge index's key filter from the index itself (no persisted filter, e.g. after an upgrade). */
+  rebuildFilter(): void {
+    this.index.rebuildFilter();
   }
 
   /** Reads where the merge stands (start). */
@@ -101,12 +112,13 @@ export class BatchWriter {
         }
         catalog.persist(this.store.db('catalog', 'binary'));
         if (this.nextCluster !== clusterBefore) void this.store.meta.put('merge:nextCluster', this.nextCluster);
-        result.journal = journal.write();
+        result.journal = journal.write(new Uint8Array(this.index.filter.drain().buffer));
         for (const h of this.hooks) h.inTransaction(result, now);
         fault?.('ingest:in-transaction');
       });
     } catch (e) {
       journal.discard();
+      this.index.filter.discard();
       this.nextCluster = clusterBefore;
       throw e;
     }

@@ -13,6 +13,8 @@ export interface IngestCounters {
   /** Payloads refused, by reason (bad-magic, truncated, unknown-version, probe-mismatch, ...). */
   rejected: Record<string, number>;
   transactions: number;
+  /** How long ingest transactions took (ms): the last and the longest (a query waits at most one). */
+  transactionMs: { last: number; max: number };
 }
 
 interface Pending {
@@ -47,6 +49,7 @@ export class Ingester {
     names: 0,
     rejected: {},
     transactions: 0,
+    transactionMs: { last: 0, max: 0 },
   };
   private queue: Pending[] = [];
   private running = false;
@@ -115,6 +118,7 @@ export class Ingester {
     try {
       while (this.queue.length > 0) {
         const group = this.queue.splice(0, this.deps.maxGroup ?? 256);
+        const t0 = performance.now();
         try {
           const result = await this.deps.writer.write(
             group.map((p) => p.batch),
@@ -122,6 +126,9 @@ export class Ingester {
             this.deps.fault,
           );
           this.counters.transactions++;
+          const ms = performance.now() - t0;
+          this.counters.transactionMs.last = ms;
+          if (ms > this.counters.transactionMs.max) this.counters.transactionMs.max = ms;
           this.counters.batchesApplied += result.applied.length;
           this.counters.batchesDuplicate += result.duplicates.length;
           for (const b of result.applied) {

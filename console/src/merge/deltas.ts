@@ -1,4 +1,5 @@
-import type { Contribution, HourCounts } from './contribution.js';
+import { HOUR_MS, type Contribution, type HourCounts } from './contribution.js';
+import type { ViewRecord } from './view-record.js';
 
 /** What one ingest transaction changes on one edge: counts per hour (signed), and row details added. */
 export interface EdgeDelta {
@@ -32,6 +33,33 @@ export class Deltas {
    * conversations q also saw (where mirror ports overlap). Keyed "p|q".
    */
   readonly overlap = new Map<string, number>();
+
+  /** A record alone in its conversation (the common case): its own counts, without building a contribution. */
+  addRecord(r: ViewRecord): void {
+    const key = `${r.src}|${r.dst}|${r.proto}|${r.dport}`;
+    let d = this.edges.get(key);
+    if (!d) {
+      d = { src: r.src, dst: r.dst, proto: r.proto, port: r.dport, hours: new Map(), tcpFlags: 0, rtcpFlags: 0, init: [0, 0, 0], probes: new Map(), vlans: [], ifaces: [] };
+      this.edges.set(key, d);
+    }
+    const hour = Math.floor(r.first / HOUR_MS);
+    let t = d.hours.get(hour);
+    if (!t) d.hours.set(hour, (t = { flows: 0, records: 0, packets: 0, bytes: 0, rpackets: 0, rbytes: 0, first: Infinity, last: -Infinity }));
+    t.flows += r.flows;
+    t.records += r.records;
+    t.packets += r.packets;
+    t.bytes += r.bytes;
+    t.rpackets += r.rpackets;
+    t.rbytes += r.rbytes;
+    if (r.first < t.first) t.first = r.first;
+    if (r.last > t.last) t.last = r.last;
+    d.init[r.how]! += r.records;
+    d.probes.set(r.probe, (d.probes.get(r.probe) ?? 0) + r.records);
+    d.tcpFlags |= r.tcpFlags;
+    d.rtcpFlags |= r.rtcpFlags;
+    if (r.vlan !== null && !d.vlans.includes(r.vlan)) d.vlans.push(r.vlan);
+    if (r.iface !== null && !d.ifaces.includes(r.iface)) d.ifaces.push(r.iface);
+  }
 
   add(c: Contribution, sign: 1 | -1): void {
     if (c.probes.size > 1) {

@@ -51,7 +51,7 @@ export class Fold {
     }
     if (linked.length === 0) {
       this.index.put(r);
-      out.add(contribution([r]), 1);
+      out.addRecord(r); // = contribution([r]), without building it
       return;
     }
     // The pieces r joins: whole clusters, and records still alone.

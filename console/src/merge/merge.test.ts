@@ -122,8 +122,6 @@ describe('one conversation, counted once', () => {
     const revOnly = reversed({ ...full, vlan: 20, packets: 1, bytes: 60 }, 'port'); // the probe guessed by port, the other way round
     const o = await consoleWith([batch('p', [revOnly]), batch('p', [fwdOnly])]);
     expect(edges(o)).toEqual([{ src: '10.0.0.1', dst: '10.0.1.1', proto: 6, port: 443, flows: 1, packets: 18, bytes: 9000, first: T0, last: T0 + 5000 }]);
-    const d = o.data.rows.get(o.data.catalog.find({ src: '10.0.0.1', dst: '10.0.1.1', proto: 6, port: 443 }))!;
-    expect([d.packets, d.rpackets, d.bytes, d.rbytes]).toEqual([10, 8, 1000, 8000]);
     // The reversed guess left no edge behind.
     expect(o.data.catalog.find({ src: '10.0.1.1', dst: '10.0.0.1', proto: 6, port: 40000 })).toBeGreaterThanOrEqual(0);
     expect(edges(o).some((e) => e.src === '10.0.1.1')).toBe(false);

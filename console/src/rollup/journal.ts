@@ -17,6 +17,8 @@ export class Journal {
   constructor(
     private readonly journalDb: () => Database<Uint8Array, number>,
     private readonly metaDb: () => Database<unknown, string>,
+    /** A second blob per entry for another stage's replay (the merge's key filter), same sequence number. */
+    private readonly extraDb: () => Database<Uint8Array, number>,
   ) {}
 
   private get db(): Database<Uint8Array, number> {
@@ -39,10 +41,13 @@ export class Journal {
   }
 
   /** Writes the current entry (inside the ingest transaction); returns its rows for the rollup after commit. */
-  write(): Float64Array {
+  write(extra?: Uint8Array): Float64Array {
     const rows = Float64Array.from(this.rows);
     this.rows = [];
-    if (rows.length > 0) void this.db.put(++this.seq, new Uint8Array(rows.buffer));
+    if (rows.length === 0 && !extra?.byteLength) return rows;
+    this.seq++;
+    void this.db.put(this.seq, new Uint8Array(rows.buffer));
+    if (extra?.byteLength) void this.extraDb().put(this.seq, extra);
     return rows;
   }
 
@@ -52,9 +57,10 @@ export class Journal {
   }
 
   /** Entries after the last checkpoint (start): applied to the loaded chunks; returns the edges they touched. */
-  replay(rollup: Rollup): Set<number> {
+  replay(rollup: Rollup, extra?: (blob: Uint8Array) => void): Set<number> {
     const from = ((this.meta.get('rollup:checkpoint') as number | undefined) ?? 0) + 1;
     const edges = new Set<number>();
+    if (extra) for (const { value } of this.extraDb().getRange({ start: from })) extra(value);
     for (const { value } of this.db.getRange({ start: from })) {
       const rows = new Float64Array(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
       apply(rollup, rows);
@@ -72,6 +78,7 @@ export class Journal {
   checkpoint(): void {
     void this.meta.put('rollup:checkpoint', this.seq);
     for (const k of this.db.getKeys({ end: this.seq + 1 })) void this.db.remove(k);
+    for (const k of this.extraDb().getKeys({ end: this.seq + 1 })) void this.extraDb().remove(k);
   }
 }
 

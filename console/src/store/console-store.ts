@@ -35,10 +35,10 @@ export class ConsoleStore {
   private readonly dbs = new Map<string, Database<unknown, never>>();
 
   /** A named database (opened once). */
-  db<V, K extends string | number | Array<string | number> = string>(name: string, encoding?: 'binary'): Database<V, K> {
+  db<V, K extends string | number | Buffer | Array<string | number> = string>(name: string, encoding?: 'binary', keyEncoding?: 'binary'): Database<V, K> {
     let d = this.dbs.get(name);
     if (!d) {
-      d = this.env.openDB({ name, ...(encoding ? { encoding } : {}) }) as unknown as Database<unknown, never>;
+      d = this.env.openDB({ name, ...(encoding ? { encoding } : {}), ...(keyEncoding ? { keyEncoding } : {}) }) as unknown as Database<unknown, never>;
       this.dbs.set(name, d);
     }
     return d as unknown as Database<V, K>;

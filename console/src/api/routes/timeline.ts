@@ -8,7 +8,7 @@ import type { ConsoleData } from '../../data.js';
 /** At most this many hours per timeline request (~1 year). */
 const MAX_HOURS = 24 * 400;
 
-export function timelineRoutes(api: Hono<AppEnv>, deps: Pick<ConsoleData, 'catalog' | 'rows' | 'probes'> & { now?: () => number }): void {
+export function timelineRoutes(api: Hono<AppEnv>, deps: Pick<ConsoleData, 'catalog' | 'rows' | 'probes' | 'model'> & { now?: () => number }): void {
   /** One edge's hourly activity: columns for a chart (hour start ms, flows, packets, bytes). */
   api.get('/edges/timeline', (c) => {
     const q = queryParams(c, ['src', 'dst', 'proto', 'port', 'from', 'to']);
@@ -17,10 +17,10 @@ export function timelineRoutes(api: Hono<AppEnv>, deps: Pick<ConsoleData, 'catal
     const proto = intParam(q, 'proto', 0, 255) ?? bad('proto', 'required');
     const port = intParam(q, 'port', 0, 65535) ?? bad('port', 'required');
     const id = deps.catalog.find({ src, dst, proto, port });
-    const edge = id < 0 ? undefined : deps.rows.get(id);
-    if (!edge || edge.records <= 0) throw new SpanmapError('not_found', `no such edge ${src} → ${dst} proto ${proto} port ${port}`);
+    const totals = deps.model.rollup.totals;
+    if (id < 0 || !(totals.records[id]! > 0)) throw new SpanmapError('not_found', `no such edge ${src} → ${dst} proto ${proto} port ${port}`);
     const now = (deps.now ?? Date.now)();
-    const r = rangeParams({ from: String(q.from ?? Math.floor(edge.first / HOUR_MS) * HOUR_MS), to: String(q.to ?? edge.last + 1) }, now);
+    const r = rangeParams({ from: String(q.from ?? Math.floor(totals.first[id]! / HOUR_MS) * HOUR_MS), to: String(q.to ?? totals.last[id]! + 1) }, now);
     const fromHour = Math.floor(r.from / HOUR_MS);
     const toHour = Math.min(Math.ceil(r.to / HOUR_MS), fromHour + MAX_HOURS);
     const t: number[] = [];
@@ -32,8 +32,8 @@ export function timelineRoutes(api: Hono<AppEnv>, deps: Pick<ConsoleData, 'catal
       const v = got.get(h);
       t.push(h * HOUR_MS);
       flows.push(v ? v[0] : 0);
-      packets.push(v ? v[2] + v[4] : 0);
-      bytes.push(v ? v[3] + v[5] : 0);
+      packets.push(v ? v[2] : 0);
+      bytes.push(v ? v[3] : 0);
     }
     return c.json({ edge: { src, dst, proto, port }, from: fromHour * HOUR_MS, to: toHour * HOUR_MS, t, flows, packets, bytes });
   });
