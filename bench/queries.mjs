@@ -85,7 +85,7 @@ const proc = spawn(process.execPath, [CLI, 'console', '--data', storeDir, '--htt
 });
 let err = '';
 proc.stderr.on('data', (d) => (err += d));
-let healthMs = null;
+
 for (;;) {
   try {
     if ((await fetch(`${base}/health`)).ok) break;
@@ -95,7 +95,7 @@ for (;;) {
   if (proc.exitCode !== null) throw new Error(`the console exited: ${err}`);
   await new Promise((r) => setTimeout(r, 20));
 }
-healthMs = performance.now() - started;
+const healthMs = performance.now() - started;
 await get(`/matrix?from=${T0}&to=${T0 + 28 * DAY}`);
 const matrixMs = performance.now() - started;
 const rss = () => {
