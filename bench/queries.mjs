@@ -50,17 +50,22 @@ if (!values.reuse || !existsSync(storeDir)) {
     records += chunk.length;
     const from = Math.min(...chunk.map((r) => r.first));
     const to = Math.max(...chunk.map((r) => r.last));
-    pending.push(ingester.submit('bench', encodeBatch({ v: 2, probe: 'bench', epoch: 'ab'.repeat(16), seq: ++seq, from, to, records: chunk, names: [], entries: [] })));
+    pending.push(
+      ingester.submit('bench', encodeBatch({ v: 2, probe: 'bench', epoch: 'ab'.repeat(16), seq: ++seq, from, to, records: chunk, names: [], entries: [] })),
+    );
     if (pending.length >= 8) {
       await Promise.all(pending);
       pending = [];
     }
-    if (seq % 200 === 0) console.error(`  ${records.toLocaleString()} records, ${data.catalog.maxId.toLocaleString()} edges, ${fmt((performance.now() - t0) / 1000)} s`);
+    if (seq % 200 === 0)
+      console.error(`  ${records.toLocaleString()} records, ${data.catalog.maxId.toLocaleString()} edges, ${fmt((performance.now() - t0) / 1000)} s`);
   }
   await Promise.all(pending);
   await ingester.drained();
   const secs = (performance.now() - t0) / 1000;
-  console.error(`  ingested ${records.toLocaleString()} records (${data.catalog.maxId.toLocaleString()} edges, ${data.rollup.dayRows.toLocaleString()} day rows) in ${fmt(secs)} s: ${Math.round(records / secs).toLocaleString()} records/s`);
+  console.error(
+    `  ingested ${records.toLocaleString()} records (${data.catalog.maxId.toLocaleString()} edges, ${data.rollup.dayRows.toLocaleString()} day rows) in ${fmt(secs)} s: ${Math.round(records / secs).toLocaleString()} records/s`,
+  );
   console.error('  waiting for the long-tail analysis to finish...');
   while (data.analyzer.pending > 0) await new Promise((r) => setTimeout(r, 200));
   await data.stop();
@@ -69,7 +74,14 @@ if (!values.reuse || !existsSync(storeDir)) {
 }
 
 // ---- 2. restart: a real console process on that store -----------------------------------------
-const freePort = () => new Promise((res) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
+const freePort = () =>
+  new Promise((res) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+  });
 const http = await freePort();
 const broker = await freePort();
 const base = `http://127.0.0.1:${http}/api/v1`;
@@ -151,7 +163,13 @@ let sent = 0;
 for (let seq = 1; seq <= LIVE_BATCHES; seq++) {
   const recs = liveEdges.next().value.map((r) => ({ ...r, first: r.first + 28 * DAY, last: r.last + 28 * DAY }));
   sent += recs.length;
-  await client.publishAsync(topics.flows('live'), Buffer.from(encodeBatch({ v: 2, probe: 'live', epoch: 'cd'.repeat(16), seq, from: T0 + 28 * DAY, to: T0 + 29 * DAY, records: recs, names: [], entries: [] })), { qos: 1 });
+  await client.publishAsync(
+    topics.flows('live'),
+    Buffer.from(
+      encodeBatch({ v: 2, probe: 'live', epoch: 'cd'.repeat(16), seq, from: T0 + 28 * DAY, to: T0 + 29 * DAY, records: recs, names: [], entries: [] }),
+    ),
+    { qos: 1 },
+  );
   while (seq - acked > 32) await new Promise((r) => setTimeout(r, 2)); // a probe's in-flight window
 }
 while (acked < LIVE_BATCHES) await new Promise((r) => setTimeout(r, 5));
@@ -164,9 +182,13 @@ const afterIngest = rss();
 proc.kill('SIGTERM');
 await new Promise((r) => proc.once('exit', r));
 
-console.log(`\nconsole on ${N.toLocaleString()} edges over 28 days, 50 segments${records ? ` (${records.toLocaleString()} flow records ingested at ${buildRate.toLocaleString()} records/s, one core, in-process)` : ''}`);
+console.log(
+  `\nconsole on ${N.toLocaleString()} edges over 28 days, 50 segments${records ? ` (${records.toLocaleString()} flow records ingested at ${buildRate.toLocaleString()} records/s, one core, in-process)` : ''}`,
+);
 console.log(`restart: /health after ${fmt(healthMs / 1000)} s, first 4-week /matrix answered after ${fmt(matrixMs / 1000)} s`);
-console.log(`console RSS: ${fmt(atStart.rss)} MiB after start, ${fmt(afterQueries.rss)} MiB after the queries, ${fmt(afterIngest.rss)} MiB after live ingest (peak ${fmt(afterIngest.hwm)} MiB)`);
+console.log(
+  `console RSS: ${fmt(atStart.rss)} MiB after start, ${fmt(afterQueries.rss)} MiB after the queries, ${fmt(afterIngest.rss)} MiB after live ingest (peak ${fmt(afterIngest.hwm)} MiB)`,
+);
 console.log(`\nqueries over HTTP, ${RUNS} runs each`);
 console.log(table(rows, ['query', 'p50 ms', 'p95 ms', 'target p95', 'met']));
 console.log(

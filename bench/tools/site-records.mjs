@@ -37,10 +37,22 @@ export function* siteRecords(edges, { seed = 7, chunk = 5000, days = 28 } = {}) 
         const packets = 2 + Math.floor(rand() * 30);
         sport = sport >= 65535 ? 1024 : sport + 1;
         out.push({
-          src, dst, proto: 6, sport, dport: port,
-          packets, bytes: packets * 400, rpackets: packets, rbytes: packets * 1500,
-          first, last: first + 50 + Math.floor(rand() * 5000),
-          tcpFlags: 27, rtcpFlags: 27, vlan: null, end: 'fin', initiator: 'syn',
+          src,
+          dst,
+          proto: 6,
+          sport,
+          dport: port,
+          packets,
+          bytes: packets * 400,
+          rpackets: packets,
+          rbytes: packets * 1500,
+          first,
+          last: first + 50 + Math.floor(rand() * 5000),
+          tcpFlags: 27,
+          rtcpFlags: 27,
+          vlan: null,
+          end: 'fin',
+          initiator: 'syn',
         });
       }
     }

@@ -69,12 +69,7 @@ export class ConsoleData {
     this.rows = new EdgeRows(store);
     this.probes = new Probes(store);
     this.writer = new BatchWriter(store, { catalog: this.catalog, rows: this.rows, probes: this.probes, journal: this.journal, merge: opts.merge });
-    this.model = new EdgeModel(
-      this.catalog,
-      this.rollup,
-      () => store.db('host-vlans'),
-      () => store.db('host-probes'),
-    );
+    this.model = new EdgeModel(this.catalog, this.rollup);
     this.reviews = new Reviews(store);
     this.query = new QueryEngine(this.model, this.reviews);
     this.analyzer = new Analyzer(this.model, this.rows);
@@ -96,7 +91,9 @@ export class ConsoleData {
     const filter = this.writer.filter;
     const saved = this.store.db<Uint8Array, string>('analysis', 'binary').get('merge:filter');
     if (!saved || !filter.load(saved)) this.writer.rebuildFilter();
-    const replayed = this.journal.replay(this.rollup, (keys) => filter.addHashes(new Uint32Array(keys.buffer.slice(keys.byteOffset, keys.byteOffset + keys.byteLength))));
+    const replayed = this.journal.replay(this.rollup, (keys) =>
+      filter.addHashes(new Uint32Array(keys.buffer.slice(keys.byteOffset, keys.byteOffset + keys.byteLength))),
+    );
     this.writer.open();
     this.reviews.load();
     this.model.load(this.segments.load());

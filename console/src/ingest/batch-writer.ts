@@ -110,10 +110,11 @@ export class BatchWriter {
           for (const [hour, h] of d.hours) journal.row(id, hour, h.flows, h.records, h.packets + h.rpackets, h.bytes + h.rbytes, h.first, h.last);
           result.edges.push({ id, created, delta: d });
         }
+        // The hooks first: they can add to the catalog (a host's VLANs and probes), persisted next.
+        for (const h of this.hooks) h.inTransaction(result, now);
         catalog.persist(this.store.db('catalog', 'binary'));
         if (this.nextCluster !== clusterBefore) void this.store.meta.put('merge:nextCluster', this.nextCluster);
         result.journal = journal.write(new Uint8Array(this.index.filter.drain().buffer));
-        for (const h of this.hooks) h.inTransaction(result, now);
         fault?.('ingest:in-transaction');
       });
     } catch (e) {

@@ -1,5 +1,4 @@
-import type { Database } from 'lmdb';
-import { parseIP, type ParsedIP } from '@spanmap/shared';
+import { parseIP } from '@spanmap/shared';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Rollup } from '../rollup/rollup.js';
 import type { IngestResult, TransactionHook } from '../ingest/batch-writer.js';
@@ -15,10 +14,6 @@ export class EdgeModel implements TransactionHook {
   resolver = new SegmentResolver([]);
   /** Segment index per host id, -1 = not resolved yet. */
   private hostSegment = new Int32Array(1024).fill(-1);
-  /** VLANs each host was seen on (only hosts seen tagged). */
-  private readonly hostVlans = new Map<string, number[]>();
-  /** Probes that saw each host's traffic (coverage gaps of a segment are its probes' gaps). */
-  private readonly hostProbes = new Map<string, string[]>();
   /** Bumps whenever any host's segment may have changed (not when hosts or edges are only added). */
   segmentsVersion = 0;
   private ownVersion = 0;
@@ -26,8 +21,6 @@ export class EdgeModel implements TransactionHook {
   constructor(
     readonly catalog: Catalog,
     readonly rollup: Rollup,
-    private readonly vlansDb: () => Database<number[], string>,
-    private readonly probesDb: () => Database<string[], string>,
   ) {}
 
   /** Bumps whenever the data or the segments change (caches key on it). */
@@ -37,44 +30,34 @@ export class EdgeModel implements TransactionHook {
 
   load(segments: SegmentDef[]): void {
     this.resolver = new SegmentResolver(segments);
-    for (const { key, value } of this.vlansDb().getRange({})) this.hostVlans.set(key, value);
-    for (const { key, value } of this.probesDb().getRange({})) this.hostProbes.set(key, value);
   }
 
   /** Which probes carried each segment's traffic (for coverage gaps). */
   segmentProbes(): Map<string, Set<string>> {
     const map = new Map<string, Set<string>>();
-    for (const [ip, probes] of this.hostProbes) {
-      const seg = this.segmentOf(ip);
-      let set = map.get(seg);
-      if (!set) map.set(seg, (set = new Set()));
-      for (const p of probes) set.add(p);
+    const cat = this.catalog;
+    const seg = this.hostSegments();
+    for (let h = 0; h < cat.hosts.length; h++) {
+      if (cat.hostProbes[h] === 0) continue;
+      const name = this.resolver.names[seg[h]!]!;
+      let set = map.get(name);
+      if (!set) map.set(name, (set = new Set()));
+      for (const p of cat.probesOf(h)) set.add(p);
     }
     return map;
   }
 
-  /** Inside the ingest transaction: VLANs and probes newly seen on hosts are kept. */
+  /** Inside the ingest transaction: VLANs and probes newly seen on hosts go into the catalog (persisted with it). */
   inTransaction(result: IngestResult): void {
+    const cat = this.catalog;
     for (const { delta } of result.edges) {
-      for (const [probe, n] of delta.probes) {
-        if (n <= 0) continue;
-        for (const ip of [delta.src, delta.dst]) {
-          const list = this.hostProbes.get(ip);
-          if (list?.includes(probe)) continue;
-          const next = [...(list ?? []), probe];
-          this.hostProbes.set(ip, next);
-          void this.probesDb().put(ip, next);
-        }
-      }
-      for (const v of delta.vlans) {
-        for (const ip of [delta.src, delta.dst]) {
-          const list = this.hostVlans.get(ip);
-          if (list?.includes(v) || (list && list.length >= 8)) continue;
-          const next = [...(list ?? []), v];
-          this.hostVlans.set(ip, next);
-          void this.vlansDb().put(ip, next);
-          const h = this.catalog.findHost(ip);
-          if (h >= 0 && h < this.hostSegment.length && this.hostSegment[h]! >= 0) {
+      if (delta.vlans.length === 0 && delta.probes.size === 0) continue;
+      for (const ip of [delta.src, delta.dst]) {
+        const h = cat.host(ip);
+        for (const [probe, n] of delta.probes) if (n > 0) cat.addProbe(h, probe);
+        for (const v of delta.vlans) {
+          if (!cat.addVlan(h, v)) continue;
+          if (h < this.hostSegment.length && this.hostSegment[h]! >= 0) {
             this.hostSegment[h] = -1; // its VLAN verdict may change
             this.segmentsVersion++;
           }
@@ -108,8 +91,8 @@ export class EdgeModel implements TransactionHook {
     }
     let s = this.hostSegment[host]!;
     if (s < 0) {
-      const ip = this.catalog.hosts[host]!;
-      s = this.resolver.resolve(ip, this.catalog.hostIps[host]!, this.hostVlans.get(ip));
+      const cat = this.catalog;
+      s = this.resolver.resolve(cat.hosts[host]!, cat.hostIp(host), cat.vlansOf(host));
       this.hostSegment[host] = s;
     }
     return s;
@@ -117,11 +100,7 @@ export class EdgeModel implements TransactionHook {
 
   segmentOf(ip: string): string {
     const h = this.catalog.findHost(ip);
-    if (h < 0) return this.resolver.names[this.resolver.resolve(ip, parseOrZero(ip), undefined)]!;
+    if (h < 0) return this.resolver.names[this.resolver.resolve(ip, parseIP(ip) ?? { family: 4, value: 0n }, undefined)]!;
     return this.resolver.names[this.segmentOfHost(h)]!;
   }
-}
-
-function parseOrZero(ip: string): ParsedIP {
-  return parseIP(ip) ?? { family: 4, value: 0n };
 }

@@ -124,6 +124,7 @@ export class QueryEngine {
     const dstSeg = segIndex(f.dstSegment, 'dstSegment');
     const host = f.host === undefined ? undefined : (cat.hostIds.get(f.host) ?? -1);
     const ids = new Uint32Array(acc.count);
+    const hostSeg = seg !== undefined || srcSeg !== undefined || dstSeg !== undefined ? m.hostSegments() : null;
     let n = 0;
     for (let i = 0; i < acc.count; i++) {
       const e = acc.touched[i]!;
@@ -131,9 +132,9 @@ export class QueryEngine {
       if (f.proto !== undefined && cat.proto[e] !== f.proto) continue;
       if (f.port !== undefined && cat.port[e] !== f.port) continue;
       if (host !== undefined && cat.src[e] !== host && cat.dst[e] !== host) continue;
-      if (seg !== undefined || srcSeg !== undefined || dstSeg !== undefined) {
-        const s = m.segmentOfHost(cat.src[e]!);
-        const d = m.segmentOfHost(cat.dst[e]!);
+      if (hostSeg) {
+        const s = hostSeg[cat.src[e]!]!;
+        const d = hostSeg[cat.dst[e]!]!;
         if (seg !== undefined && s !== seg && d !== seg) continue;
         if (srcSeg !== undefined && s !== srcSeg) continue;
         if (dstSeg !== undefined && d !== dstSeg) continue;
@@ -240,17 +241,16 @@ export class QueryEngine {
     const names = m.resolver.names;
     const ci = this.cells;
     const S = ci.refresh();
-    const edges = new Float64Array(S * S);
-    const flows = new Float64Array(S * S);
-    const packets = new Float64Array(S * S);
-    const bytes = new Float64Array(S * S);
-    const pairFlows = new Float64Array(ci.pairCell.length);
-    const pairSeen = new Uint8Array(ci.pairCell.length);
+    const b = this.matrixBuffers(S * S, ci.pairCell.length);
+    const { edges, flows, packets, bytes, pairFlows, pairStamp, touched } = b;
+    const gen = ++b.gen;
+    let nt = 0;
     const cellOf = ci.cellOf;
     const pairOf = ci.pairOf;
     const aFlows = acc.flows;
     const aPackets = acc.packets;
     const aBytes = acc.bytes;
+    // One pass over the edges in range: cell totals, and flows per (cell, service) pair touched.
     for (let i = 0; i < n; i++) {
       const e = ids[i]!;
       const cell = cellOf[e]!;
@@ -260,31 +260,88 @@ export class QueryEngine {
       packets[cell] += aPackets[e]!;
       bytes[cell] += aBytes[e]!;
       const p = pairOf[e]!;
+      if (pairStamp[p] !== gen) {
+        pairStamp[p] = gen;
+        pairFlows[p] = 0;
+        touched[nt++] = p;
+      }
       pairFlows[p] += fl;
-      pairSeen[p] = 1;
     }
+    // The touched pairs grouped by cell (a counting sort), then each cell's busiest services.
+    const C = S * S;
+    const start = new Uint32Array(C + 1);
+    for (let i = 0; i < nt; i++) start[ci.pairCell[touched[i]!]! + 1]!++;
+    for (let c = 1; c <= C; c++) start[c] += start[c - 1]!;
+    const fill = start.slice(0, C);
+    const grouped = new Uint32Array(nt);
+    for (let i = 0; i < nt; i++) {
+      const p = touched[i]!;
+      grouped[fill[ci.pairCell[p]!]!++] = p;
+    }
+    const byFlows = (x: number, y: number) => pairFlows[y]! - pairFlows[x]! || ci.pairSvcKey[x]! - ci.pairSvcKey[y]!;
     const cells: MatrixCell[] = [];
     const used = new Set<number>();
-    const byFlows = (a: number, b: number) => pairFlows[b]! - pairFlows[a]! || ci.pairSvcKey[a]! - ci.pairSvcKey[b]!;
-    for (let cell = 0; cell < S * S; cell++) {
+    for (let cell = 0; cell < C; cell++) {
       if (edges[cell] === 0) continue;
       const s = Math.floor(cell / S);
       const d = cell % S;
       used.add(s);
       used.add(d);
-      const group = ci.byCell.subarray(ci.start[cell]!, ci.start[cell + 1]!).filter((p) => pairSeen[p] === 1);
-      const services = topK(group, group.length, 20, byFlows).map((p) => {
+      const group = grouped.subarray(start[cell]!, start[cell + 1]!);
+      const services = topK(group, group.length, MATRIX_SERVICES, byFlows).map((p) => {
         const k = ci.pairSvcKey[p]!;
         const proto = Math.floor(k / 65536);
         return { proto, port: k % 65536, service: serviceName(proto, k % 65536), flows: pairFlows[p]! };
       });
       cells.push({ src: names[s]!, dst: names[d]!, edges: edges[cell]!, flows: flows[cell]!, packets: packets[cell]!, bytes: bytes[cell]!, services });
+      edges[cell] = flows[cell] = packets[cell] = bytes[cell] = 0; // the buffers are reused
     }
     // Defined segments always appear; "unassigned" and "external" only when some traffic lands there.
     const segments = names.filter((_, i) => i < m.resolver.unassigned || used.has(i));
     return { segments, cells };
   }
+
+  private mb: {
+    edges: Float64Array;
+    flows: Float64Array;
+    packets: Float64Array;
+    bytes: Float64Array;
+    pairFlows: Float64Array;
+    pairStamp: Uint32Array;
+    touched: Uint32Array;
+    gen: number;
+  } | null = null;
+
+  /** Buffers for matrix(), reused between queries (queries run one at a time on the event loop). */
+  private matrixBuffers(cells: number, pairs: number) {
+    let b = this.mb;
+    if (!b || b.edges.length < cells) {
+      const n = Math.max(cells, 16);
+      b = {
+        edges: new Float64Array(n),
+        flows: new Float64Array(n),
+        packets: new Float64Array(n),
+        bytes: new Float64Array(n),
+        pairFlows: new Float64Array(0),
+        pairStamp: new Uint32Array(0),
+        touched: new Uint32Array(0),
+        gen: 0,
+      };
+      this.mb = b;
+    }
+    if (b.pairStamp.length < pairs) {
+      const n = Math.max(pairs, b.pairStamp.length * 2, 1024);
+      b.pairFlows = new Float64Array(n);
+      b.pairStamp = new Uint32Array(n);
+      b.touched = new Uint32Array(n);
+      b.gen = 0;
+    }
+    return b;
+  }
 }
+
+/** Services listed per matrix cell (the busiest first). */
+const MATRIX_SERVICES = 10;
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

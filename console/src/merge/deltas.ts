@@ -39,7 +39,19 @@ export class Deltas {
     const key = `${r.src}|${r.dst}|${r.proto}|${r.dport}`;
     let d = this.edges.get(key);
     if (!d) {
-      d = { src: r.src, dst: r.dst, proto: r.proto, port: r.dport, hours: new Map(), tcpFlags: 0, rtcpFlags: 0, init: [0, 0, 0], probes: new Map(), vlans: [], ifaces: [] };
+      d = {
+        src: r.src,
+        dst: r.dst,
+        proto: r.proto,
+        port: r.dport,
+        hours: new Map(),
+        tcpFlags: 0,
+        rtcpFlags: 0,
+        init: [0, 0, 0],
+        probes: new Map(),
+        vlans: [],
+        ifaces: [],
+      };
       this.edges.set(key, d);
     }
     const hour = Math.floor(r.first / HOUR_MS);

@@ -23,6 +23,36 @@ export class EdgeTotals {
     if (dayDelta !== 0) this.days[edge] += dayDelta;
   }
 
+  /** Adds a whole day chunk (start): its active rows, in one tight loop. */
+  addChunk(c: {
+    size: number;
+    edge: Uint32Array;
+    flows: Float64Array;
+    records: Float64Array;
+    packets: Float64Array;
+    bytes: Float64Array;
+    first: Float64Array;
+    last: Float64Array;
+  }): void {
+    let max = 0;
+    for (let r = 0; r < c.size; r++) if (c.edge[r]! > max) max = c.edge[r]!;
+    while (max >= this.flows.length) this.grow();
+    const { flows, records, packets, bytes, first, last, days } = this;
+    for (let r = 0; r < c.size; r++) {
+      const rec = c.records[r]!;
+      const e = c.edge[r]!;
+      flows[e] += c.flows[r]!;
+      records[e] += rec;
+      packets[e] += c.packets[r]!;
+      bytes[e] += c.bytes[r]!;
+      if (rec > 0) {
+        if (c.first[r]! < first[e]!) first[e] = c.first[r]!;
+        if (c.last[r]! > last[e]!) last[e] = c.last[r]!;
+        days[e]!++;
+      }
+    }
+  }
+
   /** Edges with any records, ascending. */
   activeIds(maxId: number): { ids: Uint32Array; n: number } {
     const ids = new Uint32Array(maxId);
