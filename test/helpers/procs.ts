@@ -22,28 +22,39 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `spanmap-${prefix}-`));
 }
 
-/** A child process whose output is collected; killed at cleanup if still running. */
+export interface ProcOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Default: the checkout. A process run as another user gets a directory it may enter ('/'). */
+  cwd?: string;
+}
+
+/**
+ * A child process whose output is collected. It leads a process group of its own, so killAll()
+ * also ends what it started (a `probe run` behind `ip netns exec` and `setpriv`, a shell's
+ * children). Every child of the test suite carries SPANMAP_TEST_RUN (set by test/global-setup.ts),
+ * which is how the suite's final check finds one that outlived its test.
+ */
 export class Proc {
   readonly child: ChildProcess;
   out = '';
   err = '';
   exited: Promise<number | null>;
 
-  constructor(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(cmd, args, { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(cmd: string, args: string[], o: ProcOptions = {}) {
+    this.child = spawn(cmd, args, { cwd: o.cwd ?? REPO, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child.stdout!.setEncoding('utf8').on('data', (d) => (this.out += d));
     this.child.stderr!.setEncoding('utf8').on('data', (d) => (this.err += d));
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
-    running.add(this);
-    void this.exited.then(() => running.delete(this));
+    track(this.child, this.exited);
   }
 
   get alive(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** SIGKILL to its whole process group. */
   kill9(): Promise<number | null> {
-    this.child.kill('SIGKILL');
+    killGroup(this.child, 'SIGKILL');
     return this.exited;
   }
 
@@ -53,14 +64,37 @@ export class Proc {
   }
 }
 
-const running = new Set<Proc>();
-/** Kills every child still running (call from afterAll/afterEach). */
+const running = new Map<ChildProcess, Promise<unknown>>();
+
+/** Registers a child spawned elsewhere, so killAll() ends it too (with its group, when it leads one). */
+export function track(child: ChildProcess, exited: Promise<unknown> = new Promise((r) => child.once('exit', r))): void {
+  running.set(child, exited);
+  void exited.then(() => running.delete(child));
+  if (child.exitCode !== null || child.signalCode !== null) running.delete(child);
+}
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal); // its process group (detached children lead one)
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Kills every child still running, with its process group (call from afterAll/afterEach). */
 export async function killAll(): Promise<void> {
-  await Promise.all([...running].map((p) => p.kill9()));
+  const left = [...running];
+  for (const [child] of left) killGroup(child, 'SIGKILL');
+  await Promise.all(left.map(([, exited]) => exited));
 }
 
 export function spanmapProc(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  return new Proc(process.execPath, [CLI, ...args], env);
+  return new Proc(process.execPath, [CLI, ...args], { env });
 }
 
 /** Polls until `fn` returns a truthy value (or throws after timeoutMs). */
