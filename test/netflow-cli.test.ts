@@ -33,7 +33,6 @@ function listen(args: string[], opts: { uid?: number } = {}): Promise<Running> {
   const child = spawn(cmd[0]!, [...cmd.slice(1), 'probe', 'listen', ...args], {
     cwd: opts.uid === undefined ? REPO : '/',
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
   });
   track(child);
   let out = '';

@@ -43,22 +43,16 @@ export function findLeftovers(runId: string, exclude: (p: Leftover) => boolean =
   return out;
 }
 
-/** SIGKILL to each (and to the process group it leads); returns those that were still there. */
+/** SIGKILL to each; returns those that were still there. */
 export function killLeftovers(list: readonly Leftover[]): Leftover[] {
-  const killed: Leftover[] = [];
-  for (const p of list) {
-    let hit = false;
-    for (const target of [-p.pid, p.pid]) {
-      try {
-        process.kill(target, 'SIGKILL');
-        hit = true;
-      } catch {
-        // no such group, or already gone
-      }
+  return list.filter((p) => {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+      return true;
+    } catch {
+      return false; // already gone
     }
-    if (hit) killed.push(p);
-  }
-  return killed;
+  });
 }
 
 export function describeLeftovers(list: readonly Leftover[]): string {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import { createServer } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, REPO } from './paths.js';
@@ -29,10 +29,10 @@ export interface ProcOptions {
 }
 
 /**
- * A child process whose output is collected. It leads a process group of its own, so killAll()
- * also ends what it started (a `probe run` behind `ip netns exec` and `setpriv`, a shell's
- * children). Every child of the test suite carries SPANMAP_TEST_RUN (set by test/global-setup.ts),
- * which is how the suite's final check finds one that outlived its test.
+ * A child process whose output is collected. killAll() ends it with every process below it (the
+ * probe processes `spanmap demo` starts, say); it stays in the runner's process group, so Ctrl-C
+ * still reaches it. Every child of the test suite carries SPANMAP_TEST_RUN (set by
+ * test/global-setup.ts), which is how the suite's final check finds one that outlived its test.
  */
 export class Proc {
   readonly child: ChildProcess;
@@ -41,7 +41,7 @@ export class Proc {
   exited: Promise<number | null>;
 
   constructor(cmd: string, args: string[], o: ProcOptions = {}) {
-    this.child = spawn(cmd, args, { cwd: o.cwd ?? REPO, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.child = spawn(cmd, args, { cwd: o.cwd ?? REPO, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.setEncoding('utf8').on('data', (d) => (this.out += d));
     this.child.stderr!.setEncoding('utf8').on('data', (d) => (this.err += d));
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
@@ -52,9 +52,9 @@ export class Proc {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** SIGKILL to its whole process group. */
+  /** SIGKILL to it and every process below it. */
   kill9(): Promise<number | null> {
-    killGroup(this.child, 'SIGKILL');
+    killTree(this.child, 'SIGKILL');
     return this.exited;
   }
 
@@ -66,30 +66,46 @@ export class Proc {
 
 const running = new Map<ChildProcess, Promise<unknown>>();
 
-/** Registers a child spawned elsewhere, so killAll() ends it too (with its group, when it leads one). */
+/** Registers a child spawned elsewhere, so killAll() ends it too (with the processes below it). */
 export function track(child: ChildProcess, exited: Promise<unknown> = new Promise((r) => child.once('exit', r))): void {
   running.set(child, exited);
   void exited.then(() => running.delete(child));
   if (child.exitCode !== null || child.signalCode !== null) running.delete(child);
 }
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal); // its process group (detached children lead one)
-  } catch {
+/** `pid` and every process below it, from the parent links in /proc. */
+function tree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
     try {
-      child.kill(signal);
+      const stat = readFileSync(`/proc/${e}/stat`, 'latin1');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]); // fields after "(comm)": state, ppid
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]!) ?? []));
+  return out;
+}
+
+function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  for (const pid of tree(child.pid)) {
+    try {
+      process.kill(pid, signal);
     } catch {
       // already gone
     }
   }
 }
 
-/** Kills every child still running, with its process group (call from afterAll/afterEach). */
+/** Kills every child still running, with the processes below it (call from afterEach/afterAll). */
 export async function killAll(): Promise<void> {
   const left = [...running];
-  for (const [child] of left) killGroup(child, 'SIGKILL');
+  for (const [child] of left) killTree(child, 'SIGKILL');
   await Promise.all(left.map(([, exited]) => exited));
 }
 
