@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { isValidProbeId, UsageError, WIRE_VERSION, Lifecycle, type Component, type FlowRecord } from '@spanmap/shared';
+import { isValidProbeId, UsageError, WIRE_VERSION, Lifecycle, type Component, type FlowRecord, type NameObservation } from '@spanmap/shared';
 import { ProbeStore, DEFAULT_STORE_OPTIONS } from '../store/probe-store.js';
 import { Outbox, DEFAULT_OUTBOX_OPTIONS } from '../store/outbox.js';
 import { Publisher, DEFAULT_PUBLISHER_OPTIONS } from './publisher.js';
@@ -19,6 +19,10 @@ export interface CaptureStatus {
   decodeErrors: number;
   activeFlows: number;
   emittedFlows: number;
+  /** Frames dropped as exact duplicates within the dedup window (when the capture deduplicates). */
+  duplicates?: number;
+  /** Names learned from the wire, and name-carrying payloads skipped as malformed (when naming is on). */
+  names?: { learned: number; errors: number };
 }
 
 export interface SessionDeps {
@@ -128,6 +132,9 @@ export class PublishSession {
   /** The flow table's sink: every record goes to the store first. */
   readonly send = (r: FlowRecord): void => this.running().outbox.send(r);
 
+  /** The name observer's sink: learned names go to the store like records, and travel in the batches. */
+  readonly sendName = (n: NameObservation): void => this.running().outbox.sendName(n);
+
   private open(): Parts {
     const o = this.opts;
     this.startedAt = this.now();
@@ -165,7 +172,14 @@ export class PublishSession {
       epoch: store.epoch,
       startedAt: this.startedAt,
       uptimeSec: Math.round((this.now() - this.startedAt) / 1000),
-      capture: { packets: c.packets, drops: c.drops, ifDrops: c.ifDrops, decodeErrors: c.decodeErrors },
+      capture: {
+        packets: c.packets,
+        drops: c.drops,
+        ifDrops: c.ifDrops,
+        decodeErrors: c.decodeErrors,
+        ...(c.duplicates !== undefined ? { duplicates: c.duplicates } : {}),
+      },
+      ...(c.names ? { names: c.names } : {}),
       flows: { active: c.activeFlows, emitted: c.emittedFlows },
       ...(c.exportLost !== undefined ? { exporters: { lostPackets: c.exportLost } } : {}),
     };
