@@ -19,6 +19,12 @@ export interface IngestResult {
   edges: Array<{ id: number; created: boolean; delta: EdgeDelta }>;
   /** The journal rows written (edge, hour, counts), for the in-memory rollup after the commit. */
   journal: Float64Array;
+  /**
+   * Where the batches came from: "receiver" when this console received them from the probes (its
+   * duty to deliver what they raise, e.g. alerts to sinks), "log" when applied from a store shared
+   * with other consoles (the console that received them delivers).
+   */
+  origin: 'receiver' | 'log';
 }
 
 /**
@@ -75,8 +81,8 @@ export class BatchWriter {
     this.nextCluster = (this.store.meta.get('merge:nextCluster') as number | undefined) ?? 1;
   }
 
-  async write(batches: SummaryBatch[], now: number, fault?: (p: FaultPoint) => void): Promise<IngestResult> {
-    const result: IngestResult = { applied: [], duplicates: [], edges: [], journal: new Float64Array(0) };
+  async write(batches: SummaryBatch[], now: number, fault?: (p: FaultPoint) => void, origin: IngestResult['origin'] = 'receiver'): Promise<IngestResult> {
+    const result: IngestResult = { applied: [], duplicates: [], edges: [], journal: new Float64Array(0), origin };
     const { catalog, rows, probes, journal } = this.deps;
     const clusterBefore = this.nextCluster;
     try {

@@ -55,7 +55,12 @@ export class Policies implements TransactionHook {
   constructor(
     private readonly store: ConsoleStore,
     private readonly core: PolicyDeps,
-  ) {}
+  ) {
+    // Policies (definitions, versions, modes) are shared between consoles sharing a store; the
+    // violations each console records from the batches it applies are its own (the same batches
+    // and policies give the same violations on every console).
+    store.shared.names.add('policies');
+  }
 
   private get db(): Database<Policy, string> {
     return this.store.db<Policy, string>('policies');

@@ -34,7 +34,18 @@ export class Reviews {
   private readonly latest = new Map<string, Review>();
   private seq = 0;
 
-  constructor(private readonly store: ConsoleStore) {}
+  constructor(private readonly store: ConsoleStore) {
+    store.shared.names.add('reviews');
+    store.shared.names.add('audit');
+    store.shared.onRemoteChange('reviews', () => {
+      this.latest.clear();
+      for (const { key, value } of this.db.getRange({})) this.latest.set(key, value);
+    });
+    store.shared.onRemoteChange('audit', () => {
+      const last = [...this.audit.getKeys({ reverse: true, limit: 1 })][0];
+      this.seq = Math.max(this.seq, last ? last[1] + 1 : 0);
+    });
+  }
 
   private get db(): Database<Review, string> {
     return this.store.db<Review, string>('reviews');

@@ -3,7 +3,10 @@ import type { EdgeModel } from '../matrix/model.js';
 import type { Reviews } from '../review/reviews.js';
 import type { SegmentDef } from './segments.js';
 
-/** The segment set: kept in the store, applied to the model (no re-ingest), every change audited. */
+/**
+ * The segment set: kept in the store (shared between consoles sharing one), applied to the model
+ * (no re-ingest), every change audited.
+ */
 export class SegmentService {
   private segments: SegmentDef[] = [];
 
@@ -11,11 +14,16 @@ export class SegmentService {
     private readonly store: ConsoleStore,
     private readonly model: EdgeModel,
     private readonly reviews: Reviews,
-  ) {}
+  ) {
+    store.shared.names.add('segments');
+    // Another console changed them: apply the new set here too.
+    store.shared.onRemoteChange('segments', () => this.model.setSegments(this.load()));
+  }
 
-  /** Reads the segment set (start). */
+  /** Reads the segment set (start). Stores of an earlier version kept it in "meta". */
   load(): SegmentDef[] {
-    this.segments = (this.store.meta.get('segments') as SegmentDef[] | undefined) ?? [];
+    this.segments =
+      (this.store.db('segments').get('current') as SegmentDef[] | undefined) ?? (this.store.meta.get('segments') as SegmentDef[] | undefined) ?? [];
     return this.segments;
   }
 
@@ -24,7 +32,7 @@ export class SegmentService {
   }
 
   async set(defs: SegmentDef[], by: string, now: number): Promise<void> {
-    await this.store.meta.put('segments', defs);
+    await this.store.db('segments').put('current', defs);
     this.segments = defs;
     this.model.setSegments(defs);
     await this.reviews.record({ at: now, by, action: 'segments', target: defs.map((d) => d.name), detail: defs });

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import { open, type Database, type Key, type RootDatabase } from 'lmdb';
 import { SpanmapError } from '@spanmap/shared';
+import { SharedState } from './shared-state.js';
 
 /**
  * The console's embedded LMDB store: one environment, one named database per kind of data. Inert
@@ -10,6 +11,11 @@ import { SpanmapError } from '@spanmap/shared';
  */
 export class ConsoleStore {
   private root: RootDatabase | null = null;
+  /**
+   * The databases people change (segments, reviews, audit, policies, names, alert triage...) are
+   * shared between consoles that share a store: stages declare them with `shared.names.add()`.
+   */
+  readonly shared = new SharedState();
 
   constructor(readonly dir: string) {}
 
@@ -34,12 +40,24 @@ export class ConsoleStore {
 
   private readonly dbs = new Map<string, Database<unknown, never>>();
 
-  /** A named database (opened once). */
+  /** A named database (opened once); a shared one records its changes (shared-state.ts). */
   db<V, K extends string | number | Buffer | Array<string | number> = string>(name: string, encoding?: 'binary', keyEncoding?: 'binary'): Database<V, K> {
     let d = this.dbs.get(name);
     if (!d) {
-      d = this.env.openDB({ name, ...(encoding ? { encoding } : {}), ...(keyEncoding ? { keyEncoding } : {}) }) as unknown as Database<unknown, never>;
+      d = this.shared.wrap(name, this.raw(name, encoding, keyEncoding));
       this.dbs.set(name, d);
+    }
+    return d as unknown as Database<V, K>;
+  }
+
+  private readonly raws = new Map<string, Database<unknown, never>>();
+
+  /** A named database without the shared-state wrapping (applying other consoles' changes). */
+  raw<V, K extends Key>(name: string, encoding?: 'binary', keyEncoding?: 'binary'): Database<V, K> {
+    let d = this.raws.get(name);
+    if (!d) {
+      d = this.env.openDB({ name, ...(encoding ? { encoding } : {}), ...(keyEncoding ? { keyEncoding } : {}) }) as unknown as Database<unknown, never>;
+      this.raws.set(name, d);
     }
     return d as unknown as Database<V, K>;
   }
@@ -54,6 +72,7 @@ export class ConsoleStore {
     const r = this.root;
     this.root = null;
     this.dbs.clear();
+    this.raws.clear();
     await r.committed;
     await r.close();
   }
