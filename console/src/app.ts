@@ -11,6 +11,7 @@ import { RateLimitedLog } from './util/rate-limited-log.js';
 import type { ApiToken } from './api/auth.js';
 import { ConsoleMetrics } from './metrics/metrics.js';
 import { faultFromEnv } from './util/fault.js';
+import { SharedStore, type ClickHouseSpec } from './clickhouse/shared-store.js';
 
 export interface ConsoleOptions {
   dataDir: string;
@@ -30,6 +31,11 @@ export interface ConsoleOptions {
   bodyLimit?: number;
   data?: Partial<DataOptions>;
   now?: () => number;
+  /**
+   * A ClickHouse store shared with other consoles (issue 19): the batch and state logs live there,
+   * the LMDB store under `dataDir` is this console's cache of the model built from them.
+   */
+  sharedStore?: { spec: ClickHouseSpec; username?: string; password?: string; lagMs?: number; everyMs?: number };
 }
 
 /** A running console, as main.ts and tests see it. */
@@ -41,6 +47,7 @@ export interface Console {
   readonly subscriber: Subscriber;
   readonly http: HttpServer;
   readonly metrics: ConsoleMetrics | null;
+  readonly shared: SharedStore | null;
   readonly brokerUrl: string;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -85,12 +92,21 @@ export function createConsole(opts: ConsoleOptions): Console {
       log: (m) => log.log('mqtt', m),
     },
   );
+  // --- shared store (issue 19): log received batches first, tail what the other consoles logged ---
+  const shared = opts.sharedStore
+    ? new SharedStore(
+        { ...opts.sharedStore, consoleId: opts.clientId, log: (kind, line) => log.log(kind, line) },
+        { store, applyBatches: (b, at) => ingester.exclusive(async () => void (await data.applyFromLog(b, at))) },
+        now,
+      )
+    : null;
   const ingester: Ingester = new Ingester({
     writer: data.writer,
     ack: (probe, epoch, seqs) => subscriber.ack(probe, epoch, seqs),
     log,
     now,
     ...(faultFromEnv() ? { fault: faultFromEnv()! } : {}),
+    ...(shared ? { beforeApply: (items, at) => shared.beforeApply(items, at) } : {}),
   });
   ingester.afterCommit.push((r) => data.committed(r));
   ingester.between.push(() => data.checkpointIfDue());
@@ -108,24 +124,39 @@ export function createConsole(opts: ConsoleOptions): Console {
         ...(broker ? { broker: () => broker.stats() } : {}),
       })
     : null;
-  const http = new HttpServer(
-    createApp({
-      ...(metrics ? { metrics: { metrics, auth: m.auth } } : {}),
-      ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
-      data,
-      tokens: () => opts.tokens,
-      now,
-      stats: () => ({
-        ingest: ingester.counters,
-        merge: data.writer.fold.counters,
-        statusRejected: statusRejects.count,
-        edges: data.catalog.maxId,
-        mqtt: { connected: subscriber.connected, sharedSubscription: subscriber.sharedSubscription },
-      }),
+  const api = createApp({
+    ...(metrics ? { metrics: { metrics, auth: m.auth } } : {}),
+    ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
+    data,
+    tokens: () => opts.tokens,
+    now,
+    stats: () => ({
+      ingest: ingester.counters,
+      merge: data.writer.fold.counters,
+      statusRejected: statusRejects.count,
+      edges: data.catalog.maxId,
+      mqtt: { connected: subscriber.connected, sharedSubscription: subscriber.sharedSubscription },
+      ...(shared ? { sharedStore: { endpoint: shared.ch.endpoint, failovers: shared.ch.failovers, tail: shared.tailer.counters } } : {}),
     }),
-    opts.http.host,
-    opts.http.port,
-  );
+  });
+  // With a shared store, a change made through the API is answered only once it is in the shared
+  // store (visible to the other consoles); if it cannot be published, the answer says so (503).
+  const fetchApi: typeof api.fetch = shared
+    ? async (req, ...rest) => {
+        const res = await api.fetch(req, ...rest);
+        if (req.method === 'GET' || req.method === 'HEAD' || !new URL(req.url).pathname.startsWith('/api/')) return res;
+        try {
+          await shared.flush();
+          return res;
+        } catch (e) {
+          return Response.json(
+            { error: { code: 'unavailable', message: `saved on this console, not yet in the shared store (retried): ${(e as Error).message}` } },
+            { status: 503 },
+          );
+        }
+      }
+    : api.fetch;
+  const http = new HttpServer({ fetch: fetchApi }, opts.http.host, opts.http.port);
 
   // A checkpoint also when ingest is idle (the journal since the last one is replayed at start).
   let timer: NodeJS.Timeout | null = null;
@@ -142,6 +173,7 @@ export function createConsole(opts: ConsoleOptions): Console {
   const components: Component[] = [
     { start: async () => store.open(), stop: () => store.close() },
     { start: () => data.start(), stop: () => data.stop() },
+    ...(shared ? [shared] : []),
     ...(broker ? [broker] : []),
     { start: () => subscriber.start(), stop: async () => (await subscriber.stop(), await ingester.drained()) },
     checkpoints,
@@ -156,6 +188,7 @@ export function createConsole(opts: ConsoleOptions): Console {
     subscriber,
     http,
     metrics,
+    shared,
     get brokerUrl() {
       return broker ? broker.url : opts.mqttUrl!;
     },

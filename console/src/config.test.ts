@@ -22,7 +22,7 @@ function problems(raw: unknown, env: NodeJS.ProcessEnv = {}): string[] {
 describe('console config', () => {
   it('fills everything from defaults in code', () => {
     const c = validateConsoleConfig({}, { dataDir: '/d', env: {} });
-    expect(c.console).toEqual({ data: '/d', http: '127.0.0.1:8080' });
+    expect(c.console).toEqual({ data: '/d', http: '127.0.0.1:8080', store: null });
     expect(c.broker).toEqual({ listen: '127.0.0.1:1883', users: [], tls: null });
     expect(c.api.bodyLimit).toBe(1 << 20);
     expect(c.metrics).toEqual({ enabled: true, auth: true });

@@ -1,17 +1,28 @@
+import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { ConfigError, readYamlFile } from '@spanmap/shared/config-file';
 import { Check, SpanmapError, errorLine, parseListen } from '@spanmap/shared';
 import type { Role } from './api/auth.js';
 import { parseUsersEnv } from './broker/users.js';
+import { parseStoreUrl } from './store/store-url.js';
 
 const MiB = 1 << 20;
 
 export interface ConsoleConfig {
-  console: { data: string; http: string };
+  /**
+   * `store`: null for the embedded LMDB store in `data`, or a ClickHouse store shared by several
+   * consoles (`clickhouse://HOST:PORT/DATABASE`), `data` then holding this console's cache.
+   */
+  console: { data: string; http: string; store: string | null };
   /** The embedded broker; not started when `mqtt.url` names an external one. */
   broker: { listen: string; users: Array<{ username: string; password: string }>; tls: { cert: string; key: string; ca: string | null } | null };
-  mqtt: { url: string | null; username: string | null; password: string | null; clientId: string; shareGroup: string | null };
+  /**
+   * `shareGroup`: the ingest group (`--ingest-group`), only with an external broker and a shared
+   * store. `clientId`: null derives one from the host name and data directory in a group (each
+   * member needs its own), and is "spanmap-console" otherwise.
+   */
+  mqtt: { url: string | null; username: string | null; password: string | null; clientId: string | null; shareGroup: string | null };
   api: { tokens: Array<{ name: string; role: Role; token: string }>; bodyLimit: number };
   metrics: { enabled: boolean; auth: boolean };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
@@ -19,9 +30,9 @@ export interface ConsoleConfig {
 
 export function defaultConsoleConfig(dataDir: string): ConsoleConfig {
   return {
-    console: { data: dataDir, http: '127.0.0.1:8080' },
+    console: { data: dataDir, http: '127.0.0.1:8080', store: null },
     broker: { listen: '127.0.0.1:1883', users: [], tls: null },
-    mqtt: { url: null, username: null, password: null, clientId: 'spanmap-console', shareGroup: 'spanmap-console' },
+    mqtt: { url: null, username: null, password: null, clientId: null, shareGroup: null },
     api: { tokens: [], bodyLimit: MiB },
     metrics: { enabled: true, auth: true },
     log: { level: 'info' },
@@ -48,9 +59,20 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
   const top = v.map(raw, '', ['console', 'broker', 'mqtt', 'api', 'metrics', 'log']) ?? {};
   const path = (x: string) => resolve(ctx.baseDir ?? process.cwd(), x);
 
-  const c = v.map(top.console, 'console', ['data', 'http']) ?? {};
-  const data = c.data === undefined ? d.console.data : path(v.str(c.data, 'console.data', d.console.data, /./, 'a directory'));
+  const c = v.map(top.console, 'console', ['data', 'http', 'store']) ?? {};
+  let data = c.data === undefined ? d.console.data : path(v.str(c.data, 'console.data', d.console.data, /./, 'a directory'));
   const http = c.http === undefined ? d.console.http : (v.hostPort(c.http, 'console.http') ?? d.console.http);
+  let store: string | null = null;
+  if (c.store !== undefined && c.store !== null) {
+    const s = v.str(c.store, 'console.store', '', /./, 'lmdb:DIR or clickhouse://HOST:PORT/DATABASE');
+    try {
+      const spec = parseStoreUrl(s, ctx.baseDir ?? process.cwd());
+      if (spec.kind === 'lmdb') data = spec.dir;
+      else store = s;
+    } catch (e) {
+      v.problem('console.store', errorLine(e).replace(/^--store "[^"]*": /, ''));
+    }
+  }
 
   const b = v.map(top.broker, 'broker', ['listen', 'users', 'tls']) ?? {};
   const listen = b.listen === undefined ? d.broker.listen : (v.hostPort(b.listen, 'broker.listen') ?? d.broker.listen);
@@ -88,11 +110,11 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
     username: m.username === undefined || m.username === null ? null : v.str(m.username, 'mqtt.username', ''),
     password:
       env.SPANMAP_MQTT_PASSWORD || (m.password === undefined || m.password === null ? null : v.secret(m.password, 'mqtt.password', /^.+$/, 'a password')),
-    clientId: v.str(m.clientId, 'mqtt.clientId', d.mqtt.clientId, /^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_", "-"'),
+    clientId: m.clientId === undefined || m.clientId === null ? null : v.str(m.clientId, 'mqtt.clientId', '', CLIENT_ID, 'letters, digits, ".", "_", "-"'),
     shareGroup:
-      m.shareGroup === null
+      m.shareGroup === undefined || m.shareGroup === null
         ? null
-        : v.str(m.shareGroup, 'mqtt.shareGroup', d.mqtt.shareGroup!, /^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_", "-" (or null for none)'),
+        : v.str(m.shareGroup, 'mqtt.shareGroup', '', GROUP, 'letters, digits, ".", "_", "-" (or null for none)'),
   };
 
   const a = v.map(top.api, 'api', ['tokens', 'bodyLimit']) ?? {};
@@ -118,13 +140,41 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
 
   if (problems.length > 0) throw new ConfigError(problems.map((p) => (ctx.file ? `${ctx.file}: ${p}` : p)));
   return {
-    console: { data, http },
+    console: { data, http, store },
     broker: { listen, users, tls },
     mqtt,
     api: { tokens, bodyLimit },
     metrics,
     log,
   };
+}
+
+export const CLIENT_ID = /^[A-Za-z0-9._-]{1,64}$/;
+export const GROUP = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * An ingest group splits the batches between consoles: each must see what the others applied,
+ * so a group needs a store they share, and a broker they share. (Before issue 19 the console
+ * subscribed through a shared subscription by default: two consoles with their own stores on one
+ * broker silently held half the data each.)
+ */
+export function groupProblems(c: { store: string | null; mqtt: { url: string | null; shareGroup: string | null } }): string[] {
+  if (c.mqtt.shareGroup === null) return [];
+  const out: string[] = [];
+  if (c.store === null || !/^clickhouses?:/.test(c.store))
+    out.push(
+      'an ingest group needs a store its consoles share (--store clickhouse://HOST:PORT/DATABASE): with their own stores, consoles splitting the batches would each hold only part of them',
+    );
+  if (c.mqtt.url === null) out.push('an ingest group needs an external broker the consoles share (--mqtt URL)');
+  return out;
+}
+
+/** This console's MQTT client id: as configured, else one of its own in a group (host and data directory), else "spanmap-console". */
+export function clientIdFor(c: ConsoleConfig, host: string): string {
+  if (c.mqtt.clientId !== null) return c.mqtt.clientId;
+  if (c.mqtt.shareGroup === null) return 'spanmap-console';
+  const h = host.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 32);
+  return `spanmap-console-${h}-${createHash('sha256').update(resolve(c.console.data)).digest('hex').slice(0, 8)}`;
 }
 
 /** The effective configuration as YAML, secrets hidden. */

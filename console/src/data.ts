@@ -127,6 +127,17 @@ export class ConsoleData {
     return r;
   }
 
+  /**
+   * Applies batches another console received, read from a store shared with it (issue 19): the
+   * same transaction as ingest (batches applied before are skipped), marked origin "log" so only
+   * the receiving console delivers what they raise. `now` is when they were received.
+   */
+  async applyFromLog(batches: SummaryBatch[], now: number): Promise<IngestResult> {
+    const r = await this.writer.write(batches, now, undefined, 'log');
+    this.committed(r);
+    return r;
+  }
+
   /** Writes a checkpoint when one is due (between ingest transactions), or now with `force`. */
   async checkpointIfDue(force = false): Promise<void> {
     if (!force && this.journal.pending < this.opts.checkpoint.everyEntries && this.now() - this.lastCheckpoint < this.opts.checkpoint.everyMs) return;

@@ -19,6 +19,8 @@ export interface IngestCounters {
 
 interface Pending {
   batch: SummaryBatch;
+  /** The payload as received (a shared store logs it as is). */
+  payload: Uint8Array;
   done: () => void;
 }
 
@@ -30,6 +32,13 @@ export interface IngesterDeps {
   maxGroup?: number;
   /** Test-only: kill the process at a fault point (SPANMAP_FAULT). */
   fault?: (p: FaultPoint) => void;
+  /**
+   * A store shared with other consoles (issue 19): called with each group before it is applied,
+   * with the time the transaction will carry; the group is applied and acknowledged only once
+   * this resolves (the batches are in the shared log). If it throws, nothing is applied or
+   * acknowledged (the probes resend) and the group is counted as `shared-store` rejections.
+   */
+  beforeApply?: (items: Array<{ batch: SummaryBatch; payload: Uint8Array }>, now: number) => Promise<void>;
 }
 
 /**
@@ -52,6 +61,8 @@ export class Ingester {
     transactionMs: { last: 0, max: 0 },
   };
   private queue: Pending[] = [];
+  /** Work that must not interleave with a transaction (batches tailed from a shared store). */
+  private tasks: Array<() => Promise<void>> = [];
   private running = false;
   private idle: Array<() => void> = [];
   /** After each commit (the in-memory rollup and model catch up). Synchronous. */
@@ -81,14 +92,14 @@ export class Ingester {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      this.queue.push({ batch, done: resolve });
+      this.queue.push({ batch, payload, done: resolve });
       if (!this.running) setImmediate(() => void this.run());
     });
   }
 
   /** Runs `task` now if no transaction is running or queued (timers: the idle checkpoint). */
   async idleTask(task: () => Promise<void>): Promise<void> {
-    if (this.running || this.queue.length > 0) return;
+    if (this.running || this.queue.length > 0 || this.tasks.length > 0) return;
     this.running = true;
     try {
       await task();
@@ -96,14 +107,22 @@ export class Ingester {
       this.deps.log.log('idle-task', `ingest: ${(e as Error).message}`);
     } finally {
       this.running = false;
-      if (this.queue.length > 0) setImmediate(() => void this.run());
+      if (this.queue.length > 0 || this.tasks.length > 0) setImmediate(() => void this.run());
       for (const r of this.idle.splice(0)) r();
     }
   }
 
+  /** Runs `task` in the queue, between transactions (batches a shared store's tailer applies). */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.tasks.push(() => task().then(resolve, reject));
+      if (!this.running) setImmediate(() => void this.run());
+    });
+  }
+
   /** Resolves when the queue is empty and no transaction is running. */
   drained(): Promise<void> {
-    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    if (!this.running && this.queue.length === 0 && this.tasks.length === 0) return Promise.resolve();
     return new Promise((r) => this.idle.push(r));
   }
 
@@ -116,13 +135,33 @@ export class Ingester {
     if (this.running) return;
     this.running = true;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 || this.tasks.length > 0) {
+        const task = this.tasks.shift();
+        if (task) {
+          await task();
+          for (const b of this.between) await b();
+          continue;
+        }
         const group = this.queue.splice(0, this.deps.maxGroup ?? 256);
         const t0 = performance.now();
+        const now = (this.deps.now ?? Date.now)();
+        if (this.deps.beforeApply) {
+          try {
+            await this.deps.beforeApply(group, now);
+          } catch (e) {
+            this.counters.rejected['shared-store'] = (this.counters.rejected['shared-store'] ?? 0) + group.length;
+            this.deps.log.log(
+              'shared-store',
+              `ingest: ${group.length} batches not logged to the shared store (the probes will resend): ${(e as Error).message}`,
+            );
+            group.forEach((p) => p.done());
+            continue;
+          }
+        }
         try {
           const result = await this.deps.writer.write(
             group.map((p) => p.batch),
-            (this.deps.now ?? Date.now)(),
+            now,
             this.deps.fault,
           );
           this.counters.transactions++;

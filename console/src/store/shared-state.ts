@@ -32,6 +32,13 @@ export class SharedState {
   private readonly listeners = new Map<string, Array<() => void>>();
   sink: StateSink | null = null;
   consoleId = 'local';
+  /**
+   * The per-key clock `apply` compares with (set with the sink). Local changes advance it too:
+   * otherwise an older change from another console arriving after a newer local one would
+   * overwrite it, and this console's own changes coming back from the shared log would be applied
+   * again over newer ones.
+   */
+  clock: Database<[number, string, number], string> | null = null;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -40,14 +47,16 @@ export class SharedState {
     if (!this.names.has(name)) return db;
     const record = (key: unknown, value: unknown) => {
       if (!this.sink) return;
-      this.pending.push({
+      const e: StateEvent = {
         ts: this.now(),
         console: this.consoleId,
         seq: ++this.seq,
         db: name,
         key: JSON.stringify(key),
         value: value === null ? null : JSON.stringify(value),
-      });
+      };
+      this.pending.push(e);
+      void this.clock?.put(`${e.db}\u0000${e.key}`, [e.ts, e.console, e.seq]);
     };
     return new Proxy(db, {
       get: (target, prop, receiver) => {

@@ -9,7 +9,11 @@ export interface SubscriberOptions {
   password?: string;
   /** Read at start, overriding username/password: the embedded broker's private credential. */
   credential?: () => { username: string; password: string } | null;
-  /** Use a shared subscription ($share/<group>/...) so several consoles can split the load; falls back when the broker refuses it. */
+  /**
+   * An ingest group (issue 19): subscribe to the flows through the MQTT 5 shared subscription
+   * $share/<group>/spanmap/v1/+/flows, so the consoles of the group split the batches. Only with
+   * a store the consoles share (main.ts refuses it otherwise).
+   */
   shareGroup: string | null;
   tls?: Pick<IClientOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized'>;
 }
@@ -22,9 +26,15 @@ export interface SubscriberHandlers {
 }
 
 /**
- * The console's MQTT side: a persistent session (clean start off), QoS 1 subscriptions to every
- * probe's flows and status, and acknowledgements back to spanmap/v1/<probe>/ack. What waits in
- * memory is bounded by the probes themselves: each keeps at most `inflight` batches unacknowledged.
+ * The console's MQTT side: QoS 1 subscriptions to every probe's flows and status, and
+ * acknowledgements back to spanmap/v1/<probe>/ack. What waits in memory is bounded by the probes
+ * themselves: each keeps at most `inflight` batches unacknowledged.
+ *
+ * Alone, the console keeps a persistent MQTT 3.1.1 session (clean start off). In an ingest group
+ * it speaks MQTT 5 with a clean start and no session expiry: a member that dies leaves the group
+ * at once, so the broker stops handing it batches (a session kept for it would hold them until it
+ * came back). What a dead member had in flight is not redelivered by every broker (Mosquitto
+ * drops it, eclipse-mosquitto#2662); the probes resend what no console acknowledged.
  */
 export class Subscriber {
   private client: MqttClient | null = null;
@@ -44,10 +54,11 @@ export class Subscriber {
   async start(): Promise<void> {
     const o = this.opts;
     const cred = o.credential?.() ?? null;
+    const group = o.shareGroup !== null;
     const client = connect(o.url(), {
       clientId: o.clientId,
-      clean: false,
-      protocolVersion: 4,
+      clean: group,
+      protocolVersion: group ? 5 : 4,
       keepalive: 30,
       reconnectPeriod: 2000,
       connectTimeout: 10_000,
@@ -79,7 +90,7 @@ export class Subscriber {
     if (this.opts.shareGroup) {
       try {
         const granted = await client.subscribeAsync(`$share/${this.opts.shareGroup}/${flowsTopic}`, { qos: 1 });
-        if (granted.every((g) => g.qos !== 128)) {
+        if (granted.every((g) => g.qos < 128)) {
           this.sharedSubscription = true;
           await client.subscribeAsync(topics.allStatus, { qos: 1 });
           return;
@@ -87,7 +98,8 @@ export class Subscriber {
       } catch {
         // fall through to a plain subscription
       }
-      this.h.log('mqtt: the broker refused a shared subscription; subscribing directly');
+      // Still correct with a shared store (every console logs and applies every batch once), only not split.
+      this.h.log(`mqtt: the broker refused the shared subscription of ingest group "${this.opts.shareGroup}"; subscribing directly (no split)`);
     }
     try {
       await client.subscribeAsync([flowsTopic, topics.allStatus], { qos: 1 });
