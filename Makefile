@@ -4,9 +4,9 @@ SHELL := /bin/bash
 
 # Debian packages: libpcap-dev builds the `cap` binding; the rest are real peers the tests run
 # (tshark is the flow oracle, softflowd exports NetFlow/IPFIX, tcpreplay feeds live capture,
-# mosquitto is the external broker, chromium runs the browser tests, nftables/iptables validate
+# mosquitto is the external broker, clickhouse-server the shared console store (issue 19), chromium runs the browser tests, nftables/iptables validate
 # policy exports, systemd-analyze verifies the units).
-APT_PACKAGES := libpcap-dev tshark softflowd tcpreplay mosquitto chromium nftables iptables iproute2 systemd python3 make g++
+APT_PACKAGES := libpcap-dev tshark softflowd tcpreplay mosquitto clickhouse-server chromium nftables iptables iproute2 systemd python3 make g++
 # Peers for benchmarks only.
 APT_BENCH := softflowd nfdump argus-server argus-client tcpreplay
 

@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { SpanmapError } from '@spanmap/shared';
 
 export interface ClickHouseOptions {
@@ -37,6 +37,8 @@ export class ClickHouse {
         // 18.16 knows none of the newer settings the client could send; keep to what both know.
         clickhouse_settings: {},
         compression: { request: false, response: false },
+        // Its failures reach us as errors, reported once by the caller (rate-limited), not logged twice.
+        log: { level: ClickHouseLogLevel.OFF },
       }),
     );
   }

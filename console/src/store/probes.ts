@@ -66,7 +66,9 @@ export class Probes {
   /** Counts a batch applied (inside the ingest transaction). */
   countBatch(p: ProbeTotals, b: SummaryBatch, now: number): void {
     p.batches++;
-    p.lastSeen = now;
+    // Min and max, not last: consoles sharing a store apply batches in different orders (issue 19).
+    if (now > p.lastSeen) p.lastSeen = now;
+    if (now < p.firstSeen) p.firstSeen = now;
     for (const r of b.records) {
       if (!r.cont) p.flows++;
       p.records++;
