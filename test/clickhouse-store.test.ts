@@ -66,7 +66,7 @@ async function node(name: string, db: string, now: () => number, dir = tempDir(`
   let ingester: Ingester;
   const shared = new SharedStore(
     { spec: parseStoreUrl(`clickhouse://127.0.0.1:${ch.httpPort}/${db}`) as never, consoleId: name, log: () => {}, lagMs: 5000 },
-    { store: d.store, applyBatches: (b, at) => ingester.exclusive(async () => void (await d.data.applyFromLog(b, at))) },
+    { store: d.store, applyBatches: (b, at) => ingester.exclusive(async () => (await d.data.applyFromLog(b, at)).applied.length) },
     now,
   );
   ingester = new Ingester({
@@ -77,6 +77,7 @@ async function node(name: string, db: string, now: () => number, dir = tempDir(`
     beforeApply: (items, at) => shared.beforeApply(items, at),
   });
   ingester.afterCommit.push((r) => d.data.committed(r));
+  ingester.afterCommit.push((r) => shared.received([...r.applied, ...r.duplicates]));
   await shared.start();
   return {
     ...d,

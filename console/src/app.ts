@@ -96,7 +96,7 @@ export function createConsole(opts: ConsoleOptions): Console {
   const shared = opts.sharedStore
     ? new SharedStore(
         { ...opts.sharedStore, consoleId: opts.clientId, log: (kind, line) => log.log(kind, line) },
-        { store, applyBatches: (b, at) => ingester.exclusive(async () => void (await data.applyFromLog(b, at))) },
+        { store, applyBatches: (b, at) => ingester.exclusive(async () => (await data.applyFromLog(b, at)).applied.length) },
         now,
       )
     : null;
@@ -109,6 +109,7 @@ export function createConsole(opts: ConsoleOptions): Console {
     ...(shared ? { beforeApply: (items, at) => shared.beforeApply(items, at) } : {}),
   });
   ingester.afterCommit.push((r) => data.committed(r));
+  if (shared) ingester.afterCommit.push((r) => shared.received([...r.applied, ...r.duplicates]));
   ingester.between.push(() => data.checkpointIfDue());
 
   const m = opts.metrics ?? { enabled: true, auth: true };

@@ -16,13 +16,14 @@ export class ConsoleProc {
     readonly extra: string[] = [],
   ) {}
 
-  async start(): Promise<this> {
+  /** `timeoutMs`: how long /health may take (a console with a shared store catches up first). */
+  async start(timeoutMs = 20_000): Promise<this> {
     const args = ['console', '--data', this.dataDir, '--http', `127.0.0.1:${this.httpPort}`];
     if (this.mqtt.url) args.push('--mqtt', this.mqtt.url);
     else args.push('--broker', `127.0.0.1:${this.mqtt.broker}`);
     args.push(...this.extra);
     this.proc = spanmapProc(args, { SPANMAP_API_TOKEN: TOKEN, ...this.env });
-    await waitFor('the console to serve /health', async () => (await fetch(`http://127.0.0.1:${this.httpPort}/api/v1/health`)).ok, 20_000, 200);
+    await waitFor('the console to serve /health', async () => (await fetch(`http://127.0.0.1:${this.httpPort}/api/v1/health`)).ok, timeoutMs, 200);
     return this;
   }
 

@@ -24,7 +24,7 @@ export interface SharedStoreOptions {
 export interface SharedStoreDeps {
   store: ConsoleStore;
   /** Applies batches received by another console, serialized with ingest (ingester.exclusive + data.applyFromLog). */
-  applyBatches(batches: SummaryBatch[], now: number): Promise<void>;
+  applyBatches(batches: SummaryBatch[], now: number): Promise<number>;
 }
 
 const CURSOR = 'clickhouse:cursor';
@@ -81,10 +81,14 @@ export class SharedStore {
   /** Logs a group of received batches; resolves once ClickHouse confirmed the insert. */
   async beforeApply(items: Array<{ batch: SummaryBatch; payload: Uint8Array }>, now: number): Promise<void> {
     await this.batches.insert(items, now);
-    this.tailer.noteReceived(
-      items.map((i) => i.batch),
-      now,
-    );
+  }
+
+  /**
+   * After received batches committed locally: the tail need not fetch them back. (Not on insert:
+   * a batch logged but not applied here, the local commit failing, must still come by the tail.)
+   */
+  received(batches: SummaryBatch[]): void {
+    this.tailer.noteReceived(batches, this.now());
   }
 
   /** Publishes this console's committed state changes (API mutations wait for it before answering). */

@@ -5,8 +5,8 @@ import { batchKey, type BatchLog, type StateLog } from './logs.js';
 export interface TailerDeps {
   batches: Pick<BatchLog, 'keysSince' | 'streamSince'>;
   state: Pick<StateLog, 'since'>;
-  /** Applies batches received at `now` by another console (the ingest transaction; skips those applied before). */
-  applyBatches(batches: SummaryBatch[], now: number): Promise<void>;
+  /** Applies batches received at `now` by another console (the ingest transaction; skips those applied before): how many were new. */
+  applyBatches(batches: SummaryBatch[], now: number): Promise<number>;
   /** Applies other consoles' state changes (last writer wins per key). */
   applyState(events: StateEvent[]): Promise<number>;
   /** Where the tail stands (the newest receive time applied), kept in the local cache. */
@@ -157,8 +157,9 @@ export class Tailer {
         await stateUpTo(groupAt);
         const g = group;
         group = [];
-        await this.d.applyBatches(g, groupAt);
-        this.counters.batchesApplied += g.length;
+        const n = await this.d.applyBatches(g, groupAt);
+        this.counters.batchesApplied += n;
+        this.counters.batchesKnown += g.length - n;
         for (const b of g) this.seen.set(batchKey(b), groupAt);
       };
       await this.d.batches.streamSince(oldest, async (rows) => {
