@@ -141,3 +141,23 @@ describe('two consoles in an ingest group, one killed with SIGKILL mid-ingest', 
     process.stderr.write(`cluster test: B killed after applying ${killed.atBatches} batches; log holds ${batches} batches in ${rows} rows\n`);
   });
 });
+
+describe('a change made through one console', () => {
+  it('is visible on the other within seconds: a review made on B, a policy drafted on A', async () => {
+    const e = truth.edges[0]!;
+    const k = { src: e.src, dst: e.dst, proto: e.proto, port: e.port };
+    const range = `from=${truth.generator.start}&to=${truth.generator.end}`;
+    const t0 = Date.now();
+    await b.api('/edges/review', { method: 'POST', body: JSON.stringify({ edges: [k], status: 'expected', note: 'seen on b' }) });
+    const policy = await a.api<{ id: string }>('/policies', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'from-a', from: truth.generator.start, to: truth.generator.end, include: 'observed', granularity: 'segment' }),
+    });
+    const reviewed = (c: ConsoleProc) =>
+      c.api<Array<Edge & { review: { status: string } | null }>>(`/edges?limit=10000&${range}`).then((l) => l.find((x) => edgeKey(x) === edgeKey(k))?.review?.status);
+    await waitFor('A to see the review made on B', async () => (await reviewed(a)) === 'expected', 10_000, 200);
+    await waitFor('B to see the policy drafted on A', async () => (await b.api<Array<{ id: string }>>('/policies')).some((p) => p.id === policy.id), 10_000, 200);
+    expect(await b.api(`/policies/${policy.id}`)).toEqual(await a.api(`/policies/${policy.id}`));
+    process.stderr.write(`cluster test: changes crossed in ${Date.now() - t0} ms\n`);
+  });
+});
