@@ -1,16 +1,12 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { encodeBatch, type FlowRecord, type SummaryBatch } from '@spanmap/shared';
-import { openData } from '../console/src/test-util/open-data.js';
-import { Ingester } from '../console/src/ingest/ingester.js';
-import { RateLimitedLog } from '../console/src/util/rate-limited-log.js';
-import { SharedStore } from '../console/src/clickhouse/shared-store.js';
 import { ClickHouse } from '../console/src/clickhouse/client.js';
 import { migrate, SCHEMA_VERSION } from '../console/src/clickhouse/schema.js';
-import { parseStoreUrl } from '../console/src/store/store-url.js';
 import { createApp } from '../console/src/api/app.js';
 import { validateSegments } from '../console/src/segments/segments.js';
 import { startClickHouse, type ClickHouseServer } from './helpers/clickhouse.js';
-import { killAll, tempDir } from './helpers/procs.js';
+import { sharedNode } from './helpers/ch-console.js';
+import { killAll } from './helpers/procs.js';
 
 /*
  * The shared store's parts against a real ClickHouse server (Debian's clickhouse-server): the
@@ -21,6 +17,7 @@ import { killAll, tempDir } from './helpers/procs.js';
 const T0 = Date.UTC(2024, 5, 3, 9);
 const EPOCH = 'ab'.repeat(16);
 let ch: ClickHouseServer;
+const url = (db: string) => `clickhouse://127.0.0.1:${ch.httpPort}/${db}`;
 
 beforeAll(async () => {
   ch = await startClickHouse();
@@ -55,41 +52,6 @@ function rec(i: number, o: Partial<FlowRecord> = {}): FlowRecord {
 function batch(probe: string, seq: number, n = 20): SummaryBatch {
   const records = Array.from({ length: n }, (_, i) => rec(seq * n + i));
   return { v: 2, probe, epoch: EPOCH, seq, from: records[0]!.first, to: records.at(-1)!.last, records, names: [], entries: [] };
-}
-
-/** One console in this process: its own cache, the shared store, the ingest path with log-first. */
-async function node(name: string, db: string, now: () => number, dir = tempDir(`ch-${name}`)) {
-  const d = await openData(dir, {}, now);
-  const log = new RateLimitedLog(() => {});
-  const acks: number[] = [];
-  // eslint-disable-next-line prefer-const
-  let ingester: Ingester;
-  const shared = new SharedStore(
-    { spec: parseStoreUrl(`clickhouse://127.0.0.1:${ch.httpPort}/${db}`) as never, consoleId: name, log: () => {}, lagMs: 5000 },
-    { store: d.store, applyBatches: (b, at) => ingester.exclusive(async () => (await d.data.applyFromLog(b, at)).applied.length) },
-    now,
-  );
-  ingester = new Ingester({
-    writer: d.data.writer,
-    ack: (_p, _e, seqs) => acks.push(...seqs),
-    log,
-    now,
-    beforeApply: (items, at) => shared.beforeApply(items, at),
-  });
-  ingester.afterCommit.push((r) => d.data.committed(r));
-  ingester.afterCommit.push((r) => shared.received([...r.applied, ...r.duplicates]));
-  await shared.start();
-  return {
-    ...d,
-    shared,
-    ingester,
-    acks,
-    async stop() {
-      await ingester.drained();
-      await shared.stop();
-      await d.close();
-    },
-  };
 }
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -145,8 +107,8 @@ describe('consoles sharing a ClickHouse store', () => {
   it('a batch logged twice (received by two consoles) is applied once on each, and a change on one reaches the other', async () => {
     let t = T0 + 86_400_000;
     const now = () => t;
-    const a = await node('a', 'two', now);
-    const b = await node('b', 'two', now);
+    const a = await sharedNode('a', url('two'), now);
+    const b = await sharedNode('b', url('two'), now);
     await ch.sql('SYSTEM STOP MERGES'); // both copies stay until we say: the readers must merge them
     try {
       const batches = Array.from({ length: 6 }, (_, i) => batch('p1', i + 1));
@@ -176,7 +138,7 @@ describe('consoles sharing a ClickHouse store', () => {
       expect(await answers(b)).toEqual(await answers(a));
 
       // A console with an empty cache replays the logs and answers the same.
-      const c = await node('c', 'two', now);
+      const c = await sharedNode('c', url('two'), now);
       try {
         expect(c.shared.tailer.counters.catchUp.batches).toBe(6);
         expect(c.data.segments.get()).toEqual(a.data.segments.get());

@@ -154,9 +154,16 @@ describe('a change made through one console', () => {
       body: JSON.stringify({ name: 'from-a', from: truth.generator.start, to: truth.generator.end, include: 'observed', granularity: 'segment' }),
     });
     const reviewed = (c: ConsoleProc) =>
-      c.api<Array<Edge & { review: { status: string } | null }>>(`/edges?limit=10000&${range}`).then((l) => l.find((x) => edgeKey(x) === edgeKey(k))?.review?.status);
+      c
+        .api<Array<Edge & { review: { status: string } | null }>>(`/edges?limit=10000&${range}`)
+        .then((l) => l.find((x) => edgeKey(x) === edgeKey(k))?.review?.status);
     await waitFor('A to see the review made on B', async () => (await reviewed(a)) === 'expected', 10_000, 200);
-    await waitFor('B to see the policy drafted on A', async () => (await b.api<Array<{ id: string }>>('/policies')).some((p) => p.id === policy.id), 10_000, 200);
+    await waitFor(
+      'B to see the policy drafted on A',
+      async () => (await b.api<Array<{ id: string }>>('/policies')).some((p) => p.id === policy.id),
+      10_000,
+      200,
+    );
     expect(await b.api(`/policies/${policy.id}`)).toEqual(await a.api(`/policies/${policy.id}`));
     process.stderr.write(`cluster test: changes crossed in ${Date.now() - t0} ms\n`);
   });

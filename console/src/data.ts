@@ -133,7 +133,12 @@ export class ConsoleData {
    * the receiving console delivers what they raise. `now` is when they were received.
    */
   async applyFromLog(batches: SummaryBatch[], now: number): Promise<IngestResult> {
-    const r = await this.writer.write(batches, now, undefined, 'log');
+    // Those applied here already (this console received them) are left out before the
+    // transaction, which would count them as a probe's duplicates (a resend), which they are not.
+    const dedupe = this.store.db<number, [string, string, number]>('dedupe');
+    const fresh = batches.filter((b) => dedupe.get([b.probe, b.epoch, b.seq]) === undefined);
+    if (fresh.length === 0) return { applied: [], duplicates: [], edges: [], journal: new Float64Array(0), origin: 'log' };
+    const r = await this.writer.write(fresh, now, undefined, 'log');
     this.committed(r);
     return r;
   }

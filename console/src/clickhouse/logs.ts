@@ -64,10 +64,14 @@ export class BatchLog {
     return rows.map((r) => ({ probe: r.probe, epoch: r.epoch, seq: Number(r.seq), receivedMs: Number(r.r) }));
   }
 
-  /** Batches received at or after `ms`, oldest first, in chunks (a copy inserted twice comes twice). */
+  /**
+   * Batches received at or after `ms`, oldest first, in chunks (a copy inserted twice comes
+   * twice). Ties in receive time come in key order, so every console following the log applies
+   * it in the same order (and numbers new hosts and edges alike).
+   */
   async streamSince(ms: number, each: (batches: LoggedBatch[]) => Promise<void>): Promise<void> {
     await this.ch.stream<Wire<{ probe: string; epoch: string; seq: number; received_ms: number; payload: string }>>(
-      `SELECT probe, epoch, seq, received_ms, payload FROM ${this.table} WHERE ${since(ms)} ORDER BY received_ms`,
+      `SELECT probe, epoch, seq, received_ms, payload FROM ${this.table} WHERE ${since(ms)} ORDER BY received_ms, probe, epoch, seq`,
       (rows) =>
         each(
           rows.map((r) => ({

@@ -87,8 +87,9 @@ export class Tailer {
     await this.polling;
   }
 
-  /** Polls now (tests; the timer otherwise). */
+  /** Polls now, after any poll under way (tests; the timer otherwise). */
   async pollNow(): Promise<void> {
+    while (this.polling) await this.polling;
     await this.poll(false);
   }
 
