@@ -13,10 +13,11 @@ APT_BENCH := softflowd nfdump argus-server argus-client tcpreplay
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 STAMP := node_modules/.spanmap-setup
 
-.PHONY: help setup apt npm build lint format demo test bench install clean
+.PHONY: help setup apt npm build lint format demo demo-cluster test bench install clean
 
 help:
 	@echo "make demo    set up (Debian packages, npm ci, build) and run the demo"
+	@echo "make demo-cluster  Mosquitto, ClickHouse and two consoles sharing them (docs/multi-console.md)"
 	@echo "make test    set up and run the test suite"
 	@echo "make lint    eslint and prettier over the tree (make format rewrites it)"
 	@echo "make bench   run the benchmarks against softflowd, nfpcapd and argus"
@@ -49,6 +50,9 @@ build: npm
 
 demo: setup
 	node bin/spanmap.js demo
+
+demo-cluster: setup
+	node scripts/demo-cluster.mjs $(ARGS)
 
 # Lint and format checks run first: a tree that fails them fails the tests.
 lint: npm
