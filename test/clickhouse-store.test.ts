@@ -6,7 +6,7 @@ import { createApp } from '../console/src/api/app.js';
 import { validateSegments } from '../console/src/segments/segments.js';
 import { startClickHouse, type ClickHouseServer } from './helpers/clickhouse.js';
 import { sharedNode } from './helpers/ch-console.js';
-import { killAll } from './helpers/procs.js';
+import { freePort, killAll, spanmapProc, tempDir } from './helpers/procs.js';
 
 /*
  * The shared store's parts against a real ClickHouse server (Debian's clickhouse-server): the
@@ -151,5 +151,35 @@ describe('consoles sharing a ClickHouse store', () => {
       await a.stop();
       await b.stop();
     }
+  });
+});
+
+describe('the command line', () => {
+  const run = async (args: string[]) => {
+    const p = spanmapProc(['console', '--data', tempDir('ch-cli'), '--http', `127.0.0.1:${await freePort()}`, ...args]);
+    const code = await p.exited;
+    return { code, lines: p.err.trim().split('\n') };
+  };
+
+  it('refuses an ingest group without a shared store, or without an external broker, in one line', async () => {
+    const noStore = await run(['--mqtt', 'mqtt://127.0.0.1:1', '--ingest-group', 'g']);
+    expect(noStore.code).not.toBe(0);
+    expect(noStore.lines).toEqual([expect.stringMatching(/an ingest group needs a store its consoles share \(--store clickhouse:/)]);
+    const noBroker = await run(['--store', `clickhouse://127.0.0.1:${ch.httpPort}/cli`, '--ingest-group', 'g']);
+    expect(noBroker.code).not.toBe(0);
+    expect(noBroker.lines).toEqual([expect.stringMatching(/an ingest group needs an external broker/)]);
+  });
+
+  it('a store it cannot reach, or newer than it knows, stops the start with one line', async () => {
+    const down = await run(['--store', 'clickhouse://127.0.0.1:1/x', '--broker', `127.0.0.1:${await freePort()}`]);
+    expect(down.code).not.toBe(0);
+    expect(down.lines.filter((l) => /ClickHouse at http:\/\/127\.0\.0\.1:1/.test(l))).toHaveLength(1);
+    expect(down.lines.some((l) => /^\s+at /.test(l))).toBe(false); // no stack trace
+    await ch.sql('CREATE DATABASE IF NOT EXISTS newer');
+    await ch.sql('CREATE TABLE newer.spanmap_schema (version UInt32, applied_ms UInt64, by String) ENGINE = MergeTree() ORDER BY version');
+    await ch.sql(`INSERT INTO newer.spanmap_schema VALUES (${SCHEMA_VERSION + 5}, 1, 'future')`);
+    const newer = await run(['--store', `clickhouse://127.0.0.1:${ch.httpPort}/newer`, '--broker', `127.0.0.1:${await freePort()}`]);
+    expect(newer.code).not.toBe(0);
+    expect(newer.lines.filter((l) => /newer than this console's/.test(l))).toHaveLength(1);
   });
 });

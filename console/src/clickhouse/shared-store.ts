@@ -81,6 +81,10 @@ export class SharedStore {
   /** Logs a group of received batches; resolves once ClickHouse confirmed the insert. */
   async beforeApply(items: Array<{ batch: SummaryBatch; payload: Uint8Array }>, now: number): Promise<void> {
     await this.batches.insert(items, now);
+    this.tailer.noteLogged(
+      items.map((i) => i.batch),
+      performance.now(),
+    );
   }
 
   /**

@@ -60,15 +60,30 @@ export class Tailer {
   /** Batch and state keys seen within the lag window, with their receive times. */
   private readonly seen = new Map<string, number>();
   private readonly seenState = new Map<string, number>();
+  /** Keys logged by this console and being applied, with the (performance) time they were logged. */
+  private readonly inFlight = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private stopped = true;
 
   constructor(private readonly d: TailerDeps) {}
 
-  /** Batches this console received and logged itself: no need to fetch them back. */
+  /** Batches this console received and applied itself: no need to fetch them back. */
   noteReceived(batches: Array<{ probe: string; epoch: string; seq: number }>, receivedMs: number): void {
-    for (const b of batches) this.seen.set(batchKey(b), receivedMs);
+    for (const b of batches) {
+      const k = batchKey(b);
+      this.seen.set(k, receivedMs);
+      this.inFlight.delete(k);
+    }
+  }
+
+  /**
+   * Batches this console logged and is applying now: not fetched back while that lasts (a
+   * wasted decode of each). If the local commit fails, they are fetched once this has expired
+   * (well within the lag, so the cursor has not passed them).
+   */
+  noteLogged(batches: Array<{ probe: string; epoch: string; seq: number }>, at: number): void {
+    for (const b of batches) this.inFlight.set(batchKey(b), at);
   }
 
   async start(): Promise<void> {
@@ -132,9 +147,11 @@ export class Tailer {
     for (const e of events) newest = Math.max(newest, e.receivedMs);
     const want = new Set<string>();
     let oldest = Infinity;
+    const fresh = performance.now() - Math.min(10_000, this.d.lagMs / 3);
+    for (const [k, at] of this.inFlight) if (at < fresh) this.inFlight.delete(k);
     for (const k of keys) {
       const key = batchKey(k);
-      if (this.seen.has(key)) continue;
+      if (this.seen.has(key) || this.inFlight.has(key)) continue;
       want.add(key);
       oldest = Math.min(oldest, k.receivedMs);
     }
