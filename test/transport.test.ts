@@ -47,8 +47,10 @@ describe('probe → broker → console: nothing lost, nothing twice', () => {
     const mosquitto = await startMosquitto(mport);
     const url = `mqtt://127.0.0.1:${mport}`;
     const c = await new ConsoleProc(tempDir('console'), await freePort(), { url }).start();
-    // Mosquitto supports shared subscriptions, so several consoles could split the load.
-    await waitFor('a shared subscription', async () => (await c.api<{ mqtt: { sharedSubscription: boolean } }>('/stats')).mqtt.sharedSubscription);
+    // With its own store, a console never splits the batches with others (issue 19: only an
+    // ingest group with a shared store does): it subscribes directly.
+    await waitFor('the console connected', async () => (await c.api<{ mqtt: { connected: boolean } }>('/stats')).mqtt.connected);
+    expect((await c.api<{ mqtt: { sharedSubscription: boolean } }>('/stats')).mqtt.sharedSubscription).toBe(false);
     await mosquitto.kill9();
 
     const probe = spanmapProc(['probe', 'read', pcap, '--publish', url, '--probe-id', 'site-a', '--data', tempDir('probe'), ...slowPublish]);
