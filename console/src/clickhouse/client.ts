@@ -17,7 +17,7 @@ export function quote(s: string): string {
 
 /**
  * A thin layer over @clickhouse/client (the official client; it works against Debian's
- * ClickHouse 18.16 over HTTP: queries, commands and JSONEachRow inserts and streams were checked
+ * ClickHouse 18.16 over HTTP: queries, commands and JSONEachRow inserts were checked
  * against that server): several endpoints with failover, errors turned into one line naming the
  * server, and the settings every statement needs. Inert until used; close() ends its sockets.
  */
@@ -75,14 +75,6 @@ export class ClickHouse {
     return this.run(async (c) => {
       const r = await c.query({ query: sql, format: 'JSONEachRow' });
       return r.json<T>();
-    });
-  }
-
-  /** Rows of a SELECT, in chunks as they arrive (large answers: a whole log). */
-  async stream<T>(sql: string, each: (rows: T[]) => Promise<void>): Promise<void> {
-    await this.run(async (c) => {
-      const r = await c.query({ query: sql, format: 'JSONEachRow' });
-      for await (const chunk of r.stream<T>()) await each(chunk.map((row) => row.json<T>()));
     });
   }
 

@@ -1,6 +1,6 @@
 import type { SummaryBatch } from '@spanmap/shared';
 import type { StateEvent } from '../store/shared-state.js';
-import type { ClickHouse } from './client.js';
+import { quote, type ClickHouse } from './client.js';
 
 /** A batch as the log keeps it: its key, when and where it was received, the wire payload. */
 export interface LoggedBatch {
@@ -65,24 +65,21 @@ export class BatchLog {
   }
 
   /**
-   * Batches received at or after `ms`, oldest first, in chunks (a copy inserted twice comes
-   * twice). Ties in receive time come in key order, so every console following the log applies
-   * it in the same order (and numbers new hosts and edges alike).
+   * The payloads of these batches (one copy each, whatever was logged twice). Asked for by key in
+   * pages of a few dozen, so each request is short and bounded in memory however long the log a
+   * console catches up with (one streamed answer for a whole log outlives any request time limit).
    */
-  async streamSince(ms: number, each: (batches: LoggedBatch[]) => Promise<void>): Promise<void> {
-    await this.ch.stream<Wire<{ probe: string; epoch: string; seq: number; received_ms: number; payload: string }>>(
-      `SELECT probe, epoch, seq, received_ms, payload FROM ${this.table} WHERE ${since(ms)} ORDER BY received_ms, probe, epoch, seq`,
-      (rows) =>
-        each(
-          rows.map((r) => ({
-            probe: r.probe,
-            epoch: r.epoch,
-            seq: Number(r.seq),
-            receivedMs: Number(r.received_ms),
-            payload: Buffer.from(r.payload, 'base64'),
-          })),
-        ),
+  async fetch(keys: BatchKey[]): Promise<LoggedBatch[]> {
+    if (keys.length === 0) return [];
+    let lo = Infinity;
+    let hi = 0;
+    for (const k of keys) [lo, hi] = [Math.min(lo, k.receivedMs), Math.max(hi, k.receivedMs)];
+    const tuples = keys.map((k) => `(${quote(k.probe)}, ${quote(k.epoch)}, ${Math.floor(k.seq)})`).join(', ');
+    const rows = await this.ch.query<Wire<{ probe: string; epoch: string; seq: number; r: number; payload: string }>>(
+      `SELECT probe, epoch, seq, min(received_ms) AS r, any(payload) AS payload FROM ${this.table}
+       WHERE ${since(lo)} AND received_ms <= ${Math.floor(hi)} AND (probe, epoch, seq) IN (${tuples}) GROUP BY probe, epoch, seq`,
     );
+    return rows.map((r) => ({ probe: r.probe, epoch: r.epoch, seq: Number(r.seq), receivedMs: Number(r.r), payload: Buffer.from(r.payload, 'base64') }));
   }
 
   /** How many distinct batches and rows (copies) the log holds: the bench counts duplicates with it. */

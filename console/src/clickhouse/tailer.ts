@@ -1,9 +1,9 @@
 import { decodeBatch, type SummaryBatch } from '@spanmap/shared';
 import type { StateEvent } from '../store/shared-state.js';
-import { batchKey, type BatchLog, type StateLog } from './logs.js';
+import { batchKey, type BatchKey, type BatchLog, type StateLog } from './logs.js';
 
 export interface TailerDeps {
-  batches: Pick<BatchLog, 'keysSince' | 'streamSince'>;
+  batches: Pick<BatchLog, 'keysSince' | 'fetch'>;
   state: Pick<StateLog, 'since'>;
   /** Applies batches received at `now` by another console (the ingest transaction; skips those applied before): how many were new. */
   applyBatches(batches: SummaryBatch[], now: number): Promise<number>;
@@ -145,17 +145,18 @@ export class Tailer {
     let newest = cursor;
     for (const k of keys) newest = Math.max(newest, k.receivedMs);
     for (const e of events) newest = Math.max(newest, e.receivedMs);
-    const want = new Set<string>();
-    let oldest = Infinity;
+    const want: BatchKey[] = [];
     const fresh = performance.now() - Math.min(10_000, this.d.lagMs / 3);
     for (const [k, at] of this.inFlight) if (at < fresh) this.inFlight.delete(k);
     for (const k of keys) {
       const key = batchKey(k);
       if (this.seen.has(key) || this.inFlight.has(key)) continue;
-      want.add(key);
-      oldest = Math.min(oldest, k.receivedMs);
+      want.push(k);
     }
-    this.counters.batchesKnown += keys.length - want.size;
+    this.counters.batchesKnown += keys.length - want.length;
+    // Receive order; ties in key order, so every console following the log applies it alike.
+    want.sort((a, b) => a.receivedMs - b.receivedMs || cmp(a.probe, b.probe) || cmp(a.epoch, b.epoch) || a.seq - b.seq);
+    let missing = 0;
 
     let e = 0;
     const stateUpTo = async (t: number) => {
@@ -167,44 +168,50 @@ export class Tailer {
       this.counters.stateApplied += await this.d.applyState(upTo);
       for (const x of upTo) this.seenState.set(stateKey(x), x.receivedMs);
     };
-    if (want.size > 0) {
-      let group: SummaryBatch[] = [];
-      let groupAt = -1;
-      const apply = async () => {
-        if (group.length === 0) return;
-        await stateUpTo(groupAt);
-        const g = group;
-        group = [];
-        const n = await this.d.applyBatches(g, groupAt);
-        this.counters.batchesApplied += n;
-        this.counters.batchesKnown += g.length - n;
-        for (const b of g) this.seen.set(batchKey(b), groupAt);
-      };
-      await this.d.batches.streamSince(oldest, async (rows) => {
-        for (const r of rows) {
-          const key = batchKey(r);
-          if (!want.delete(key)) continue; // known, or a second copy of one just taken
-          let b: SummaryBatch;
-          try {
-            b = decodeBatch(r.payload);
-          } catch (err) {
-            this.counters.rejected++;
-            this.seen.set(key, r.receivedMs);
-            this.d.log('tail-reject', `shared store: a logged batch of ${JSON.stringify(r.probe)} does not decode: ${(err as Error).message}`);
-            continue;
-          }
-          if (r.receivedMs !== groupAt || group.length >= (this.d.maxGroup ?? 256)) await apply();
-          groupAt = r.receivedMs;
-          group.push(b);
+    let group: SummaryBatch[] = [];
+    let groupAt = -1;
+    const apply = async () => {
+      if (group.length === 0) return;
+      await stateUpTo(groupAt);
+      const g = group;
+      group = [];
+      const n = await this.d.applyBatches(g, groupAt);
+      this.counters.batchesApplied += n;
+      this.counters.batchesKnown += g.length - n;
+      for (const b of g) this.seen.set(batchKey(b), groupAt);
+    };
+    for (let i = 0; i < want.length; i += PAGE) {
+      const page = want.slice(i, i + PAGE);
+      const got = new Map((await this.d.batches.fetch(page)).map((r) => [batchKey(r), r]));
+      for (const k of page) {
+        const r = got.get(batchKey(k));
+        if (!r) {
+          missing++; // listed a moment ago, gone now (cannot happen short of a part dropped by hand)
+          continue;
         }
-      });
-      await apply();
+        let b: SummaryBatch;
+        try {
+          b = decodeBatch(r.payload);
+        } catch (err) {
+          this.counters.rejected++;
+          this.seen.set(batchKey(r), k.receivedMs);
+          this.d.log('tail-reject', `shared store: a logged batch of ${JSON.stringify(r.probe)} does not decode: ${(err as Error).message}`);
+          continue;
+        }
+        if (k.receivedMs !== groupAt || group.length >= (this.d.maxGroup ?? 256)) await apply();
+        groupAt = k.receivedMs;
+        group.push(b);
+      }
     }
+    await apply();
     await stateUpTo(Infinity);
-    // Every listed batch was applied (or had been): the cursor moves on. One listed but not
-    // streamed (it cannot be, short of a part vanishing between the two reads) holds it back.
-    if (want.size === 0) await this.d.cursor.set(newest);
+    // Every listed batch was applied (or had been): the cursor moves on; a missing one holds it back.
+    if (missing === 0) await this.d.cursor.set(newest);
   }
 }
+
+/** Batches asked for in one request while following the log. */
+const PAGE = 32;
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 const stateKey = (e: Pick<StateEvent, 'console' | 'ts' | 'seq'>) => `${e.console}\u0000${e.ts}\u0000${e.seq}`;
