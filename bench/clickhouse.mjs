@@ -102,7 +102,12 @@ async function startConsole(name, args) {
     if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
     return r.json();
   };
-  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p.pid}/status`, 'utf8'))[1]) / 1024;
+  // Resident memory, and of it what is the process's own (anonymous) rather than LMDB's mapped file pages.
+  const rss = () => {
+    const st = readFileSync(`/proc/${p.pid}/status`, 'utf8');
+    const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(st)[1]) / 1024;
+    return `${fmt(kb('VmRSS'))} MiB (${fmt(kb('RssAnon'))} MiB anonymous)`;
+  };
   const stop = async () => {
     if (p.exitCode === null) p.kill('SIGTERM');
     await new Promise((r) => (p.exitCode !== null ? r() : p.once('exit', r)));
@@ -213,7 +218,7 @@ async function queries() {
   await fresh.stop();
   report(
     `fresh ClickHouse-backed console: /health after ${fmt(fresh.readyMs / 1000)} s, of which catch-up ${caught ? `${caught[1]} batches in ${fmt(Number(caught[2]) / 1000)} s` : '?'}; ` +
-      `RSS ${fmt(chRss)} MiB (embedded: ${fmt(embRss)} MiB); 4-week matrix identical to the receiver's: ${same ? 'yes' : 'NO'}`,
+      `RSS ${chRss} (embedded: ${embRss}); 4-week matrix identical to the receiver's: ${same ? 'yes' : 'NO'}`,
   );
   report(`\nqueries over HTTP at ${N.toLocaleString()} edges, ${RUNS} runs each (ms)`);
   report(
