@@ -93,7 +93,7 @@ export function createConsole(opts: ConsoleOptions): Console {
     ...(faultFromEnv() ? { fault: faultFromEnv()! } : {}),
   });
   ingester.afterCommit.push((r) => data.committed(r));
-  ingester.between.push(() => data.checkpointIfDue());
+  ingester.between.push(() => data.between());
 
   const m = opts.metrics ?? { enabled: true, auth: true };
   const metrics = m.enabled
@@ -105,6 +105,8 @@ export function createConsole(opts: ConsoleOptions): Console {
         probes: () => data.probes.list(),
         mqttConnected: () => subscriber.connected,
         policy: () => data.policies.openCounts(),
+        retention: () => ({ ...data.retention.counters, tooOld: data.writer.tooOld }),
+        merge: () => data.writer.fold.counters,
         ...(broker ? { broker: () => broker.stats() } : {}),
       })
     : null;
@@ -131,7 +133,7 @@ export function createConsole(opts: ConsoleOptions): Console {
   let timer: NodeJS.Timeout | null = null;
   const checkpoints: Component = {
     start: async () => {
-      timer = setInterval(() => void ingester.idleTask(() => data.checkpointIfDue()), 5000);
+      timer = setInterval(() => void ingester.idleTask(() => data.between()), 5000);
       timer.unref();
     },
     stop: async () => {

@@ -14,6 +14,7 @@ import { LabelTable } from './analysis/labels.js';
 import { SegmentService } from './segments/segment-service.js';
 import { Policies } from './policy/policies.js';
 import { Alerts } from './alerts/alerts.js';
+import { Retention, type RetentionOptions } from './retention.js';
 
 export interface DataOptions {
   /** Merging one conversation seen by several probes or on several VLANs (README "One conversation, counted once"). */
@@ -22,12 +23,14 @@ export interface DataOptions {
   hourRowBudget: number;
   /** A checkpoint is written this often, or after this many journal entries, whichever first. */
   checkpoint: { everyMs: number; everyEntries: number };
+  retention: RetentionOptions;
 }
 
 export const DEFAULT_DATA_OPTIONS: DataOptions = {
   merge: { skewMs: 1000, maxSpanMs: 6 * 3_600_000 },
   hourRowBudget: 4_000_000,
   checkpoint: { everyMs: 30_000, everyEntries: 2000 },
+  retention: { days: null, maxBytes: null },
 };
 
 /**
@@ -52,6 +55,7 @@ export class ConsoleData {
   readonly segments: SegmentService;
   readonly policies: Policies;
   readonly alerts: Alerts;
+  readonly retention: Retention;
   private lastCheckpoint = 0;
   readonly checkpoints = { written: 0, lastMs: 0 };
 
@@ -68,7 +72,14 @@ export class ConsoleData {
     );
     this.rows = new EdgeRows(store);
     this.probes = new Probes(store);
-    this.writer = new BatchWriter(store, { catalog: this.catalog, rows: this.rows, probes: this.probes, journal: this.journal, merge: opts.merge });
+    this.writer = new BatchWriter(store, {
+      catalog: this.catalog,
+      rows: this.rows,
+      probes: this.probes,
+      journal: this.journal,
+      merge: opts.merge,
+      floor: () => this.retention.floor,
+    });
     this.model = new EdgeModel(this.catalog, this.rollup);
     this.reviews = new Reviews(store);
     this.query = new QueryEngine(this.model, this.reviews);
@@ -81,11 +92,13 @@ export class ConsoleData {
     this.alerts = new Alerts(store, this.policies);
     policyDeps.alerts = this.alerts;
     this.writer.hooks.push(this.model, this.policies, this.alerts);
+    this.retention = new Retention(store, { rollup: this.rollup, catalog: this.catalog }, opts.retention, now);
   }
 
   /** Reads what was persisted (the store must be open). */
   async start(): Promise<void> {
     this.catalog.load(this.store.db('catalog', 'binary'));
+    this.retention.load(); // before the journal replay: rows older than what is kept are ignored
     this.rollup.load();
     this.journal.open();
     const filter = this.writer.filter;
@@ -125,6 +138,12 @@ export class ConsoleData {
     const r = await this.writer.write(batches, now, fault);
     this.committed(r);
     return r;
+  }
+
+  /** Between ingest transactions: retention's next slice, and a checkpoint when one is due. */
+  async between(): Promise<void> {
+    await this.retention.run();
+    await this.checkpointIfDue();
   }
 
   /** Writes a checkpoint when one is due (between ingest transactions), or now with `force`. */

@@ -164,6 +164,10 @@ async function run(config: ConsoleConfig, logFormat: LogFormat): Promise<number>
     shareGroup: config.mqtt.shareGroup,
     metrics: config.metrics,
     bodyLimit: config.api.bodyLimit,
+    data: {
+      retention: { days: config.store.retentionDays, maxBytes: config.store.maxBytes },
+      merge: { skewMs: config.merge.clockSkewMs, maxSpanMs: config.merge.maxRecordSpanMs },
+    },
     log: warn,
   });
   // No token configured anywhere: one of our own, kept in the store so it survives restarts.
