@@ -112,8 +112,14 @@ export class ConsoleData {
     this.model.load(this.segments.load());
     const labels = this.store.db<Uint8Array, string>('analysis', 'binary').get('labels');
     const pending = this.store.db<Uint8Array, string>('analysis', 'binary').get('pending');
-    if (labels) {
-      this.analyzer.table = LabelTable.deserialize(labels);
+    let table: LabelTable | null;
+    try {
+      table = labels ? LabelTable.deserialize(labels) : null;
+    } catch {
+      table = null; // an earlier layout: analysed again below
+    }
+    if (table) {
+      this.analyzer.table = table;
       if (pending) this.analyzer.touched(new Uint32Array(pending.buffer.slice(pending.byteOffset, pending.byteOffset + pending.byteLength)));
       // Edges the journal changed after the checkpoint that saved the labels.
       this.analyzer.touched(replayed);
