@@ -14,6 +14,8 @@ import { LabelTable } from './analysis/labels.js';
 import { SegmentService } from './segments/segment-service.js';
 import { Policies } from './policy/policies.js';
 import { Alerts } from './alerts/alerts.js';
+import { Names } from './names/names.js';
+import { HostDirectory } from './names/hosts.js';
 
 export interface DataOptions {
   /** Merging one conversation seen by several probes or on several VLANs (README "One conversation, counted once"). */
@@ -52,6 +54,8 @@ export class ConsoleData {
   readonly segments: SegmentService;
   readonly policies: Policies;
   readonly alerts: Alerts;
+  readonly names: Names;
+  readonly hosts: HostDirectory;
   private lastCheckpoint = 0;
   readonly checkpoints = { written: 0, lastMs: 0 };
 
@@ -76,6 +80,9 @@ export class ConsoleData {
     );
     this.reviews = new Reviews(store);
     this.query = new QueryEngine(this.model, this.reviews);
+    this.names = new Names(store, this.reviews);
+    this.query.names = this.names;
+    this.hosts = new HostDirectory(this.names, this.model);
     this.analyzer = new Analyzer(this.model, this.rows);
     this.query.labels = this.analyzer;
     this.segments = new SegmentService(store, this.model, this.reviews);
@@ -83,7 +90,7 @@ export class ConsoleData {
     this.policies = new Policies(store, policyDeps);
     this.alerts = new Alerts(store, this.policies);
     policyDeps.alerts = this.alerts;
-    this.writer.hooks.push(this.model, this.policies, this.alerts);
+    this.writer.hooks.push(this.model, this.names, this.policies, this.alerts);
   }
 
   /** Reads what was persisted (the store must be open). */
@@ -94,6 +101,7 @@ export class ConsoleData {
     const replayed = this.journal.replay(this.rollup);
     this.writer.open();
     this.reviews.load();
+    this.names.load();
     this.model.load(this.segments.load());
     const labels = this.store.db<Uint8Array, string>('analysis', 'binary').get('labels');
     const pending = this.store.db<Uint8Array, string>('analysis', 'binary').get('pending');
@@ -114,6 +122,7 @@ export class ConsoleData {
 
   /** After each ingest commit: the rollup and the analysis catch up. */
   committed(result: IngestResult): void {
+    this.names.committed();
     applyJournal(this.rollup, result.journal);
     if (result.edges.length > 0) this.analyzer.touched(result.edges.map((e) => e.id));
   }
