@@ -73,3 +73,9 @@ export function namesComment(names: NameLookup | null | undefined, r: Rule): str
 export function ruleHostNames(names: NameLookup | null | undefined, r: Rule): { srcName: string | null; dstName: string | null } {
   return { srcName: selectorName(names, r.src), dstName: selectorName(names, r.dst) };
 }
+
+/** A name as a CSV cell: empty when unknown; never the start of a spreadsheet formula (names come from the wire). */
+export function csvText(name: string | null): string {
+  if (name === null) return '';
+  return /^[=+\-@]/.test(name) ? `'${name}` : name;
+}

@@ -1,7 +1,7 @@
 import type { EdgeModel } from '../../matrix/model.js';
 import { selectorText, type Policy, type PolicyVersion } from '../model.js';
 import { resolveSelector } from './addresses.js';
-import { namedRule, ruleHostNames, type NameLookup } from '../../names/label.js';
+import { csvText as cell, namedRule, ruleHostNames, type NameLookup } from '../../names/label.js';
 
 /** One row per rule, for spreadsheets and change tickets. */
 export function toCsv(p: Policy, v: PolicyVersion, names?: NameLookup): string {
@@ -17,8 +17,8 @@ export function toCsv(p: Policy, v: PolicyVersion, names?: NameLookup): string {
       r.comment,
       String(r.edges),
       r.keptPeriodic ? `${r.keptPeriodic.period} last seen ${new Date(r.keptPeriodic.lastSeen).toISOString()}` : '',
-      ruleHostNames(names, r).srcName ?? '',
-      ruleHostNames(names, r).dstName ?? '',
+      cell(ruleHostNames(names, r).srcName),
+      cell(ruleHostNames(names, r).dstName),
     ]
       .map(q)
       .join(','),
