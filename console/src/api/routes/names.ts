@@ -17,7 +17,7 @@ export interface NamesSummary {
   /** Addresses with learned names, with an operator's name. */
   learned: number;
   operator: number;
-  /** Learned observations kept and refused (by reason), old runs forgotten. */
+  /** Since the console started: learned observations kept and refused (by reason), old runs forgotten. */
   observations: number;
   rejected: Record<string, number>;
   runsDropped: number;

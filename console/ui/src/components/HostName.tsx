@@ -27,22 +27,37 @@ export function HostLabel({ ip, name, link }: { ip: string; name: string | null 
   );
 }
 
-/** A table cell: the name and address on the first line, the segment under them. */
+/**
+ * A table cell: the name on the first line (the whole width: names are long), the address and
+ * the segment under it; an unnamed address on the first line, its segment under it.
+ */
 export function HostCell({ ip, name, segment }: { ip: string; name: string | null | undefined; segment?: string }) {
+  const seg = segment !== undefined && <span class="seg">{segment}</span>;
   return (
-    <span class="two-line">
-      <HostLabel ip={ip} name={name} />
-      {segment !== undefined && <span class="seg">{segment}</span>}
+    <span class="two-line host-cell" title={name ? `${name} (${ip})` : ip}>
+      {name ? <span class="host-name">{name}</span> : <span class="mono host-ip">{ip}</span>}
+      {name ? (
+        <span class="host-sub">
+          <span class="mono host-ip">{ip}</span>
+          {seg && ' · '}
+          {seg}
+        </span>
+      ) : (
+        seg
+      )}
     </span>
   );
 }
 
-/** A policy rule's side: a host selector as "host NAME ADDRESS", anything else as its text. */
+/** A policy rule's side: a named host selector as its name over "host ADDRESS", anything else as its text. */
 export function EndpointLabel({ text, host, name }: { text: string; host: string | null; name: string | null | undefined }) {
-  if (host === null) return <span class="mono">{text}</span>;
+  if (host === null || !name) return <span class="mono">{text}</span>;
   return (
-    <span class="host-label">
-      <span class="muted">host</span> <HostLabel ip={host} name={name} />
+    <span class="two-line host-cell" title={`${name} (${host})`}>
+      <span class="host-name">{name}</span>
+      <span class="host-sub">
+        host <span class="mono host-ip">{host}</span>
+      </span>
     </span>
   );
 }

@@ -76,7 +76,8 @@ export function HostsView() {
         </span>
         {s && (
           <span class="muted small">
-            {fmtInt(s.learned)} addresses named from the wire · {fmtInt(s.operator)} operator names · {fmtInt(s.observations)} observations
+            {fmtInt(s.learned)} addresses named from the wire · {fmtInt(s.operator)} operator names · {fmtInt(s.observations)} observations since the console
+            started
             {Object.keys(s.rejected).length > 0 &&
               ` · refused: ${Object.entries(s.rejected)
                 .map(([k, n]) => `${k} ${n}`)

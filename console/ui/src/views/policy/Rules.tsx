@@ -103,7 +103,7 @@ export function Rules({ policy, editable, onChanged }: { policy: Policy; editabl
               total={rules.length}
               rowAt={(i) => rules[i]}
               rowKey={ruleKey}
-              rowHeight={32}
+              rowHeight={38}
               activeKey={open}
               onActivate={(r) => setOpen(ruleKey(r))}
             />
