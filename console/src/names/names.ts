@@ -110,7 +110,7 @@ export class Names implements TransactionHook {
   nameAt(ip: string, time: number): string | null {
     const op = this.operator.get(ip);
     if (op) return op.name;
-    return this.learned.get(ip)?.at(time)?.name ?? null;
+    return this.learned.get(ip)?.nameAt(time) ?? null;
   }
 
   /** Like nameAt, with the source and the range. */

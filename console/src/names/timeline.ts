@@ -85,19 +85,30 @@ export class AddressNames {
 
   /** The name the address had at `t` (ms; Infinity: its name now), and from which source and run. */
   at(t: number): SourcedRun | null {
+    const s = this.pick(t);
+    return s < 0 ? null : this.sourced(s, lastFrom(this.runs[s]!, t));
+  }
+
+  /** Just the name (no allocation: called for every edge row). */
+  nameAt(t: number): string | null {
+    const s = this.pick(t);
+    return s < 0 ? null : this.runs[s]![lastFrom(this.runs[s]!, t)]!.name;
+  }
+
+  /** The source whose run at t wins (see the class comment), or -1. */
+  private pick(t: number): number {
     let maxFrom = -Infinity;
-    const offer: Array<NameRun | undefined> = [];
+    for (const rs of this.runs) {
+      const i = rs.length === 0 ? -1 : lastFrom(rs, t);
+      if (i >= 0 && rs[i]!.from > maxFrom) maxFrom = rs[i]!.from;
+    }
+    if (maxFrom === -Infinity) return -1;
     for (let s = 0; s < this.runs.length; s++) {
       const rs = this.runs[s]!;
-      const r = rs.length === 0 ? undefined : rs[lastFrom(rs, t)];
-      offer.push(r);
-      if (r && r.from > maxFrom) maxFrom = r.from;
+      const i = rs.length === 0 ? -1 : lastFrom(rs, t);
+      if (i >= 0 && rs[i]!.last >= maxFrom) return s;
     }
-    for (let s = 0; s < offer.length; s++) {
-      const r = offer[s];
-      if (r && r.last >= maxFrom) return this.sourced(s, this.runs[s]!.indexOf(r));
-    }
-    return null;
+    return -1;
   }
 
   /** Every run of every source, oldest first. */
@@ -121,7 +132,8 @@ export class AddressNames {
 
   private sourced(s: number, i: number): SourcedRun {
     const rs = this.runs[s]!;
-    return { ...rs[i]!, source: RELIABILITY[s]!, until: rs[i + 1]?.from ?? null };
+    const r = rs[i]!;
+    return { name: r.name, from: r.from, last: r.last, count: r.count, source: RELIABILITY[s]!, until: rs[i + 1]?.from ?? null };
   }
 
   toStored(): StoredRuns {
