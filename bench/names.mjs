@@ -76,7 +76,8 @@ for (let made = 0; made < N;) {
     entries = [];
   }
 }
-if (entries.length) await data.ingest([{ v: 1, probe: 'bench', epoch: 'ab'.repeat(16), seq: seq + 1, from: T0, to: NOW, records: [], names: [], entries }], NOW);
+if (entries.length)
+  await data.ingest([{ v: 1, probe: 'bench', epoch: 'ab'.repeat(16), seq: seq + 1, from: T0, to: NOW, records: [], names: [], entries }], NOW);
 
 // Names: each host once a day over the four weeks (DHCP renewals, DNS answers); a fifth move to a second name mid-way.
 const names = [];
