@@ -46,15 +46,18 @@ export type StoredRuns = Array<[number, string, number, number, number]>;
  * original only once the transaction has committed.
  */
 export class AddressNames {
-  constructor(private readonly runs: NameRun[][] = RELIABILITY.map(() => [])) {}
+  /** Per source (RELIABILITY order); a source without runs shares NONE (most addresses have one source). */
+  constructor(private readonly runs: NameRun[][] = RELIABILITY.map(() => NONE)) {}
 
   copy(): AddressNames {
-    return new AddressNames(this.runs.map((rs) => rs.map((r) => ({ ...r }))));
+    return new AddressNames(this.runs.map((rs) => (rs === NONE ? NONE : rs.map((r) => ({ ...r })))));
   }
 
   /** Adds one observation; returns how many old runs were forgotten to stay within MAX_RUNS. */
   observe(source: LearnedSource, name: string, t: number): number {
-    const rs = this.runs[RELIABILITY.indexOf(source)]!;
+    const s = RELIABILITY.indexOf(source);
+    if (this.runs[s] === NONE) this.runs[s] = [];
+    const rs = this.runs[s]!;
     const i = lastFrom(rs, t);
     const cur = rs[i];
     const next = rs[i + 1];
@@ -143,12 +146,18 @@ export class AddressNames {
   }
 
   static fromStored(v: StoredRuns): AddressNames {
-    const runs: NameRun[][] = RELIABILITY.map(() => []);
-    for (const [s, name, from, last, count] of v) runs[s]?.push({ name, from, last, count });
+    const runs: NameRun[][] = RELIABILITY.map(() => NONE);
+    for (const [s, name, from, last, count] of v) {
+      if (runs[s] === undefined) continue;
+      if (runs[s] === NONE) runs[s] = [];
+      runs[s].push({ name, from, last, count });
+    }
     for (const rs of runs) rs.sort((a, b) => a.from - b.from);
     return new AddressNames(runs);
   }
 }
+
+const NONE: NameRun[] = Object.freeze([]) as unknown as NameRun[];
 
 /** Index of the last run that began at or before t, or -1. */
 function lastFrom(rs: NameRun[], t: number): number {
