@@ -15,6 +15,8 @@ import { SegmentService } from './segments/segment-service.js';
 import { Policies } from './policy/policies.js';
 import { Alerts } from './alerts/alerts.js';
 import { Retention, type RetentionOptions } from './retention.js';
+import { Names } from './names/names.js';
+import { HostDirectory } from './names/hosts.js';
 
 export interface DataOptions {
   /** Merging one conversation seen by several probes or on several VLANs (README "One conversation, counted once"). */
@@ -56,6 +58,8 @@ export class ConsoleData {
   readonly policies: Policies;
   readonly alerts: Alerts;
   readonly retention: Retention;
+  readonly names: Names;
+  readonly hosts: HostDirectory;
   private lastCheckpoint = 0;
   readonly checkpoints = { written: 0, lastMs: 0 };
 
@@ -83,6 +87,9 @@ export class ConsoleData {
     this.model = new EdgeModel(this.catalog, this.rollup);
     this.reviews = new Reviews(store);
     this.query = new QueryEngine(this.model, this.reviews);
+    this.names = new Names(store, this.reviews);
+    this.query.names = this.names;
+    this.hosts = new HostDirectory(this.names, this.model);
     this.analyzer = new Analyzer(this.model, this.rows);
     this.query.labels = this.analyzer;
     this.query.probesOf = (e) => this.rows.get(e)?.probes ?? [];
@@ -93,6 +100,7 @@ export class ConsoleData {
     policyDeps.alerts = this.alerts;
     this.writer.hooks.push(this.model, this.policies, this.alerts);
     this.retention = new Retention(store, { rollup: this.rollup, catalog: this.catalog }, opts.retention, now);
+    this.writer.hooks.push(this.model, this.names, this.policies, this.alerts);
   }
 
   /** Reads what was persisted (the store must be open). */
@@ -109,6 +117,7 @@ export class ConsoleData {
     );
     this.writer.open();
     this.reviews.load();
+    this.names.load();
     this.model.load(this.segments.load());
     const labels = this.store.db<Uint8Array, string>('analysis', 'binary').get('labels');
     const pending = this.store.db<Uint8Array, string>('analysis', 'binary').get('pending');
@@ -135,6 +144,7 @@ export class ConsoleData {
 
   /** After each ingest commit: the rollup and the analysis catch up. */
   committed(result: IngestResult): void {
+    this.names.committed();
     applyJournal(this.rollup, result.journal);
     if (result.edges.length > 0) this.analyzer.touched(result.edges.map((e) => e.id));
   }

@@ -10,9 +10,12 @@ import type { SegmentCoverage, Gap as CoverageGap } from '../analysis/coverage.j
 import type { Review, ReviewStatus, AuditEntry } from '../review/reviews.js';
 import type { SegmentDef } from '../segments/segments.js';
 import type { StatusPoint } from '../store/probes.js';
-import type { Policy as StoredPolicy, PolicyVersion, Rule as PolicyRule, Selector as Endpoint } from '../policy/model.js';
-import type { Violation, SimulateResult, ViolationAction } from '../policy/policies.js';
-import type { Alert } from '../alerts/alerts.js';
+import type { Policy as StoredPolicy, PolicyVersion, Selector as Endpoint } from '../policy/model.js';
+import type { Violation as StoredViolation, SimulateResult as StoredSimulateResult, ViolationAction } from '../policy/policies.js';
+import type { Alert as StoredAlert } from '../alerts/alerts.js';
+import type { Named, NamedRule } from '../names/label.js';
+import type { HostRow } from '../names/hosts.js';
+import type { NamesResult, NamesSummary } from './routes/names.js';
 import type { ErrorBody } from './errors.js';
 
 export type {
@@ -30,15 +33,22 @@ export type {
   AuditEntry,
   SegmentDef,
   ProbeStatus,
-  PolicyRule,
   Endpoint,
   PolicyVersion,
-  Violation,
-  Alert,
-  SimulateResult,
   ViolationAction,
   ErrorBody,
+  Named,
+  HostRow,
+  NamesResult,
+  NamesSummary,
 };
+
+/** A rule as the API shows it: with the names of its host selectors and justifying edges (names/label.ts). */
+export type PolicyRule = NamedRule;
+/** Would-be-blocked edges and alerts carry the names their addresses had when last seen. */
+export type Violation = Named<StoredViolation>;
+export type Alert = Named<StoredAlert>;
+export type SimulateResult = Omit<StoredSimulateResult, 'blocked'> & { blocked: Array<Named<StoredSimulateResult['blocked'][number]>> };
 
 /** GET /probes: what each probe delivered, and where its view overlaps other probes'. */
 export interface ProbeRow {
@@ -125,6 +135,17 @@ export interface DraftRequest {
   infrastructureLayer?: boolean;
 }
 
+/** GET /hosts query parameters. */
+export type HostQuery = {
+  ip?: string;
+  q?: string;
+  at?: number;
+  named?: boolean;
+  sort?: 'ip' | 'name';
+  limit?: number;
+  cursor?: string;
+};
+
 /** GET /edges and /longtail query parameters. */
 export type EdgeQuery = {
   from?: number;
@@ -132,6 +153,7 @@ export type EdgeQuery = {
   segment?: string;
   srcSegment?: string;
   dstSegment?: string;
+  /** An address, or a name prefix (either side had a name starting with it). */
   host?: string;
   proto?: number;
   port?: number;

@@ -55,6 +55,16 @@ export interface EdgeRow {
   review: Review | null;
   /** The probes that saw the edge's conversations. */
   probes: string[];
+  /** The names the addresses had at the edge's last-seen time in the range (console/src/names); null when unknown. */
+  srcName: string | null;
+  dstName: string | null;
+}
+
+/** The name seam (console/src/names): the name an address had at a time, and who ever had a name with a prefix. */
+export interface HostNames {
+  nameAt(ip: string, time: number): string | null;
+  /** Addresses that ever had a name starting with `prefix` (lower case). */
+  addressesNamed(prefix: string): Set<string>;
 }
 
 export const SORT_KEYS = ['flows', 'bytes', 'packets', 'firstSeen', 'lastSeen', 'daysSeen', 'src', 'dst', 'port'] as const;
@@ -65,6 +75,8 @@ export interface EdgeFilter {
   srcSegment?: string;
   dstSegment?: string;
   host?: string;
+  /** Either side had, at the edge's last-seen time in the range, a name starting with this (lower case). */
+  hostName?: string;
   proto?: number;
   port?: number;
   minFlows?: number;
@@ -93,6 +105,7 @@ export class QueryEngine {
   labels: LabelSource = { labels: () => null };
   /** The probes that saw an edge (its stored row), for the rows a query shows. */
   probesOf: (edge: number) => string[] = () => [];
+  names: HostNames | null = null;
 
   constructor(
     private readonly model: EdgeModel,
@@ -124,6 +137,7 @@ export class QueryEngine {
     const srcSeg = segIndex(f.srcSegment, 'srcSegment');
     const dstSeg = segIndex(f.dstSegment, 'dstSegment');
     const host = f.host === undefined ? undefined : (cat.hostIds.get(f.host) ?? -1);
+    const byName = f.hostName === undefined ? undefined : this.namedHosts(f.hostName);
     const ids = new Uint32Array(acc.count);
     const hostSeg = seg !== undefined || srcSeg !== undefined || dstSeg !== undefined ? m.hostSegments() : null;
     let n = 0;
@@ -133,6 +147,7 @@ export class QueryEngine {
       if (f.proto !== undefined && cat.proto[e] !== f.proto) continue;
       if (f.port !== undefined && cat.port[e] !== f.port) continue;
       if (host !== undefined && cat.src[e] !== host && cat.dst[e] !== host) continue;
+      if (byName !== undefined && !this.nameMatches(byName, e, acc.last[e]!, f.hostName!)) continue;
       if (hostSeg) {
         const s = hostSeg[cat.src[e]!]!;
         const d = hostSeg[cat.dst[e]!]!;
@@ -149,6 +164,27 @@ export class QueryEngine {
       ids[n++] = e;
     }
     return { acc, ids, n };
+  }
+
+  /** Host ids that ever had a name starting with the prefix: the name filter's candidates. */
+  private namedHosts(prefix: string): Uint8Array {
+    const cat = this.model.catalog;
+    const mask = new Uint8Array(cat.hosts.length);
+    for (const ip of this.names?.addressesNamed(prefix) ?? []) {
+      const h = cat.hostIds.get(ip);
+      if (h !== undefined) mask[h] = 1;
+    }
+    return mask;
+  }
+
+  /** Either side had a name starting with the prefix at the edge's last-seen time. */
+  private nameMatches(mask: Uint8Array, e: number, time: number, prefix: string): boolean {
+    const cat = this.model.catalog;
+    for (const h of [cat.src[e]!, cat.dst[e]!]) {
+      if (mask[h] !== 1) continue;
+      if (this.names!.nameAt(cat.hosts[h]!, time)?.toLowerCase().startsWith(prefix)) return true;
+    }
+    return false;
   }
 
   private service(e: number): string | null {
@@ -233,6 +269,8 @@ export class QueryEngine {
       periodNote: l?.note ?? null,
       review: this.reviews.get(k),
       probes: this.probesOf(e),
+      srcName: this.names?.nameAt(k.src, acc.last[e]!) ?? null,
+      dstName: this.names?.nameAt(k.dst, acc.last[e]!) ?? null,
     };
   }
 

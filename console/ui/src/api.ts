@@ -28,6 +28,10 @@ import type {
   ExportFormat,
   DraftRequest,
   EdgeQuery,
+  HostRow,
+  HostQuery,
+  NamesResult,
+  NamesSummary,
 } from '../../src/api/types.js';
 
 export type * from '../../src/api/types.js';
@@ -84,7 +88,11 @@ export function createApi(opts: ApiOptions) {
   const base = opts.base ?? '/api/v1';
   const doFetch = opts.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
 
-  async function raw(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<Response> {
+  /** `text` with `type`: a body sent as is (a hosts file or CSV import); `body`: sent as JSON. */
+  async function raw(
+    path: string,
+    init: { method?: string; body?: unknown; text?: { type: string; body: string }; signal?: AbortSignal } = {},
+  ): Promise<Response> {
     let res: Response;
     try {
       res = await doFetch(base + path, {
@@ -92,9 +100,9 @@ export function createApi(opts: ApiOptions) {
         headers: {
           authorization: `Bearer ${opts.token}`,
           accept: 'application/json',
-          ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(init.body !== undefined ? { 'content-type': 'application/json' } : init.text ? { 'content-type': init.text.type } : {}),
         },
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        body: init.body === undefined ? init.text?.body : JSON.stringify(init.body),
         signal: init.signal,
       });
     } catch (e) {
@@ -117,7 +125,7 @@ export function createApi(opts: ApiOptions) {
     throw new ApiError(res.status, code, message, errorField(body, message));
   }
 
-  async function json<T>(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+  async function json<T>(path: string, init: Parameters<typeof raw>[1] = {}): Promise<T> {
     const res = await raw(path, init);
     return (await res.json()) as T;
   }
@@ -172,6 +180,13 @@ export function createApi(opts: ApiOptions) {
         body: { edges: edges.map(keyOf), action, note },
       }),
     alerts: (status?: Alert['status'], signal?: AbortSignal) => json<Alert[]>(`/alerts${queryString({ status })}`, { signal }),
+    hosts: (q: HostQuery, signal?: AbortSignal) => page<HostRow>(`/hosts${queryString(q as Query)}`, signal),
+    names: (signal?: AbortSignal) => json<NamesSummary>('/names', { signal }),
+    /** Sets operator names (null removes one: the learned name shows again). */
+    putNames: (entries: Array<{ ip: string; name: string | null }>) => json<NamesResult>('/names', { method: 'PUT', body: entries }),
+    /** Imports a hosts file or a CSV (ip,name) as operator names. */
+    importNames: (text: string, format: 'hosts' | 'csv') =>
+      json<NamesResult>('/names', { method: 'PUT', text: { type: format === 'csv' ? 'text/csv' : 'text/plain', body: text } }),
     /** A policy export as a file; `progress` reports bytes received (and the total when known). */
     exportPolicy: async (id: string, format: ExportFormat, progress?: (got: number, total: number | null) => void, signal?: AbortSignal) => {
       const res = await raw(`/policies/${encodeURIComponent(id)}/export${queryString({ format })}`, { signal });

@@ -10,11 +10,14 @@ import { parsePorts, parseSelector } from '../../policy/model.js';
 import { toNftables } from '../../policy/export/nftables.js';
 import { toIptables } from '../../policy/export/iptables.js';
 import { toCsv, toJson } from '../../policy/export/flat.js';
+import { namedList, namedRule, type NameLookup } from '../../names/label.js';
 
 const FORMATS = ['nftables', 'iptables', 'ip6tables', 'csv', 'json'] as const;
 
-export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; alerts: Alerts; model: EdgeModel; now(): number }): void {
+export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; alerts: Alerts; model: EdgeModel; names?: NameLookup; now(): number }): void {
   const pol = () => deps.policies;
+  // Rules, queues and alerts carry the names of their addresses (names/label.ts says which time).
+  const rulesOf = (p: { window: { to: number } }, rules: Parameters<typeof namedRule>[1][]) => rules.map((r) => namedRule(deps.names, r, p.window.to));
   const who = (c: { get(k: 'principal'): { name: string } }) => c.get('principal').name;
   const summary = (p: ReturnType<typeof pol>['list'] extends () => Array<infer P> ? P : never) => ({
     id: p.id,
@@ -59,7 +62,7 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
       who(c),
       deps.now(),
     );
-    return c.json({ ...p, version: p.versions.length, rules: p.versions.at(-1)!.rules }, 201);
+    return c.json({ ...p, version: p.versions.length, rules: rulesOf(p, p.versions.at(-1)!.rules) }, 201);
   });
 
   api.get('/policies', (c) => {
@@ -75,7 +78,7 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
       ...summary(p),
       version: v.version,
       defaultAction: p.defaultAction,
-      rules: v.rules,
+      rules: rulesOf(p, v.rules),
       versions: p.versions.map(({ version, at, by, reason, rules }) => ({ version, at, by, reason, rules: rules.length })),
     });
   });
@@ -85,7 +88,8 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
     const p = pol().get(c.req.param('id'));
     const to = intParam(q, 'to', 1, 1_000_000) ?? p.versions.length;
     const from = intParam(q, 'from', 1, 1_000_000) ?? Math.max(1, to - 1);
-    return c.json(pol().diff(p.id, from, to));
+    const d = pol().diff(p.id, from, to);
+    return c.json({ ...d, added: rulesOf(p, d.added), removed: rulesOf(p, d.removed) });
   });
 
   api.post('/policies/:id/rollback', requireEditor(), async (c) => {
@@ -123,7 +127,7 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
       who(c),
       deps.now(),
     );
-    return c.json({ id: p.id, version: p.versions.length, rules: p.versions.at(-1)!.rules }, 201);
+    return c.json({ id: p.id, version: p.versions.length, rules: rulesOf(p, p.versions.at(-1)!.rules) }, 201);
   });
 
   api.delete('/policies/:id/rules/:rule', requireEditor(), async (c) => {
@@ -137,7 +141,8 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
     const q = queryParams(c, ['from', 'to', 'version']);
     const p = pol().get(c.req.param('id'));
     const range = rangeParams({ from: q.from ?? String(timeParam(q, 'from') ?? p.window.from), to: q.to ?? String(deps.now() + 3_600_000) }, deps.now());
-    return c.json(pol().simulate(p.id, range, intParam(q, 'version', 1, 1_000_000)));
+    const sim = pol().simulate(p.id, range, intParam(q, 'version', 1, 1_000_000));
+    return c.json({ ...sim, blocked: namedList(deps.names, sim.blocked) });
   });
 
   api.post('/policies/:id/mode', requireEditor(), async (c) => {
@@ -149,7 +154,7 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
 
   api.get('/policies/:id/violations', (c) => {
     queryParams(c, []);
-    return c.json(pol().violations(c.req.param('id')));
+    return c.json(namedList(deps.names, pol().violations(c.req.param('id'))));
   });
 
   api.post('/policies/:id/violations/review', requireEditor(), async (c) => {
@@ -172,7 +177,7 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
   api.get('/alerts', (c) => {
     const q = queryParams(c, ['status']);
     if (q.status !== undefined && q.status !== 'new' && q.status !== 'reviewed') bad('status', 'expected new or reviewed');
-    return c.json(deps.alerts.list(q.status as 'new' | 'reviewed' | undefined));
+    return c.json(namedList(deps.names, deps.alerts.list(q.status as 'new' | 'reviewed' | undefined)));
   });
 
   api.get('/policies/:id/export', (c) => {
@@ -184,14 +189,14 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
     const now = deps.now();
     const body =
       format === 'nftables'
-        ? toNftables(p, v, deps.model, now)
+        ? toNftables(p, v, deps.model, now, deps.names)
         : format === 'iptables'
-          ? toIptables(p, v, deps.model, now, 'v4')
+          ? toIptables(p, v, deps.model, now, 'v4', deps.names)
           : format === 'ip6tables'
-            ? toIptables(p, v, deps.model, now, 'v6')
+            ? toIptables(p, v, deps.model, now, 'v6', deps.names)
             : format === 'csv'
-              ? toCsv(p, v)
-              : toJson(p, v, deps.model);
+              ? toCsv(p, v, deps.names)
+              : toJson(p, v, deps.model, deps.names);
     const ext = { nftables: 'nft', iptables: 'rules', ip6tables: 'rules6', csv: 'csv', json: 'json' }[format];
     const type = format === 'json' ? 'application/json' : format === 'csv' ? 'text/csv' : 'text/plain';
     return c.body(body, 200, {

@@ -7,6 +7,7 @@ import { fmtInt, fmtTime, portLabel } from '../format.js';
 import { VirtualTable, type Column } from '../components/VirtualTable.js';
 import { Busy, Empty, ErrorBox } from '../components/common.js';
 import { QueryInput, QuerySelect } from './filters.js';
+import { HostLabel } from '../components/HostName.js';
 
 /** Continuous validation: new connections outside the active policy. */
 export function AlertsView() {
@@ -16,7 +17,10 @@ export function AlertsView() {
   const alerts = useAsync((s) => api.alerts(status || undefined, s), [api, status]);
   const host = (q.get('host') ?? '').trim();
   const rows = useMemo(
-    () => (alerts.data ?? []).filter((a) => !host || a.src.includes(host) || a.dst.includes(host)).sort((a, b) => b.raisedAt - a.raisedAt),
+    () =>
+      (alerts.data ?? [])
+        .filter((a) => !host || [a.src, a.dst, a.srcName ?? '', a.dstName ?? ''].some((x) => x.toLowerCase().includes(host.toLowerCase())))
+        .sort((a, b) => b.raisedAt - a.raisedAt),
     [alerts.data, host],
   );
   const cols = useMemo<Column<Alert>[]>(
@@ -29,13 +33,13 @@ export function AlertsView() {
         render: (r) => {
           const q = { edge: edgeId(r), host: r.src, range: 'all' };
           return (
-            <a class="mono" href={href('/edges', q)} onClick={linkHandler('/edges', q)} title="open this edge (timeline, review)">
-              {r.src}
+            <a href={href('/edges', q)} onClick={linkHandler('/edges', q)} title="open this edge (timeline, review)">
+              <HostLabel ip={r.src} name={r.srcName} />
             </a>
           );
         },
       },
-      { id: 'dst', label: 'Destination', width: 150, grow: 1, render: (r) => <span class="mono">{r.dst}</span> },
+      { id: 'dst', label: 'Destination', width: 150, grow: 1, render: (r) => <HostLabel ip={r.dst} name={r.dstName} /> },
       { id: 'port', label: 'Port', width: 100, render: (r) => <span class="mono">{portLabel(r.proto, r.port)}</span> },
       { id: 'flows', label: 'Flows', width: 80, align: 'right', render: (r) => fmtInt(r.flows) },
       { id: 'raised', label: 'Raised', width: 150, render: (r) => <span class="small">{fmtTime(r.raisedAt)}</span> },
@@ -72,7 +76,7 @@ export function AlertsView() {
             ['reviewed', 'reviewed'],
           ]}
         />
-        <QueryInput name="host" label="Host" value={q.get('host') ?? ''} placeholder="10.0.0.1" width="9em" />
+        <QueryInput name="host" label="Host" value={q.get('host') ?? ''} placeholder="IP or name" width="10em" />
         <button class="btn small ghost" onClick={alerts.reload}>
           Refresh
         </button>

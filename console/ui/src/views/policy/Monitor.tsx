@@ -5,6 +5,7 @@ import { edgeId, type Policy, type Violation, type ViolationAction } from '../..
 import { fmtInt, fmtTime, portLabel } from '../../format.js';
 import { VirtualTable, toggled, type Column } from '../../components/VirtualTable.js';
 import { Busy, Empty, ErrorBox } from '../../components/common.js';
+import { HostCell } from '../../components/HostName.js';
 
 /** Monitor mode and the would-be-blocked queue with its actions. */
 const ACTION_CLASS: Record<ViolationAction, string> = { allow: 'expected', investigate: 'investigate', reject: 'rejected' };
@@ -71,24 +72,14 @@ export function Monitor({ policy, onChanged }: { policy: Policy; onChanged(): vo
         label: 'Source',
         width: 160,
         grow: 1,
-        render: (r) => (
-          <span class="two-line">
-            <span class="mono">{r.src}</span>
-            <span class="seg">{r.srcSegment}</span>
-          </span>
-        ),
+        render: (r) => <HostCell ip={r.src} name={r.srcName} segment={r.srcSegment} />,
       },
       {
         id: 'dst',
         label: 'Destination',
         width: 160,
         grow: 1,
-        render: (r) => (
-          <span class="two-line">
-            <span class="mono">{r.dst}</span>
-            <span class="seg">{r.dstSegment}</span>
-          </span>
-        ),
+        render: (r) => <HostCell ip={r.dst} name={r.dstName} segment={r.dstSegment} />,
       },
       { id: 'port', label: 'Port', width: 100, render: (r) => <span class="mono">{portLabel(r.proto, r.port)}</span> },
       { id: 'flows', label: 'Flows', width: 80, align: 'right', render: (r) => fmtInt(r.flows) },
