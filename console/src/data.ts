@@ -98,9 +98,8 @@ export class ConsoleData {
     this.policies = new Policies(store, policyDeps);
     this.alerts = new Alerts(store, this.policies);
     policyDeps.alerts = this.alerts;
-    this.writer.hooks.push(this.model, this.policies, this.alerts);
-    this.retention = new Retention(store, { rollup: this.rollup, catalog: this.catalog }, opts.retention, now);
     this.writer.hooks.push(this.model, this.names, this.policies, this.alerts);
+    this.retention = new Retention(store, { rollup: this.rollup, catalog: this.catalog }, opts.retention, now);
   }
 
   /** Reads what was persisted (the store must be open). */
