@@ -4,6 +4,7 @@ import { ConfigError, readYamlFile } from '@spanmap/shared/config-file';
 import { Check, SpanmapError, errorLine, parseListen } from '@spanmap/shared';
 import type { Role } from './api/auth.js';
 import { parseUsersEnv } from './broker/users.js';
+import { checkAlerts, redactAlerts, DEFAULT_ALERTS, type AlertsFileConfig } from './sinks/config.js';
 
 const MiB = 1 << 20;
 
@@ -15,6 +16,8 @@ export interface ConsoleConfig {
   api: { tokens: Array<{ name: string; role: Role; token: string }>; bodyLimit: number };
   metrics: { enabled: boolean; auth: boolean };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
+  /** Alert delivery (syslog, webhooks) and storm grouping: README "Alerts". */
+  alerts: AlertsFileConfig;
 }
 
 export function defaultConsoleConfig(dataDir: string): ConsoleConfig {
@@ -25,6 +28,7 @@ export function defaultConsoleConfig(dataDir: string): ConsoleConfig {
     api: { tokens: [], bodyLimit: MiB },
     metrics: { enabled: true, auth: true },
     log: { level: 'info' },
+    alerts: DEFAULT_ALERTS,
   };
 }
 
@@ -45,7 +49,7 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
   const v = new Check(problems);
   const d = defaultConsoleConfig(ctx.dataDir);
   const env = ctx.env ?? {};
-  const top = v.map(raw, '', ['console', 'broker', 'mqtt', 'api', 'metrics', 'log']) ?? {};
+  const top = v.map(raw, '', ['console', 'broker', 'mqtt', 'api', 'metrics', 'log', 'alerts']) ?? {};
   const path = (x: string) => resolve(ctx.baseDir ?? process.cwd(), x);
 
   const c = v.map(top.console, 'console', ['data', 'http']) ?? {};
@@ -115,6 +119,7 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
   const lg = v.map(top.log, 'log', ['level']) ?? {};
   const metrics = { enabled: v.bool(mt.enabled, 'metrics.enabled', true), auth: v.bool(mt.auth, 'metrics.auth', true) };
   const log = { level: v.choice(lg.level, 'log.level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info') };
+  const alerts = top.alerts === undefined ? d.alerts : checkAlerts(v, top.alerts, { baseDir: ctx.baseDir ?? process.cwd(), env });
 
   if (problems.length > 0) throw new ConfigError(problems.map((p) => (ctx.file ? `${ctx.file}: ${p}` : p)));
   return {
@@ -124,6 +129,7 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
     api: { tokens, bodyLimit },
     metrics,
     log,
+    alerts,
   };
 }
 
@@ -136,6 +142,7 @@ export function dumpConsoleConfig(c: ConsoleConfig): string {
       broker: { ...c.broker, users: c.broker.users.map((u) => ({ username: u.username, password: '(hidden)' })) },
       mqtt: { ...c.mqtt, password: hide(c.mqtt.password) },
       api: { ...c.api, tokens: c.api.tokens.map((t) => ({ ...t, token: '(hidden)' })) },
+      alerts: redactAlerts(c.alerts),
     },
     { lineWidth: 0 },
   );

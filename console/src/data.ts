@@ -13,7 +13,9 @@ import { Analyzer } from './analysis/analyzer.js';
 import { LabelTable } from './analysis/labels.js';
 import { SegmentService } from './segments/segment-service.js';
 import { Policies } from './policy/policies.js';
-import { Alerts } from './alerts/alerts.js';
+import { Alerts, type AlertsOptions } from './alerts/alerts.js';
+import { Triage } from './alerts/triage.js';
+import { DEFAULT_STORM } from './alerts/model.js';
 
 export interface DataOptions {
   /** Merging one conversation seen by several probes or on several VLANs (README "One conversation, counted once"). */
@@ -22,6 +24,8 @@ export interface DataOptions {
   hourRowBudget: number;
   /** A checkpoint is written this often, or after this many journal entries, whichever first. */
   checkpoint: { everyMs: number; everyEntries: number };
+  /** Alerts: the sinks each new alert is queued for, and storm grouping (README "Alerts"). */
+  alerts?: AlertsOptions;
 }
 
 export const DEFAULT_DATA_OPTIONS: DataOptions = {
@@ -52,6 +56,11 @@ export class ConsoleData {
   readonly segments: SegmentService;
   readonly policies: Policies;
   readonly alerts: Alerts;
+  readonly triage: Triage;
+  /** After each ingest commit (the alert dispatcher wakes up). */
+  readonly onCommitted: Array<(result: IngestResult) => void> = [];
+  /** Outbox entries dropped at start because their sink is no longer configured, per sink. */
+  alertsDropped = new Map<string, number>();
   private lastCheckpoint = 0;
   readonly checkpoints = { written: 0, lastMs: 0 };
 
@@ -81,7 +90,8 @@ export class ConsoleData {
     this.segments = new SegmentService(store, this.model, this.reviews);
     const policyDeps = { model: this.model, query: this.query, analyzer: this.analyzer, reviews: this.reviews } as ConstructorParameters<typeof Policies>[1];
     this.policies = new Policies(store, policyDeps);
-    this.alerts = new Alerts(store, this.policies);
+    this.alerts = new Alerts(store, this.policies, this.model, opts.alerts ?? { sinks: [], storm: DEFAULT_STORM });
+    this.triage = new Triage({ alerts: this.alerts, policies: this.policies, reviews: this.reviews });
     policyDeps.alerts = this.alerts;
     this.writer.hooks.push(this.model, this.policies, this.alerts);
   }
@@ -95,6 +105,7 @@ export class ConsoleData {
     this.writer.open();
     this.reviews.load();
     this.model.load(this.segments.load());
+    this.alertsDropped = await this.alerts.load();
     const labels = this.store.db<Uint8Array, string>('analysis', 'binary').get('labels');
     const pending = this.store.db<Uint8Array, string>('analysis', 'binary').get('pending');
     if (labels) {
@@ -116,6 +127,8 @@ export class ConsoleData {
   committed(result: IngestResult): void {
     applyJournal(this.rollup, result.journal);
     if (result.edges.length > 0) this.analyzer.touched(result.edges.map((e) => e.id));
+    this.alerts.committed();
+    for (const f of this.onCommitted) f(result);
   }
 
   /** Ingests batches directly (tests, the demo's replay, benchmarks): the same transaction as MQTT ingest. */
