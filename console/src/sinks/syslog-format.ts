@@ -88,7 +88,8 @@ export function structuredData(m: AlertMessage): string {
     ['ports', m.ports],
     ['url', m.url],
   ];
-  const params = p.filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}="${sdValue(String(v))}"`);
+  // Values are short (policy names: 100 characters, host names: 253); capped so the element always fits a datagram.
+  const params = p.filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}="${sdValue(String(v).slice(0, 256))}"`);
   return `[${SD_ID} ${params.join(' ')}]`;
 }
 
