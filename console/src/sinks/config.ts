@@ -41,9 +41,9 @@ const KEYS = {
 const DEFAULT_PORT: Record<string, number> = { 'udp:': 514, 'tcp:': 514, 'tls:': 6514 };
 
 /** Checks `alerts:` (every problem into `v`, one line each, naming the key). */
-export function checkAlerts(v: Check, raw: unknown, ctx: { baseDir: string; env: NodeJS.ProcessEnv }): AlertsFileConfig {
+export function checkAlerts(v: Check, input: unknown, ctx: { baseDir: string; env: NodeJS.ProcessEnv }): AlertsFileConfig {
   const d = DEFAULT_ALERTS;
-  const a = v.map(raw, 'alerts', ['consoleUrl', 'storm', 'sinks']) ?? {};
+  const a = v.map(input, 'alerts', ['consoleUrl', 'storm', 'sinks']) ?? {};
   let consoleUrl: string | null = null;
   if (a.consoleUrl !== undefined && a.consoleUrl !== null) {
     const u = url(a.consoleUrl);
@@ -55,11 +55,16 @@ export function checkAlerts(v: Check, raw: unknown, ctx: { baseDir: string; env:
     threshold: v.num(st.threshold, 'alerts.storm.threshold', d.storm.threshold, 2, 1_000_000, true),
     windowSeconds: v.num(st.windowSeconds, 'alerts.storm.windowSeconds', d.storm.windowSeconds, 1, 86_400),
   };
-  const sinks = v.list(a.sinks, 'alerts.sinks', 50).map((x, i) => sink(v, x, `alerts.sinks[${i}]`, ctx));
-  v.unique(
-    sinks.map((s) => s.name),
-    (i) => `alerts.sinks[${i}].name`,
-  );
+  const raw = v.list(a.sinks, 'alerts.sinks', 50);
+  const sinks = raw.map((x, i) => sink(v, x, `alerts.sinks[${i}]`, ctx));
+  sinks.forEach((s, i) => {
+    if (sinks.findIndex((o) => o.name === s.name) === i) return;
+    const named = (raw[i] as { name?: unknown } | null)?.name !== undefined;
+    v.problem(
+      `alerts.sinks[${i}].name`,
+      named ? `"${s.name}" is listed twice` : `another sink is also named "${s.name}" (the default, from its address): give each a name`,
+    );
+  });
   return { consoleUrl, storm, sinks };
 }
 
@@ -188,10 +193,9 @@ export function redactAlerts(c: AlertsFileConfig): AlertsFileConfig {
     sinks: c.sinks.map((s) => {
       const u = url(s.url);
       if (!u || (!u.username && !u.password && !u.search)) return s;
-      u.username = u.password ? '(hidden)' : u.username;
-      u.password = '';
-      if (u.search) u.search = '?(hidden)';
-      return { ...s, url: String(u) };
+      const who = u.username ? `${u.username}${u.password ? ':(hidden)' : ''}@` : '';
+      const shown = `${u.protocol}//${who}${u.host}${u.pathname}${u.search ? '?(hidden)' : ''}`;
+      return { ...s, url: shown };
     }),
   };
 }
