@@ -13,6 +13,8 @@ import type { StatusPoint } from '../store/probes.js';
 import type { Policy as StoredPolicy, PolicyVersion, Rule as PolicyRule, Selector as Endpoint } from '../policy/model.js';
 import type { Violation, SimulateResult, ViolationAction } from '../policy/policies.js';
 import type { Alert } from '../alerts/alerts.js';
+import type { AlertAction, AlertStatus, AlertReview } from '../alerts/model.js';
+import type { SinkHealth } from '../sinks/types.js';
 import type { ErrorBody } from './errors.js';
 
 export type {
@@ -35,6 +37,10 @@ export type {
   PolicyVersion,
   Violation,
   Alert,
+  AlertAction,
+  AlertStatus,
+  AlertReview,
+  SinkHealth,
   SimulateResult,
   ViolationAction,
   ErrorBody,
@@ -144,3 +150,37 @@ export type EdgeQuery = {
   limit?: number;
   cursor?: string;
 };
+
+/** GET /alerts query parameters (the body is a plain array; X-Total-Count and X-Next-Cursor page it). */
+export type AlertQuery = {
+  status?: AlertStatus | 'open';
+  kind?: Alert['kind'];
+  policy?: string;
+  segment?: string;
+  host?: string;
+  since?: number;
+  until?: number;
+  /** Comma-separated alert ids. */
+  id?: string;
+  order?: 'asc' | 'desc';
+  limit?: number;
+  cursor?: string;
+};
+
+/** POST /alerts/review */
+export interface AlertReviewRequest {
+  ids: string[];
+  action: AlertAction;
+  note?: string;
+  /** investigate: who looks into it (default: whoever triages). */
+  owner?: string;
+  /** dismiss: days of expected noise (default 7). */
+  days?: number;
+}
+
+export interface AlertReviewResult {
+  reviewed: number;
+  alerts: Alert[];
+  /** Policies "allow" changed, with their new version. */
+  policies: Array<{ id: string; version: number }>;
+}

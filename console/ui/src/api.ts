@@ -14,6 +14,10 @@ import type {
   Endpoint,
   Violation,
   Alert,
+  AlertQuery,
+  AlertReviewRequest,
+  AlertReviewResult,
+  SinkHealth,
   SimulateResult,
   ViolationAction,
   ErrorBody,
@@ -172,6 +176,10 @@ export function createApi(opts: ApiOptions) {
         body: { edges: edges.map(keyOf), action, note },
       }),
     alerts: (status?: Alert['status'], signal?: AbortSignal) => json<Alert[]>(`/alerts${queryString({ status })}`, { signal }),
+    alertPage: (q: AlertQuery, signal?: AbortSignal) => page<Alert>(`/alerts${queryString(q as Query)}`, signal),
+    alert: (id: string, signal?: AbortSignal) => json<Alert>(`/alerts/${encodeURIComponent(id)}`, { signal }),
+    reviewAlerts: (body: AlertReviewRequest) => json<AlertReviewResult>('/alerts/review', { method: 'POST', body }),
+    alertSinks: (signal?: AbortSignal) => json<SinkHealth[]>('/alerts/sinks', { signal }),
     /** A policy export as a file; `progress` reports bytes received (and the total when known). */
     exportPolicy: async (id: string, format: ExportFormat, progress?: (got: number, total: number | null) => void, signal?: AbortSignal) => {
       const res = await raw(`/policies/${encodeURIComponent(id)}/export${queryString({ format })}`, { signal });
