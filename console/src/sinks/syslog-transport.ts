@@ -14,10 +14,11 @@ export interface Transport {
 }
 
 /**
- * Syslog over UDP (one message per datagram, on a connected socket so that a closed port is
- * reported), TCP or TLS (one connection kept open, RFC 6587 octet-counted frames). A message counts
- * as delivered once the kernel has taken it: UDP has no acknowledgement at all, and TCP loses what
- * was written between the receiver's death and this side noticing (README "Alerts", limits).
+ * Syslog over UDP (one message per datagram), TCP or TLS (one connection kept open, RFC 6587
+ * octet-counted frames). A message counts as delivered once the kernel has taken it: UDP has no
+ * acknowledgement at all (a receiver that is down loses what is sent, and Node reports no error
+ * for it: measured), and TCP loses what was written between the receiver's death and this side
+ * noticing (README "Alerts", limits).
  */
 export class SyslogTransport implements Transport {
   private udp: dgram.Socket | null = null;
@@ -39,25 +40,29 @@ export class SyslogTransport implements Transport {
     }
     const s = await this.connection(signal);
     const data = Buffer.concat(messages.map((m) => octetFrame(syslogMessage(m, this.header))));
-    await new Promise<void>((resolve, reject) => {
-      const fail = (e: Error) => reject(e);
+    // A receiver that stops reading fills the socket buffers and the write never completes: the
+    // timeout (and stop()) give up on the connection; what it held is sent again on a new one.
+    await this.bounded<void>(signal, (ok, fail) => {
       s.once('error', fail);
       s.write(data, (e) => {
         s.off('error', fail);
-        if (e) reject(e);
-        else resolve();
+        if (e) fail(e);
+        else ok();
       });
+    }).catch((e: unknown) => {
+      s.destroy();
+      throw e;
     });
   }
 
   private udpSocket(signal: AbortSignal): Promise<dgram.Socket> {
     if (this.udp) return Promise.resolve(this.udp);
     const s = dgram.createSocket(net.isIPv6(this.cfg.host) ? 'udp6' : 'udp4');
-    return this.opening<dgram.Socket>(signal, (ok, fail) => {
+    return this.bounded<dgram.Socket>(signal, (ok, fail) => {
       s.once('error', fail);
       s.connect(this.cfg.port, this.cfg.host, () => {
         s.off('error', fail);
-        // A closed port (ICMP unreachable) fails a later send; the socket is then made anew.
+        // An error on the socket (a local one: there is no answer over UDP): made anew next time.
         s.on('error', () => this.dropUdp(s));
         this.udp = s;
         ok(s);
@@ -93,7 +98,7 @@ export class SyslogTransport implements Transport {
           ...(t.key ? { key: t.key } : {}),
         })
       : net.connect({ host, port });
-    return this.opening<net.Socket>(signal, (ok, fail) => {
+    return this.bounded<net.Socket>(signal, (ok, fail) => {
       s.once('error', fail);
       s.once(t ? 'secureConnect' : 'connect', () => {
         s.off('error', fail);
@@ -114,8 +119,8 @@ export class SyslogTransport implements Transport {
     });
   }
 
-  /** Runs `start` with the sink's timeout and the stop signal. */
-  private opening<T>(signal: AbortSignal, start: (ok: (v: T) => void, fail: (e: Error) => void) => void): Promise<T> {
+  /** Runs `start` (a connection, or a write) with the sink's timeout and the stop signal. */
+  private bounded<T>(signal: AbortSignal, start: (ok: (v: T) => void, fail: (e: Error) => void) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
         () => done(new SinkError('timeout', `no connection to ${this.cfg.host}:${this.cfg.port} within ${this.cfg.timeoutMs} ms`)),
