@@ -76,11 +76,13 @@ export class Raiser {
       const t = traffic(delta);
       if (!t) continue;
       const k: EdgeKey = { src: delta.src, dst: delta.dst, proto: delta.proto, port: delta.port };
+      const ks = edgeKeyString(k);
+      // Most edges of a transaction are old and never alerted: they are done before any policy is asked.
+      const ref = this.db.edges.get(ks);
+      if (!ref && !created) continue;
       const policy = monitored.find((p) => !this.deps.policies.allows(p.id, k));
       if (!policy) continue;
-      const ks = edgeKeyString(k);
       const c: Candidate = { ...t, k, ks, policy, srcSegment: this.deps.segments.segmentOf(k.src), dstSegment: this.deps.segments.segmentOf(k.dst) };
-      const ref = this.db.edges.get(ks);
       if (ref) {
         const a = this.db.get(ref.n);
         const why = a ? this.again(a, ref, c, now) : 'new-edge';
@@ -89,7 +91,7 @@ export class Raiser {
           this.raise(c, why!, a?.id ?? null, now);
           out.again++;
         }
-      } else if (created) fresh.push(c);
+      } else fresh.push(c);
     }
     this.group(fresh, now, out);
     return out;
