@@ -64,6 +64,7 @@ export class AlertDispatcher implements Component {
   }
 
   health(): SinkHealth[] {
-    return this.workers.map((w) => ({ ...w.health, failures: { ...w.health.failures } }));
+    // The queue as the store has it now (a worker waiting out a backoff has not looked for a while).
+    return this.workers.map((w) => ({ ...w.health, queued: this.deps.alerts.db.depth(w.health.name), failures: { ...w.health.failures } }));
   }
 }
