@@ -11,6 +11,10 @@ import { RateLimitedLog } from './util/rate-limited-log.js';
 import type { ApiToken } from './api/auth.js';
 import { ConsoleMetrics } from './metrics/metrics.js';
 import { faultFromEnv } from './util/fault.js';
+import { AlertDispatcher } from './sinks/dispatcher.js';
+import type { SinkConfig } from './sinks/types.js';
+import type { Clock } from './sinks/clock.js';
+import { DEFAULT_STORM, type StormOptions } from './alerts/model.js';
 
 export interface ConsoleOptions {
   dataDir: string;
@@ -30,6 +34,8 @@ export interface ConsoleOptions {
   bodyLimit?: number;
   data?: Partial<DataOptions>;
   now?: () => number;
+  /** Alert delivery: the sinks, the console's URL for links in messages, storm grouping (README "Alerts"). */
+  alerts?: { consoleUrl: string; sinks: SinkConfig[]; storm?: StormOptions; clock?: Clock };
 }
 
 /** A running console, as main.ts and tests see it. */
@@ -41,6 +47,7 @@ export interface Console {
   readonly subscriber: Subscriber;
   readonly http: HttpServer;
   readonly metrics: ConsoleMetrics | null;
+  readonly sinks: AlertDispatcher;
   readonly brokerUrl: string;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -57,7 +64,19 @@ export function createConsole(opts: ConsoleOptions): Console {
   const log = new RateLimitedLog(opts.log);
   const now = opts.now ?? Date.now;
   const store = new ConsoleStore(opts.dataDir);
-  const data = new ConsoleData(store, { ...DEFAULT_DATA_OPTIONS, ...opts.data }, now);
+  const alertSinks = opts.alerts?.sinks ?? [];
+  const data = new ConsoleData(
+    store,
+    { ...DEFAULT_DATA_OPTIONS, ...opts.data, alerts: { sinks: alertSinks.map((s) => s.name), storm: opts.alerts?.storm ?? DEFAULT_STORM } },
+    now,
+  );
+  const sinks = new AlertDispatcher(alertSinks, {
+    alerts: data.alerts,
+    consoleUrl: opts.alerts?.consoleUrl ?? `http://${opts.http.host}:${opts.http.port}`,
+    ...(opts.alerts?.clock ? { clock: opts.alerts.clock } : {}),
+    log: (line) => log.log('alert-sink', line),
+  });
+  data.onCommitted.push(() => sinks.wake());
   const broker = opts.mqttUrl ? null : new EmbeddedBroker(opts.broker);
   const statusRejects = { count: 0 };
   const ingest = { submit: (probe: string, payload: Uint8Array) => ingester.submit(probe, payload) };
@@ -107,6 +126,7 @@ export function createConsole(opts: ConsoleOptions): Console {
         policy: () => data.policies.openCounts(),
         retention: () => ({ ...data.retention.counters, tooOld: data.writer.tooOld }),
         merge: () => data.writer.fold.counters,
+        alerts: () => ({ raised: data.alerts.counters, sinks: sinks.health() }),
         ...(broker ? { broker: () => broker.stats() } : {}),
       })
     : null;
@@ -115,6 +135,7 @@ export function createConsole(opts: ConsoleOptions): Console {
       ...(metrics ? { metrics: { metrics, auth: m.auth } } : {}),
       ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
       data,
+      sinks: () => sinks.health(),
       tokens: () => opts.tokens,
       now,
       stats: () => ({
@@ -144,6 +165,13 @@ export function createConsole(opts: ConsoleOptions): Console {
   const components: Component[] = [
     { start: async () => store.open(), stop: () => store.close() },
     { start: () => data.start(), stop: () => data.stop() },
+    {
+      start: async () => {
+        for (const [sink, n] of data.alertsDropped) opts.log(`alerts: dropped ${n} undelivered alerts of sink "${sink}", no longer configured`);
+        await sinks.start();
+      },
+      stop: () => sinks.stop(),
+    },
     ...(broker ? [broker] : []),
     { start: () => subscriber.start(), stop: async () => (await subscriber.stop(), await ingester.drained()) },
     checkpoints,
@@ -158,6 +186,7 @@ export function createConsole(opts: ConsoleOptions): Console {
     subscriber,
     http,
     metrics,
+    sinks,
     get brokerUrl() {
       return broker ? broker.url : opts.mqttUrl!;
     },

@@ -4,6 +4,7 @@ import { ConfigError, readYamlFile } from '@spanmap/shared/config-file';
 import { Check, SpanmapError, errorLine, parseListen } from '@spanmap/shared';
 import type { Role } from './api/auth.js';
 import { parseUsersEnv } from './broker/users.js';
+import { checkAlerts, redactAlerts, DEFAULT_ALERTS, type AlertsFileConfig } from './sinks/config.js';
 
 const MiB = 1 << 20;
 
@@ -19,6 +20,8 @@ export interface ConsoleConfig {
   store: { retentionDays: number | null; maxBytes: number | null };
   /** One conversation seen by several probes or VLANs: clock skew allowed between them, longest record span searched. */
   merge: { clockSkewMs: number; maxRecordSpanMs: number };
+  /** Alert delivery (syslog, webhooks) and storm grouping: README "Alerts". */
+  alerts: AlertsFileConfig;
 }
 
 export function defaultConsoleConfig(dataDir: string): ConsoleConfig {
@@ -31,6 +34,7 @@ export function defaultConsoleConfig(dataDir: string): ConsoleConfig {
     log: { level: 'info' },
     store: { retentionDays: null, maxBytes: null },
     merge: { clockSkewMs: 1000, maxRecordSpanMs: 6 * 3_600_000 },
+    alerts: DEFAULT_ALERTS,
   };
 }
 
@@ -51,7 +55,7 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
   const v = new Check(problems);
   const d = defaultConsoleConfig(ctx.dataDir);
   const env = ctx.env ?? {};
-  const top = v.map(raw, '', ['console', 'broker', 'mqtt', 'api', 'metrics', 'log', 'store', 'merge']) ?? {};
+  const top = v.map(raw, '', ['console', 'broker', 'mqtt', 'api', 'metrics', 'log', 'store', 'merge', 'alerts']) ?? {};
   const path = (x: string) => resolve(ctx.baseDir ?? process.cwd(), x);
 
   const c = v.map(top.console, 'console', ['data', 'http']) ?? {};
@@ -121,6 +125,7 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
   const lg = v.map(top.log, 'log', ['level']) ?? {};
   const metrics = { enabled: v.bool(mt.enabled, 'metrics.enabled', true), auth: v.bool(mt.auth, 'metrics.auth', true) };
   const log = { level: v.choice(lg.level, 'log.level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info') };
+  const alerts = top.alerts === undefined ? d.alerts : checkAlerts(v, top.alerts, { baseDir: ctx.baseDir ?? process.cwd(), env });
 
   const st = v.map(top.store, 'store', ['retentionDays', 'maxBytes']) ?? {};
   const store: ConsoleConfig['store'] = {
@@ -143,6 +148,7 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
     log,
     store,
     merge,
+    alerts,
   };
 }
 
@@ -155,6 +161,7 @@ export function dumpConsoleConfig(c: ConsoleConfig): string {
       broker: { ...c.broker, users: c.broker.users.map((u) => ({ username: u.username, password: '(hidden)' })) },
       mqtt: { ...c.mqtt, password: hide(c.mqtt.password) },
       api: { ...c.api, tokens: c.api.tokens.map((t) => ({ ...t, token: '(hidden)' })) },
+      alerts: redactAlerts(c.alerts),
     },
     { lineWidth: 0 },
   );

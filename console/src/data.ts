@@ -13,10 +13,12 @@ import { Analyzer } from './analysis/analyzer.js';
 import { LabelTable } from './analysis/labels.js';
 import { SegmentService } from './segments/segment-service.js';
 import { Policies } from './policy/policies.js';
-import { Alerts } from './alerts/alerts.js';
 import { Retention, type RetentionOptions } from './retention.js';
 import { Names } from './names/names.js';
 import { HostDirectory } from './names/hosts.js';
+import { Alerts, type AlertsOptions } from './alerts/alerts.js';
+import { Triage } from './alerts/triage.js';
+import { DEFAULT_STORM } from './alerts/model.js';
 
 export interface DataOptions {
   /** Merging one conversation seen by several probes or on several VLANs (README "One conversation, counted once"). */
@@ -26,6 +28,8 @@ export interface DataOptions {
   /** A checkpoint is written this often, or after this many journal entries, whichever first. */
   checkpoint: { everyMs: number; everyEntries: number };
   retention: RetentionOptions;
+  /** Alerts: the sinks each new alert is queued for, and storm grouping (README "Alerts"). */
+  alerts?: AlertsOptions;
 }
 
 export const DEFAULT_DATA_OPTIONS: DataOptions = {
@@ -60,6 +64,11 @@ export class ConsoleData {
   readonly retention: Retention;
   readonly names: Names;
   readonly hosts: HostDirectory;
+  readonly triage: Triage;
+  /** After each ingest commit (the alert dispatcher wakes up). */
+  readonly onCommitted: Array<(result: IngestResult) => void> = [];
+  /** Outbox entries dropped at start because their sink is no longer configured, per sink. */
+  alertsDropped = new Map<string, number>();
   private lastCheckpoint = 0;
   readonly checkpoints = { written: 0, lastMs: 0 };
 
@@ -96,7 +105,9 @@ export class ConsoleData {
     this.segments = new SegmentService(store, this.model, this.reviews);
     const policyDeps = { model: this.model, query: this.query, analyzer: this.analyzer, reviews: this.reviews } as ConstructorParameters<typeof Policies>[1];
     this.policies = new Policies(store, policyDeps);
-    this.alerts = new Alerts(store, this.policies);
+    this.alerts = new Alerts(store, this.policies, this.model, opts.alerts ?? { sinks: [], storm: DEFAULT_STORM });
+    this.alerts.names = this.names; // alert rows carry the names their addresses had
+    this.triage = new Triage({ alerts: this.alerts, policies: this.policies, reviews: this.reviews });
     policyDeps.alerts = this.alerts;
     this.writer.hooks.push(this.model, this.names, this.policies, this.alerts);
     this.retention = new Retention(store, { rollup: this.rollup, catalog: this.catalog }, opts.retention, now);
@@ -118,6 +129,7 @@ export class ConsoleData {
     this.reviews.load();
     this.names.load();
     this.model.load(this.segments.load());
+    this.alertsDropped = await this.alerts.load();
     const labels = this.store.db<Uint8Array, string>('analysis', 'binary').get('labels');
     const pending = this.store.db<Uint8Array, string>('analysis', 'binary').get('pending');
     let table: LabelTable | null;
@@ -146,6 +158,8 @@ export class ConsoleData {
     this.names.committed();
     applyJournal(this.rollup, result.journal);
     if (result.edges.length > 0) this.analyzer.touched(result.edges.map((e) => e.id));
+    this.alerts.committed();
+    for (const f of this.onCommitted) f(result);
   }
 
   /** Ingests batches directly (tests, the demo's replay, benchmarks): the same transaction as MQTT ingest. */

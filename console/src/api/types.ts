@@ -12,10 +12,12 @@ import type { SegmentDef } from '../segments/segments.js';
 import type { StatusPoint } from '../store/probes.js';
 import type { Policy as StoredPolicy, PolicyVersion, Selector as Endpoint } from '../policy/model.js';
 import type { Violation as StoredViolation, SimulateResult as StoredSimulateResult, ViolationAction } from '../policy/policies.js';
-import type { Alert as StoredAlert } from '../alerts/alerts.js';
 import type { Named, NamedRule } from '../names/label.js';
 import type { HostRow } from '../names/hosts.js';
 import type { NamesResult, NamesSummary } from './routes/names.js';
+import type { Alert } from '../alerts/alerts.js';
+import type { AlertAction, AlertStatus, AlertReview } from '../alerts/model.js';
+import type { SinkHealth } from '../sinks/types.js';
 import type { ErrorBody } from './errors.js';
 
 export type {
@@ -35,6 +37,11 @@ export type {
   ProbeStatus,
   Endpoint,
   PolicyVersion,
+  Alert,
+  AlertAction,
+  AlertStatus,
+  AlertReview,
+  SinkHealth,
   ViolationAction,
   ErrorBody,
   Named,
@@ -45,9 +52,8 @@ export type {
 
 /** A rule as the API shows it: with the names of its host selectors and justifying edges (names/label.ts). */
 export type PolicyRule = NamedRule;
-/** Would-be-blocked edges and alerts carry the names their addresses had when last seen. */
+/** Would-be-blocked edges carry the names their addresses had when last seen (alerts carry theirs: alerts/). */
 export type Violation = Named<StoredViolation>;
-export type Alert = Named<StoredAlert>;
 export type SimulateResult = Omit<StoredSimulateResult, 'blocked'> & { blocked: Array<Named<StoredSimulateResult['blocked'][number]>> };
 
 /** GET /probes: what each probe delivered, and where its view overlaps other probes'. */
@@ -166,3 +172,37 @@ export type EdgeQuery = {
   limit?: number;
   cursor?: string;
 };
+
+/** GET /alerts query parameters (the body is a plain array; X-Total-Count and X-Next-Cursor page it). */
+export type AlertQuery = {
+  status?: AlertStatus | 'open';
+  kind?: Alert['kind'];
+  policy?: string;
+  segment?: string;
+  host?: string;
+  since?: number;
+  until?: number;
+  /** Comma-separated alert ids. */
+  id?: string;
+  order?: 'asc' | 'desc';
+  limit?: number;
+  cursor?: string;
+};
+
+/** POST /alerts/review */
+export interface AlertReviewRequest {
+  ids: string[];
+  action: AlertAction;
+  note?: string;
+  /** investigate: who looks into it (default: whoever triages). */
+  owner?: string;
+  /** dismiss: days of expected noise (default 7). */
+  days?: number;
+}
+
+export interface AlertReviewResult {
+  reviewed: number;
+  alerts: Alert[];
+  /** Policies "allow" changed, with their new version. */
+  policies: Array<{ id: string; version: number }>;
+}

@@ -14,6 +14,10 @@ import type {
   Endpoint,
   Violation,
   Alert,
+  AlertQuery,
+  AlertReviewRequest,
+  AlertReviewResult,
+  SinkHealth,
   SimulateResult,
   ViolationAction,
   ErrorBody,
@@ -187,6 +191,10 @@ export function createApi(opts: ApiOptions) {
     /** Imports a hosts file or a CSV (ip,name) as operator names. */
     importNames: (text: string, format: 'hosts' | 'csv') =>
       json<NamesResult>('/names', { method: 'PUT', text: { type: format === 'csv' ? 'text/csv' : 'text/plain', body: text } }),
+    alertPage: (q: AlertQuery, signal?: AbortSignal) => page<Alert>(`/alerts${queryString(q as Query)}`, signal),
+    alert: (id: string, signal?: AbortSignal) => json<Alert>(`/alerts/${encodeURIComponent(id)}`, { signal }),
+    reviewAlerts: (body: AlertReviewRequest) => json<AlertReviewResult>('/alerts/review', { method: 'POST', body }),
+    alertSinks: (signal?: AbortSignal) => json<SinkHealth[]>('/alerts/sinks', { signal }),
     /** A policy export as a file; `progress` reports bytes received (and the total when known). */
     exportPolicy: async (id: string, format: ExportFormat, progress?: (got: number, total: number | null) => void, signal?: AbortSignal) => {
       const res = await raw(`/policies/${encodeURIComponent(id)}/export${queryString({ format })}`, { signal });

@@ -174,12 +174,6 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
     return c.json({ id: p.id, version: p.versions.length });
   });
 
-  api.get('/alerts', (c) => {
-    const q = queryParams(c, ['status']);
-    if (q.status !== undefined && q.status !== 'new' && q.status !== 'reviewed') bad('status', 'expected new or reviewed');
-    return c.json(namedList(deps.names, deps.alerts.list(q.status as 'new' | 'reviewed' | undefined)));
-  });
-
   api.get('/policies/:id/export', (c) => {
     const q = queryParams(c, ['format', 'version']);
     const format = (q.format ?? 'json') as (typeof FORMATS)[number];
