@@ -187,7 +187,7 @@ export class ConsoleData {
     if (this.rollup.dirty === 0 && this.journal.pending === 0 && this.analyzer.pending === 0 && this.checkpoints.written > 0) return;
     const analysis = this.store.db<Uint8Array, string>('analysis', 'binary');
     let written: { days: number[]; hours: number[] } = { days: [], hours: [] };
-    await this.store.env.transaction(() => {
+    await this.store.atomic(() => {
       written = this.rollup.writeDirty();
       this.journal.checkpoint();
       void analysis.put('labels', this.analyzer.table.serialize(this.catalog.maxId));

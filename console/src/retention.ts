@@ -91,7 +91,7 @@ export class Retention {
     if (cutoff <= days[0]!) return;
     const { days: dropped } = this.parts.rollup.dropBefore(cutoff);
     const blobs = this.store.db<Uint8Array, ChunkKey>('chunks', 'binary');
-    await this.store.env.transaction(() => {
+    await this.store.atomic(() => {
       for (const d of dropped) void blobs.remove(['d', d]);
       const hourBlobs = [...blobs.getKeys({ start: ['h', -Infinity], end: ['h', cutoff * 24] })];
       for (const key of hourBlobs) void blobs.remove(key);
@@ -111,7 +111,7 @@ export class Retention {
     const cutHour = Math.floor(keptFrom / 3_600_000);
     const hours = this.store.db<Buffer, [number, number]>('edge-hours', 'binary');
     const views = this.store.db<Buffer, Buffer>('merge-views', 'binary', 'binary');
-    await this.store.env.transaction(() => {
+    await this.store.atomic(() => {
       let visited = 0;
       while (this.cursor.hours < max && visited < SLICE) {
         const e = this.cursor.hours++;

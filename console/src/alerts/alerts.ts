@@ -54,7 +54,7 @@ export class Alerts implements TransactionHook {
     const legacy = [...this.db.legacy.getRange({})].map((x) => x.value);
     if (legacy.length > 0) {
       legacy.sort((a, b) => (a.raisedAt as number) - (b.raisedAt as number));
-      await this.db.env.transaction(() => {
+      await this.db.atomic(() => {
         for (const o of legacy) {
           const n = this.db.nextNumber();
           const k = o as unknown as EdgeKey & { policy: string; policyName: string; flows: number; firstSeen: number; lastSeen: number; raisedAt: number };

@@ -40,6 +40,11 @@ export class AlertStore {
     return this.store.db<Record<string, unknown>, string>('alerts');
   }
 
+  /** One write transaction, all or nothing (ConsoleStore.atomic). */
+  atomic<T>(work: () => T): Promise<T> {
+    return this.store.atomic(work);
+  }
+
   get env() {
     return this.store.env;
   }
@@ -88,7 +93,7 @@ export class AlertStore {
 
   /** Removes delivered entries; resolves once that is committed (a restart will not send them again). */
   async delivered(sink: string, keys: number[]): Promise<void> {
-    await this.outbox.transaction(() => {
+    await this.store.atomic(() => {
       for (const k of keys) void this.outbox.remove([sink, k]);
     });
   }
@@ -104,7 +109,7 @@ export class AlertStore {
   }
 
   async dropSink(sink: string): Promise<void> {
-    await this.outbox.transaction(() => {
+    await this.store.atomic(() => {
       for (const k of this.outbox.getKeys({ start: [sink, 0], end: [sink, MAX] })) void this.outbox.remove(k);
     });
   }

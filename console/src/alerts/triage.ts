@@ -86,7 +86,7 @@ export class Triage {
     }
 
     let updated: Alert[] = [];
-    await alerts.db.env.transaction(() => {
+    await alerts.db.atomic(() => {
       updated = alerts.setReview(
         found.map((a) => a.id),
         STATUS_OF[req.action],

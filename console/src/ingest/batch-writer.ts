@@ -96,7 +96,7 @@ export class BatchWriter {
     const { catalog, rows, probes, journal } = this.deps;
     const clusterBefore = this.nextCluster;
     try {
-      await this.store.env.transaction(() => {
+      await this.store.atomic(() => {
         const deltas = new Deltas();
         const totals = new Map<string, ProbeTotals>();
         const seenNow = new Set<string>();

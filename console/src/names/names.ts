@@ -177,7 +177,7 @@ export class Names implements TransactionHook {
       const was = this.operator.get(ip)?.name ?? null;
       if (was !== name) diff.push({ ip, name, was });
     }
-    await this.store.env.transaction(() => {
+    await this.store.atomic(() => {
       for (const d of diff) {
         if (d.name === null) void this.operatorDb.remove(d.ip);
         else void this.operatorDb.put(d.ip, { name: d.name, by, at: now });

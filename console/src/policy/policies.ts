@@ -296,7 +296,7 @@ export class Policies implements TransactionHook {
       }
       p = await this.change(id, rules, `allowed ${edges.length} would-be-blocked edge(s)${note ? `: ${note}` : ''}`, by, now);
     }
-    await this.store.env.transaction(() => {
+    await this.store.atomic(() => {
       for (const e of edges) {
         const ks = edgeKeyString(e);
         const v = this.violationsDb.get([id, ks])!;
