@@ -14,6 +14,8 @@ import { LabelTable } from './analysis/labels.js';
 import { SegmentService } from './segments/segment-service.js';
 import { Policies } from './policy/policies.js';
 import { Alerts } from './alerts/alerts.js';
+import { RelatedConnections } from './related/related.js';
+import { RelatedLabels } from './related/labels.js';
 
 export interface DataOptions {
   /** Merging one conversation seen by several probes or on several VLANs (README "One conversation, counted once"). */
@@ -52,6 +54,7 @@ export class ConsoleData {
   readonly segments: SegmentService;
   readonly policies: Policies;
   readonly alerts: Alerts;
+  readonly related: RelatedConnections;
   private lastCheckpoint = 0;
   readonly checkpoints = { written: 0, lastMs: 0 };
 
@@ -77,13 +80,16 @@ export class ConsoleData {
     this.reviews = new Reviews(store);
     this.query = new QueryEngine(this.model, this.reviews);
     this.analyzer = new Analyzer(this.model, this.rows);
-    this.query.labels = this.analyzer;
+    this.related = new RelatedConnections(store, this.catalog);
+    this.query.labels = new RelatedLabels(this.analyzer, this.related);
     this.segments = new SegmentService(store, this.model, this.reviews);
-    const policyDeps = { model: this.model, query: this.query, analyzer: this.analyzer, reviews: this.reviews } as ConstructorParameters<typeof Policies>[1];
+    const policyDeps = { model: this.model, query: this.query, analyzer: this.analyzer, reviews: this.reviews, related: this.related } as ConstructorParameters<
+      typeof Policies
+    >[1];
     this.policies = new Policies(store, policyDeps);
     this.alerts = new Alerts(store, this.policies);
     policyDeps.alerts = this.alerts;
-    this.writer.hooks.push(this.model, this.policies, this.alerts);
+    this.writer.hooks.push(this.model, this.related, this.policies, this.alerts);
   }
 
   /** Reads what was persisted (the store must be open). */
@@ -94,6 +100,7 @@ export class ConsoleData {
     const replayed = this.journal.replay(this.rollup);
     this.writer.open();
     this.reviews.load();
+    this.related.load();
     this.model.load(this.segments.load());
     const labels = this.store.db<Uint8Array, string>('analysis', 'binary').get('labels');
     const pending = this.store.db<Uint8Array, string>('analysis', 'binary').get('pending');
