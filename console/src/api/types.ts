@@ -13,6 +13,8 @@ import type { StatusPoint } from '../store/probes.js';
 import type { Policy as StoredPolicy, PolicyVersion, Rule as PolicyRule, Selector as Endpoint } from '../policy/model.js';
 import type { Violation, SimulateResult, ViolationAction } from '../policy/policies.js';
 import type { Alert } from '../alerts/alerts.js';
+import type { PolicyStats, RuleStats, Surface } from '../policy/stats.js';
+import type { Proposal } from '../policy/narrowest.js';
 import type { ErrorBody } from './errors.js';
 
 export type {
@@ -38,6 +40,10 @@ export type {
   SimulateResult,
   ViolationAction,
   ErrorBody,
+  PolicyStats,
+  RuleStats,
+  Surface,
+  Proposal,
 };
 
 /** GET /probes: what each probe delivered, and where its view overlaps other probes'. */
@@ -92,14 +98,28 @@ export type PolicySummary = Pick<StoredPolicy, 'id' | 'name' | 'mode' | 'monitor
   version: number;
   updatedAt: number;
   rules: number;
+  /** The current version's allowed surface among known hosts, beside the edges of the policy's window. */
+  surface: Surface;
 };
 
 /** GET /policies/:id: one version with its rules, and the version history (rules counted). */
 export type PolicyDetail = Omit<PolicySummary, 'rules'> & {
   defaultAction: StoredPolicy['defaultAction'];
   rules: PolicyRule[];
-  versions: Array<Omit<PolicyVersion, 'rules'> & { rules: number }>;
+  versions: Array<Omit<PolicyVersion, 'rules'> & { rules: number; surface: Surface }>;
 };
+
+/** GET /policies/:id/check: would this connection be allowed, and by which rule. */
+export interface PolicyCheck {
+  allowed: boolean;
+  rule: PolicyRule | null;
+  version: number;
+  srcSegment: string;
+  dstSegment: string;
+}
+
+/** GET /policies/:id/violations: a would-be-blocked edge, its related-connection label, and the narrowest rule allowing it would add. */
+export type ViolationRow = Violation & { related: string | null; proposal: Proposal };
 
 export type PolicyMode = StoredPolicy['mode'];
 
