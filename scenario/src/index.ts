@@ -24,3 +24,5 @@ export {
 export { writeScenario, writeScenarioPcap, type WriteScenarioOptions, type WriteStats } from './write.js';
 export { writeBenchCapture, BenchOptionError, type BenchCaptureOptions, type BenchCaptureStats } from './bench-capture.js';
 export { scenarioMain, SCENARIO_USAGE } from './cli.js';
+export { buildPolicySite, writePolicySite, type PolicySiteOptions, type PolicySiteFacts, type PolicySiteTruth } from './policy-site.js';
+export { ANOMALY_HIGH_PORT, type PolicyAnomalyKind } from './policy-anomalies.js';
