@@ -11,16 +11,17 @@ const portsText = (ports: PortSpec[]) => ports.map((p) => (Array.isArray(p) ? `$
  * shared layer which side was shared (from the graph), for related connections which control port
  * and range.
  */
-export function groupComment(g: Group, ports: PortSpec[], granularity: 'segment' | 'host', kept: Rule['keptPeriodic']): string {
+export function groupComment(g: Group, ports: PortSpec[], granularity: 'segment' | 'host', kept: Rule['keptPeriodic'], fixed = false): string {
   const flows = g.members.reduce((s, m) => s + m.flows, 0);
   const evidence = `${plural(g.members.length, 'edge')}, ${plural(flows, 'flow')} in the window`;
   const services = [...new Set(g.members.map((m) => serviceName(m.key.proto, m.key.port) ?? `${m.key.proto}/${m.key.port}`))].slice(0, 5).join(', ');
   const rel = g.members[0]!.related;
   if (rel) {
     const distinct = new Set(g.members.map((m) => m.key.port)).size;
+    const allowed = fixed ? `the data port is fixed, not dynamic: allowed as ${portsText(ports)} only` : `allowed as the documented range ${portsText(ports)}`;
     return (
       `related ${rel.kind.service}: data connections after ${rel.kind.title}, ${plural(g.members.length, 'edge')} on ${plural(distinct, 'port')}, ` +
-      `${plural(flows, 'flow')} in the window; allowed as the documented range ${portsText(ports)} for the ${granularity} pairs that used the control port`
+      `${plural(flows, 'flow')} in the window; ${allowed} for the ${granularity} pairs that used the control port`
     );
   }
   if (kept)

@@ -140,14 +140,27 @@ function pick(model: EdgeModel, query: QueryEngine, analyzer: Analyzer, reviews:
   return picked;
 }
 
+/**
+ * A related group's data ports are fixed rather than dynamic when at least three connections
+ * used at most a third as many distinct ports (an FTP server with one configured passive port,
+ * an RPC service pinned to a port): then those ports, not the range.
+ */
+export function fixedPorts(g: Pick<Group, 'members'>): number[] | null {
+  const sessions = g.members.reduce((s, m) => s + m.flows, 0);
+  const ports = [...new Set(g.members.map((m) => m.key.port))];
+  return sessions >= 3 && ports.length * 3 <= sessions ? ports : null;
+}
+
 function toRule(g: Group, o: DraftOptions): Rule {
   const rel = g.members[0]!.related;
-  const ports: PortSpec[] = rel
-    ? rangesUsed(
-        rel.kind,
-        g.members.map((m) => m.key.port),
-      )
-    : normalizePorts([...new Set(g.members.map((m) => m.key.port))]);
+  const fixed = rel ? fixedPorts(g) : null;
+  const ports: PortSpec[] =
+    rel && !fixed
+      ? rangesUsed(
+          rel.kind,
+          g.members.map((m) => m.key.port),
+        )
+      : normalizePorts(fixed ?? [...new Set(g.members.map((m) => m.key.port))]);
   const kept = !rel && g.members.every((m) => m.kept) ? g.members[0]!.kept : undefined;
   return {
     id: ruleId({ src: g.src, dst: g.dst, proto: g.proto, ports }),
@@ -155,7 +168,7 @@ function toRule(g: Group, o: DraftOptions): Rule {
     dst: g.dst,
     proto: g.proto,
     ports,
-    comment: groupComment(g, ports, o.granularity, kept),
+    comment: groupComment(g, ports, o.granularity, kept, fixed !== null),
     justifiedBy: g.members.slice(0, MAX_JUSTIFICATION).map((m) => m.key),
     edges: g.members.length,
     layer: g.layer,

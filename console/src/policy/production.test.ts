@@ -33,8 +33,15 @@ describe('a draft that does not break production and allows no more than it must
       'segment:app > segment:legacy 6 [[1024,65535]]',
       'segment:users > host:10.10.0.30 6 [[49152,65535]]',
       'segment:web > host:10.10.0.30 6 [[49152,65535]]',
+      'segment:web > segment:legacy 6 [30021]', // three runs on one port: a fixed passive port, not the range
     ]);
-    expect(related.find((r) => r.related.service === 'ftp-data').comment).toMatch(/^related ftp-data: data connections after FTP control tcp\/21/);
+    const ftp = related.filter((r) => r.related.service === 'ftp-data').map((r) => r.comment);
+    expect(ftp.sort()).toEqual([
+      expect.stringMatching(/^related ftp-data: .*, 3 flows in the window; the data port is fixed, not dynamic: allowed as 30021 only/),
+      expect.stringMatching(
+        /^related ftp-data: data connections after FTP control tcp\/21 .* allowed as the documented range 1024-65535 for the segment pairs/,
+      ),
+    ]);
     // No rule lists an observed dynamic port: they are all inside the ranges.
     expect(rules.filter((r) => !r.related && r.ports.some((p: unknown) => typeof p === 'number' && p >= 30000))).toEqual([]);
     // The endpoint mapper itself is shared infrastructure of the domain controller (many → one).

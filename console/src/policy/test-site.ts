@@ -79,6 +79,11 @@ export function hour(h: number, next: () => number): FlowRecord[] {
     out.push(rec(SITE.app, SITE.mainframe, 6, 45000, 21, t + 900_000, t + 960_000));
     out.push(rec(SITE.app, SITE.mainframe, 6, 45001, 30000 + next(), t + 901_000, t + 905_000));
   }
+  if (h % 24 === 7) {
+    // A second job against a server configured with one passive port.
+    out.push(rec(SITE.web[0]!, SITE.mainframe, 6, 45002, 21, t + 900_000, t + 960_000));
+    out.push(rec(SITE.web[0]!, SITE.mainframe, 6, 45003, 30021, t + 901_000, t + 905_000));
+  }
   return out;
 }
 
