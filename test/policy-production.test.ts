@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { writePolicySite, ANOMALY_HIGH_PORT, type PolicySiteTruth } from '@spanmap/scenario';
 import { freePort, tempDir, killAll } from './helpers/procs.js';
-import { ConsoleProc, edgeKey as key } from './helpers/console.js';
+import { ConsoleProc, TOKEN, edgeKey as key } from './helpers/console.js';
+import { BrowserSession } from './helpers/browser.js';
 
 /*
  * Issue 16's proof, through a real probe and console. Three weeks of a site with MS-RPC logons
@@ -44,7 +45,11 @@ beforeAll(async () => {
   await c.publish(last, 'site', join(dir, 'probe'));
 }, 600_000);
 
-afterAll(() => killAll());
+const b = new BrowserSession();
+afterAll(async () => {
+  await b.stop();
+  await killAll();
+});
 
 const anomalies = () =>
   truth.edges
@@ -125,5 +130,43 @@ describe('a segment-level draft with the infrastructure layer, monitoring the la
     // A conversation cut by the split (a pooled database connection) is a flow again in the last week's capture.
     const straddling = truth.conversations.filter((x) => x.start < split && x.end >= split).length;
     expect(monitored).toBe(inWeek - anomalous + straddling);
+  });
+
+  it('shows it on the policy page: the check box, the surface in the list, rule statistics, the narrowest rule in the queue', async () => {
+    const f = truth.policySite;
+    await b.start();
+    const { page } = b;
+    const visible = { state: 'visible' as const, timeout: 15_000 };
+    await page.goto(`http://127.0.0.1:${c.httpPort}/#token=${TOKEN}`);
+    await page.getByRole('navigation').getByRole('link', { name: 'Policies' }).click();
+    const row = page.locator('table.grid tbody tr', { hasText: 'weeks 1-2' });
+    await row.waitFor(visible);
+    const list = await c.api<Array<{ surface: { observed: number; observedAllowed: number } }>>('/policies');
+    expect(await row.textContent()).toContain(
+      `${list[0]!.surface.observedAllowed.toLocaleString('en-US')} / ${list[0]!.surface.observed.toLocaleString('en-US')}`,
+    );
+    await row.locator('a').click();
+    const ask = async (src: string, dst: string, proto: string, port: string) => {
+      await page.getByLabel('check source').fill(src);
+      await page.getByLabel('check destination').fill(dst);
+      await page.getByLabel('check protocol').selectOption(proto);
+      await page.getByLabel('check port').fill(port);
+      await page.getByRole('button', { name: 'Check', exact: true }).click();
+      const out = page.locator('.check-result', { hasText: `${src} → ${dst}` });
+      await out.waitFor(visible);
+      return out.textContent();
+    };
+    expect(await ask(f.managementStation, f.webServers[0]!, '17', '161')).toMatch(/^allowed .* by allow host 10\.10\.0\.50 → segment web udp port 161/);
+    expect(await ask(f.workstations[0]!, f.webServers[0]!, '17', '161')).toMatch(/^denied .*no rule allows it; the default is deny/);
+    await page.getByRole('tab', { name: 'Statistics' }).click();
+    await page.locator('.policy-stats .vt-row:not(.placeholder)').first().waitFor(visible);
+    expect(await page.locator('.stat', { hasText: 'edges observed' }).count()).toBe(1);
+    expect(await page.locator('.policy-stats .badge', { hasText: 'broad' }).count()).toBeGreaterThan(0);
+    await page.getByRole('tab', { name: 'Monitor' }).click();
+    const snmp = page.locator('.vt-row', { hasText: 'udp/161' });
+    await snmp.waitFor(visible);
+    expect(await snmp.textContent()).toContain(`host ${f.workstations[2]} → host ${f.webServers[0]} 161host pair`);
+    await b.screenshot('policy-production-monitor');
+    expect(b.errors).toEqual([]);
   });
 });

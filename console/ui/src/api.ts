@@ -12,7 +12,6 @@ import type {
   SegmentDef,
   PolicyRule,
   Endpoint,
-  Violation,
   Alert,
   SimulateResult,
   ViolationAction,
@@ -28,6 +27,9 @@ import type {
   ExportFormat,
   DraftRequest,
   EdgeQuery,
+  PolicyCheck,
+  PolicyStats,
+  ViolationRow,
 } from '../../src/api/types.js';
 
 export type * from '../../src/api/types.js';
@@ -165,12 +167,17 @@ export function createApi(opts: ApiOptions) {
     simulate: (id: string, q: { from: number; to: number; version?: number }, signal?: AbortSignal) =>
       json<SimulateResult>(`/policies/${encodeURIComponent(id)}/simulate${queryString(q)}`, { signal }),
     setMode: (id: string, mode: 'monitor' | 'off') => json<PolicySummary>(`/policies/${encodeURIComponent(id)}/mode`, { method: 'POST', body: { mode } }),
-    violations: (id: string, signal?: AbortSignal) => json<Violation[]>(`/policies/${encodeURIComponent(id)}/violations`, { signal }),
-    reviewViolations: (id: string, edges: EdgeKey[], action: ViolationAction, note: string) =>
+    violations: (id: string, signal?: AbortSignal) => json<ViolationRow[]>(`/policies/${encodeURIComponent(id)}/violations`, { signal }),
+    /** `widen: "segment"` allows the segment pair instead of the narrowest rule (an explicit choice). */
+    reviewViolations: (id: string, edges: EdgeKey[], action: ViolationAction, note: string, widen?: 'segment') =>
       json<{ id: string; version: number }>(`/policies/${encodeURIComponent(id)}/violations/review`, {
         method: 'POST',
-        body: { edges: edges.map(keyOf), action, note },
+        body: { edges: edges.map(keyOf), action, note, ...(widen ? { widen } : {}) },
       }),
+    checkPolicy: (id: string, q: EdgeKey & { version?: number }, signal?: AbortSignal) =>
+      json<PolicyCheck>(`/policies/${encodeURIComponent(id)}/check${queryString(q as unknown as Query)}`, { signal }),
+    policyStats: (id: string, q: { from: number; to: number; version?: number; idleDays?: number }, signal?: AbortSignal) =>
+      json<PolicyStats>(`/policies/${encodeURIComponent(id)}/stats${queryString(q)}`, { signal }),
     alerts: (status?: Alert['status'], signal?: AbortSignal) => json<Alert[]>(`/alerts${queryString({ status })}`, { signal }),
     /** A policy export as a file; `progress` reports bytes received (and the total when known). */
     exportPolicy: async (id: string, format: ExportFormat, progress?: (got: number, total: number | null) => void, signal?: AbortSignal) => {
