@@ -43,7 +43,7 @@ export interface PolicyDeps {
  */
 export class Policies implements TransactionHook {
   private readonly evaluators = new Map<string, { key: string; ev: Evaluator }>();
-  private readonly surfaces = new Map<string, { key: string; surface: Surface }>();
+  private readonly surfaceCache = new Map<string, { key: string; surface: Surface }>();
   private readonly log: MonitorLog;
 
   constructor(
@@ -278,15 +278,33 @@ export class Policies implements TransactionHook {
     return { version: v.version, rule: this.evaluator(p, v).match(k) };
   }
 
-  /** A version's allowed surface among the known hosts, beside the edges observed in the policy's window (cached). */
-  surface(p: Policy, v: PolicyVersion): Surface {
+  /**
+   * Allowed surface of versions of a policy among the known hosts, beside the edges of the policy's
+   * window (one accumulator run for all of them); how many of those edges a version allows only for
+   * the current version. Cached until the data or the segments change.
+   */
+  surfaces(p: Policy, versions: PolicyVersion[] = p.versions): Map<number, Surface> {
     const m = this.core.model;
     const key = `${m.version}|${m.segmentsVersion}`;
-    const cached = this.surfaces.get(`${p.id}|${v.version}`);
-    if (cached?.key === key) return cached.surface;
-    const surface = surfaceOf(m, this.core.query, v.rules, this.evaluator(p, v), p.window);
-    this.surfaces.set(`${p.id}|${v.version}`, { key, surface });
-    return surface;
+    const current = p.versions.length;
+    const out = new Map<number, Surface>();
+    let observed: { ids: Uint32Array; n: number } | null = null;
+    for (const v of versions) {
+      const ck = `${p.id}|${v.version}|${v.version === current}`;
+      const cached = this.surfaceCache.get(ck);
+      if (cached?.key === key) {
+        out.set(v.version, cached.surface);
+        continue;
+      }
+      if (!observed) {
+        const a = this.core.query.active(p.window);
+        observed = { ids: a.ids.slice(0, a.n), n: a.n };
+      }
+      const surface = surfaceOf(m, v.rules, v.version === current ? this.evaluator(p, v) : null, observed);
+      this.surfaceCache.set(ck, { key, surface });
+      out.set(v.version, surface);
+    }
+    return out;
   }
 
   /** Rule statistics over a window, with monitor-mode hits, and the surface (stats.ts). */

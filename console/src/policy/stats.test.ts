@@ -71,6 +71,14 @@ describe('rule statistics and the allowed surface', () => {
       bruteSurface(p.rules.slice(0, base.length + 3)),
       bruteSurface(p.rules),
     ]);
+    // How many observed edges a version allows is counted for the current version only (one pass per edge).
+    expect(p.versions.map((v: { surface: { observedAllowed: number | null } }) => v.surface.observedAllowed)).toEqual([
+      null,
+      null,
+      null,
+      null,
+      st.surface.observed,
+    ]);
     const list = (await s.call('GET', '/policies')).body;
     expect(list[0].surface.allowed).toBe(st.surface.allowed);
   });

@@ -20,9 +20,9 @@ export interface Surface {
   allowedPairs: number;
   /** The per-rule sum was given instead of the exact union (too many classes). */
   approximate: boolean;
-  /** Edges (host pair, protocol, port) active in the window, and how many the rules allow. */
+  /** Edges (host pair, protocol, port) active in the window, and how many the rules allow (null: not computed). */
   observed: number;
-  observedAllowed: number;
+  observedAllowed: number | null;
 }
 
 export interface RuleStats {
@@ -48,17 +48,23 @@ export interface PolicyStats {
   rules: RuleStats[];
 }
 
-/** Surface of a set of rules among known hosts, and the window's observed edges they allow. */
-export function surfaceOf(model: EdgeModel, query: QueryEngine, rules: Rule[], ev: Evaluator, range: Range): Surface {
+/**
+ * Surface of a set of rules among known hosts, beside the observed edges (`ids`, from one
+ * accumulator run over the window); how many of those the rules allow only when an evaluator is
+ * given (one match per edge: the list shows it for current versions only).
+ */
+export function surfaceOf(model: EdgeModel, rules: Rule[], ev: Evaluator | null, observed: { ids: Uint32Array; n: number }): Surface {
   const classes = new HostClasses(
     model,
     rules.flatMap((r) => [r.src, r.dst]),
   );
   const s = classes.surface(rules);
-  const { ids, n } = query.active(range);
-  let allowed = 0;
-  for (let i = 0; i < n; i++) if (ev.match(model.catalog.key(ids[i]!))) allowed++;
-  return { hosts: classes.hosts, allowed: s.allowed, allowedPairs: s.allowedPairs, approximate: s.approximate, observed: n, observedAllowed: allowed };
+  let allowed: number | null = null;
+  if (ev) {
+    allowed = 0;
+    for (let i = 0; i < observed.n; i++) if (ev.match(model.catalog.key(observed.ids[i]!))) allowed++;
+  }
+  return { hosts: classes.hosts, allowed: s.allowed, allowedPairs: s.allowedPairs, approximate: s.approximate, observed: observed.n, observedAllowed: allowed };
 }
 
 /**

@@ -29,7 +29,9 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
     createdBy: p.createdBy,
     updatedAt: p.versions.at(-1)!.at,
     rules: p.versions.at(-1)!.rules.length,
-    surface: pol().surface(p, p.versions.at(-1)!),
+    surface: pol()
+      .surfaces(p, [p.versions.at(-1)!])
+      .get(p.versions.length)!,
   });
 
   api.post('/policies', requireEditor(), async (c) => {
@@ -72,12 +74,13 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
     const q = queryParams(c, ['version']);
     const p = pol().get(c.req.param('id'));
     const v = pol().version(p, intParam(q, 'version', 1, 1_000_000));
+    const surfaces = pol().surfaces(p);
     return c.json({
       ...summary(p),
       version: v.version,
       defaultAction: p.defaultAction,
       rules: v.rules,
-      versions: p.versions.map((x) => ({ version: x.version, at: x.at, by: x.by, reason: x.reason, rules: x.rules.length, surface: pol().surface(p, x) })),
+      versions: p.versions.map((x) => ({ version: x.version, at: x.at, by: x.by, reason: x.reason, rules: x.rules.length, surface: surfaces.get(x.version)! })),
     });
   });
 
