@@ -14,8 +14,7 @@ import { LabelTable } from './analysis/labels.js';
 import { SegmentService } from './segments/segment-service.js';
 import { Policies } from './policy/policies.js';
 import { Alerts } from './alerts/alerts.js';
-import { RelatedConnections } from './related/related.js';
-import { RelatedLabels } from './related/labels.js';
+import { RelatedConnections, RelatedLabels } from './related/related.js';
 
 export interface DataOptions {
   /** Merging one conversation seen by several probes or on several VLANs (README "One conversation, counted once"). */

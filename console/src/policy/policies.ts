@@ -15,7 +15,7 @@ import { draftRules, type DraftOptions } from './draft.js';
 import { normalizePorts, ruleId, type Policy, type PolicyVersion, type Rule } from './model.js';
 import { MonitorLog, type Violation, type ViolationAction } from './monitor.js';
 import { narrowest, proposalRule, type Proposal } from './narrowest.js';
-import { ruleStats, surfaceOf, type PolicyStats, type Surface } from './stats.js';
+import { ruleStats, SurfaceCache, type PolicyStats, type Surface } from './stats.js';
 import { simulate, type SimulateResult } from './simulate.js';
 
 export type { Violation, ViolationAction } from './monitor.js';
@@ -43,7 +43,7 @@ export interface PolicyDeps {
  */
 export class Policies implements TransactionHook {
   private readonly evaluators = new Map<string, { key: string; ev: Evaluator }>();
-  private readonly surfaceCache = new Map<string, { key: string; surface: Surface }>();
+  private readonly surfaceCache: SurfaceCache;
   private readonly log: MonitorLog;
 
   constructor(
@@ -51,6 +51,7 @@ export class Policies implements TransactionHook {
     private readonly core: PolicyDeps,
   ) {
     this.log = new MonitorLog(store, core.model);
+    this.surfaceCache = new SurfaceCache(core.model, core.query);
   }
 
   private get db(): Database<Policy, string> {
@@ -278,33 +279,9 @@ export class Policies implements TransactionHook {
     return { version: v.version, rule: this.evaluator(p, v).match(k) };
   }
 
-  /**
-   * Allowed surface of versions of a policy among the known hosts, beside the edges of the policy's
-   * window (one accumulator run for all of them); how many of those edges a version allows only for
-   * the current version. Cached until the data or the segments change.
-   */
+  /** Allowed surface of versions among the known hosts, beside the policy window's edges (stats.ts). */
   surfaces(p: Policy, versions: PolicyVersion[] = p.versions): Map<number, Surface> {
-    const m = this.core.model;
-    const key = `${m.version}|${m.segmentsVersion}`;
-    const current = p.versions.length;
-    const out = new Map<number, Surface>();
-    let observed: { ids: Uint32Array; n: number } | null = null;
-    for (const v of versions) {
-      const ck = `${p.id}|${v.version}|${v.version === current}`;
-      const cached = this.surfaceCache.get(ck);
-      if (cached?.key === key) {
-        out.set(v.version, cached.surface);
-        continue;
-      }
-      if (!observed) {
-        const a = this.core.query.active(p.window);
-        observed = { ids: a.ids.slice(0, a.n), n: a.n };
-      }
-      const surface = surfaceOf(m, v.rules, v.version === current ? this.evaluator(p, v) : null, observed);
-      this.surfaceCache.set(ck, { key, surface });
-      out.set(v.version, surface);
-    }
-    return out;
+    return this.surfaceCache.get(p, versions, (v) => this.evaluator(p, v));
   }
 
   /** Rule statistics over a window, with monitor-mode hits, and the surface (stats.ts). */

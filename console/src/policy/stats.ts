@@ -2,7 +2,7 @@ import type { Range } from '../matrix/accumulate.js';
 import type { QueryEngine } from '../matrix/query.js';
 import type { EdgeModel } from '../matrix/model.js';
 import type { Evaluator } from './evaluate.js';
-import type { Rule } from './model.js';
+import type { Policy, PolicyVersion, Rule } from './model.js';
 import type { RuleHits } from './monitor.js';
 import { HostClasses, portCount, portsCover } from './surface.js';
 
@@ -157,4 +157,42 @@ export function shadowing(rules: Rule[], classes: HostClasses): Map<string, stri
     }
   });
   return out;
+}
+
+/**
+ * The allowed surface of policy versions, cached until the data or the segments change. One
+ * accumulator run over the policy's window serves all of a policy's versions; how many of the
+ * window's edges a version allows (one evaluation per edge) is counted for the current version
+ * only, which is what the policy list shows.
+ */
+export class SurfaceCache {
+  private readonly cache = new Map<string, { key: string; surface: Surface }>();
+
+  constructor(
+    private readonly model: EdgeModel,
+    private readonly query: QueryEngine,
+  ) {}
+
+  get(p: Policy, versions: PolicyVersion[], evaluator: (v: PolicyVersion) => Evaluator): Map<number, Surface> {
+    const key = `${this.model.version}|${this.model.segmentsVersion}`;
+    const current = p.versions.length;
+    const out = new Map<number, Surface>();
+    let observed: { ids: Uint32Array; n: number } | null = null;
+    for (const v of versions) {
+      const ck = `${p.id}|${v.version}|${v.version === current}`;
+      const cached = this.cache.get(ck);
+      if (cached?.key === key) {
+        out.set(v.version, cached.surface);
+        continue;
+      }
+      if (!observed) {
+        const a = this.query.active(p.window);
+        observed = { ids: a.ids.slice(0, a.n), n: a.n };
+      }
+      const surface = surfaceOf(this.model, v.rules, v.version === current ? evaluator(v) : null, observed);
+      this.cache.set(ck, { key, surface });
+      out.set(v.version, surface);
+    }
+    return out;
+  }
 }

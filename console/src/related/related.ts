@@ -2,6 +2,7 @@ import type { Database } from 'lmdb';
 import type { ConsoleStore } from '../store/console-store.js';
 import type { Catalog, EdgeKey } from '../catalog/catalog.js';
 import type { IngestResult, TransactionHook } from '../ingest/batch-writer.js';
+import type { EdgeLabels, LabelSource } from '../matrix/query.js';
 import { RELATED_KINDS, kindAt, kindIndex, type RelatedKind } from './kinds.js';
 import { DEFAULT_DETECTOR_OPTIONS, RelatedDetector, type Control, type DetectorOptions, type RelatedMatch } from './detector.js';
 
@@ -105,4 +106,27 @@ export class RelatedConnections implements TransactionHook {
 
 function newest(cs: Control[]): number {
   return cs.reduce((m, c) => Math.max(m, c.last), -Infinity);
+}
+
+/**
+ * The query engine's labels with related connections on top: a recognised data edge is named by
+ * its kind ("msrpc-dynamic", "ftp-data", ...) instead of by its port, which has no service of its
+ * own. Everything else (period, infrastructure) comes from the long-tail analysis.
+ */
+export class RelatedLabels implements LabelSource {
+  constructor(
+    private readonly inner: LabelSource,
+    private readonly related: RelatedConnections,
+  ) {}
+
+  labels(edge: number): EdgeLabels | null {
+    const l = this.inner.labels(edge);
+    const service = this.related.service(edge);
+    if (service === null) return l;
+    return { ...(l ?? { period: null, nextExpected: null, confidence: null }), service };
+  }
+
+  activity(edge: number): { activeHours: number; activeDays: number } | null {
+    return this.inner.activity?.(edge) ?? null;
+  }
 }
