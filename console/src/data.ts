@@ -19,6 +19,7 @@ import { HostDirectory } from './names/hosts.js';
 import { Alerts, type AlertsOptions } from './alerts/alerts.js';
 import { Triage } from './alerts/triage.js';
 import { DEFAULT_STORM } from './alerts/model.js';
+import { RelatedConnections, RelatedLabels } from './related/related.js';
 
 export interface DataOptions {
   /** Merging one conversation seen by several probes or on several VLANs (README "One conversation, counted once"). */
@@ -69,6 +70,7 @@ export class ConsoleData {
   readonly onCommitted: Array<(result: IngestResult) => void> = [];
   /** Outbox entries dropped at start because their sink is no longer configured, per sink. */
   alertsDropped = new Map<string, number>();
+  readonly related: RelatedConnections;
   private lastCheckpoint = 0;
   readonly checkpoints = { written: 0, lastMs: 0 };
 
@@ -100,16 +102,19 @@ export class ConsoleData {
     this.query.names = this.names;
     this.hosts = new HostDirectory(this.names, this.model);
     this.analyzer = new Analyzer(this.model, this.rows);
-    this.query.labels = this.analyzer;
+    this.related = new RelatedConnections(store, this.catalog);
+    this.query.labels = new RelatedLabels(this.analyzer, this.related);
     this.query.probesOf = (e) => this.rows.get(e)?.probes ?? [];
     this.segments = new SegmentService(store, this.model, this.reviews);
-    const policyDeps = { model: this.model, query: this.query, analyzer: this.analyzer, reviews: this.reviews } as ConstructorParameters<typeof Policies>[1];
+    const policyDeps = { model: this.model, query: this.query, analyzer: this.analyzer, reviews: this.reviews, related: this.related } as ConstructorParameters<
+      typeof Policies
+    >[1];
     this.policies = new Policies(store, policyDeps);
     this.alerts = new Alerts(store, this.policies, this.model, opts.alerts ?? { sinks: [], storm: DEFAULT_STORM });
     this.alerts.names = this.names; // alert rows carry the names their addresses had
     this.triage = new Triage({ alerts: this.alerts, policies: this.policies, reviews: this.reviews });
     policyDeps.alerts = this.alerts;
-    this.writer.hooks.push(this.model, this.names, this.policies, this.alerts);
+    this.writer.hooks.push(this.model, this.names, this.related, this.policies, this.alerts);
     this.retention = new Retention(store, { rollup: this.rollup, catalog: this.catalog }, opts.retention, now);
   }
 
@@ -128,6 +133,7 @@ export class ConsoleData {
     this.writer.open();
     this.reviews.load();
     this.names.load();
+    this.related.load();
     this.model.load(this.segments.load());
     this.alertsDropped = await this.alerts.load();
     const labels = this.store.db<Uint8Array, string>('analysis', 'binary').get('labels');

@@ -18,6 +18,8 @@ import type { NamesResult, NamesSummary } from './routes/names.js';
 import type { Alert } from '../alerts/alerts.js';
 import type { AlertAction, AlertStatus, AlertReview } from '../alerts/model.js';
 import type { SinkHealth } from '../sinks/types.js';
+import type { PolicyStats, RuleStats, Surface } from '../policy/stats.js';
+import type { Proposal } from '../policy/narrowest.js';
 import type { ErrorBody } from './errors.js';
 
 export type {
@@ -48,6 +50,10 @@ export type {
   HostRow,
   NamesResult,
   NamesSummary,
+  PolicyStats,
+  RuleStats,
+  Surface,
+  Proposal,
 };
 
 /** A rule as the API shows it: with the names of its host selectors and justifying edges (names/label.ts). */
@@ -108,14 +114,28 @@ export type PolicySummary = Pick<StoredPolicy, 'id' | 'name' | 'mode' | 'monitor
   version: number;
   updatedAt: number;
   rules: number;
+  /** The current version's allowed surface among known hosts, beside the edges of the policy's window. */
+  surface: Surface;
 };
 
 /** GET /policies/:id: one version with its rules, and the version history (rules counted). */
 export type PolicyDetail = Omit<PolicySummary, 'rules'> & {
   defaultAction: StoredPolicy['defaultAction'];
   rules: PolicyRule[];
-  versions: Array<Omit<PolicyVersion, 'rules'> & { rules: number }>;
+  versions: Array<Omit<PolicyVersion, 'rules'> & { rules: number; surface: Surface }>;
 };
+
+/** GET /policies/:id/check: would this connection be allowed, and by which rule. */
+export interface PolicyCheck {
+  allowed: boolean;
+  rule: PolicyRule | null;
+  version: number;
+  srcSegment: string;
+  dstSegment: string;
+}
+
+/** GET /policies/:id/violations: a would-be-blocked edge, its related-connection label, and the narrowest rule allowing it would add. */
+export type ViolationRow = Violation & { related: string | null; proposal: Proposal };
 
 export type PolicyMode = StoredPolicy['mode'];
 

@@ -12,7 +12,6 @@ import type {
   SegmentDef,
   PolicyRule,
   Endpoint,
-  Violation,
   Alert,
   AlertQuery,
   AlertReviewRequest,
@@ -36,6 +35,9 @@ import type {
   HostQuery,
   NamesResult,
   NamesSummary,
+  PolicyCheck,
+  PolicyStats,
+  ViolationRow,
 } from '../../src/api/types.js';
 
 export type * from '../../src/api/types.js';
@@ -177,12 +179,17 @@ export function createApi(opts: ApiOptions) {
     simulate: (id: string, q: { from: number; to: number; version?: number }, signal?: AbortSignal) =>
       json<SimulateResult>(`/policies/${encodeURIComponent(id)}/simulate${queryString(q)}`, { signal }),
     setMode: (id: string, mode: 'monitor' | 'off') => json<PolicySummary>(`/policies/${encodeURIComponent(id)}/mode`, { method: 'POST', body: { mode } }),
-    violations: (id: string, signal?: AbortSignal) => json<Violation[]>(`/policies/${encodeURIComponent(id)}/violations`, { signal }),
-    reviewViolations: (id: string, edges: EdgeKey[], action: ViolationAction, note: string) =>
+    violations: (id: string, signal?: AbortSignal) => json<ViolationRow[]>(`/policies/${encodeURIComponent(id)}/violations`, { signal }),
+    /** `widen: "segment"` allows the segment pair instead of the narrowest rule (an explicit choice). */
+    reviewViolations: (id: string, edges: EdgeKey[], action: ViolationAction, note: string, widen?: 'segment') =>
       json<{ id: string; version: number }>(`/policies/${encodeURIComponent(id)}/violations/review`, {
         method: 'POST',
-        body: { edges: edges.map(keyOf), action, note },
+        body: { edges: edges.map(keyOf), action, note, ...(widen ? { widen } : {}) },
       }),
+    checkPolicy: (id: string, q: EdgeKey & { version?: number }, signal?: AbortSignal) =>
+      json<PolicyCheck>(`/policies/${encodeURIComponent(id)}/check${queryString(q as unknown as Query)}`, { signal }),
+    policyStats: (id: string, q: { from: number; to: number; version?: number; idleDays?: number }, signal?: AbortSignal) =>
+      json<PolicyStats>(`/policies/${encodeURIComponent(id)}/stats${queryString(q)}`, { signal }),
     alerts: (status?: Alert['status'], signal?: AbortSignal) => json<Alert[]>(`/alerts${queryString({ status })}`, { signal }),
     hosts: (q: HostQuery, signal?: AbortSignal) => page<HostRow>(`/hosts${queryString(q as Query)}`, signal),
     names: (signal?: AbortSignal) => json<NamesSummary>('/names', { signal }),

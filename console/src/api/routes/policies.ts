@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import type { AppEnv } from '../env.js';
-import { bad, fields, intParam, jsonBody, queryParams, rangeParams, timeParam } from '../params.js';
+import { bad, fields, intParam, ipParam, jsonBody, queryParams, rangeParams, timeParam } from '../params.js';
 import { requireEditor } from '../auth.js';
 import { edgeKeyFrom } from './edges.js';
 import type { Policies } from '../../policy/policies.js';
@@ -32,6 +32,9 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
     createdBy: p.createdBy,
     updatedAt: p.versions.at(-1)!.at,
     rules: p.versions.at(-1)!.rules.length,
+    surface: pol()
+      .surfaces(p, [p.versions.at(-1)!])
+      .get(p.versions.length)!,
   });
 
   api.post('/policies', requireEditor(), async (c) => {
@@ -74,12 +77,13 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
     const q = queryParams(c, ['version']);
     const p = pol().get(c.req.param('id'));
     const v = pol().version(p, intParam(q, 'version', 1, 1_000_000));
+    const surfaces = pol().surfaces(p);
     return c.json({
       ...summary(p),
       version: v.version,
       defaultAction: p.defaultAction,
       rules: rulesOf(p, v.rules),
-      versions: p.versions.map(({ version, at, by, reason, rules }) => ({ version, at, by, reason, rules: rules.length })),
+      versions: p.versions.map((x) => ({ version: x.version, at: x.at, by: x.by, reason: x.reason, rules: x.rules.length, surface: surfaces.get(x.version)! })),
     });
   });
 
@@ -145,6 +149,27 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
     return c.json({ ...sim, blocked: namedList(deps.names, sim.blocked) });
   });
 
+  api.get('/policies/:id/check', (c) => {
+    const q = queryParams(c, ['src', 'dst', 'proto', 'port', 'version']);
+    for (const k of ['src', 'dst', 'proto', 'port']) if (q[k] === undefined) bad(k, 'required (src=IP&dst=IP&proto=N&port=N)');
+    const k = { src: ipParam(q, 'src')!, dst: ipParam(q, 'dst')!, proto: intParam(q, 'proto', 0, 255)!, port: intParam(q, 'port', 0, 65535)! };
+    const r = pol().check(c.req.param('id'), k, intParam(q, 'version', 1, 1_000_000));
+    return c.json({
+      allowed: r.rule !== null,
+      rule: r.rule,
+      version: r.version,
+      srcSegment: deps.model.segmentOf(k.src),
+      dstSegment: deps.model.segmentOf(k.dst),
+    });
+  });
+
+  api.get('/policies/:id/stats', (c) => {
+    const q = queryParams(c, ['from', 'to', 'version', 'idleDays']);
+    const p = pol().get(c.req.param('id'));
+    const range = rangeParams({ from: q.from ?? String(p.window.from), to: q.to ?? String(deps.now() + 3_600_000) }, deps.now());
+    return c.json(pol().stats(p.id, range, intParam(q, 'idleDays', 1, 3650) ?? 30, intParam(q, 'version', 1, 1_000_000)));
+  });
+
   api.post('/policies/:id/mode', requireEditor(), async (c) => {
     const b = fields(await jsonBody(c), 'body', ['mode']);
     if (b.mode !== 'monitor' && b.mode !== 'off') bad('mode', 'expected "monitor" or "off" (enforcement happens at your firewall, from an export)');
@@ -158,11 +183,14 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
   });
 
   api.post('/policies/:id/violations/review', requireEditor(), async (c) => {
-    const b = fields(await jsonBody(c), 'body', ['edges', 'action', 'note']);
+    const b = fields(await jsonBody(c), 'body', ['edges', 'action', 'note', 'widen']);
     if (!Array.isArray(b.edges) || b.edges.length === 0 || b.edges.length > 1000) bad('edges', 'expected 1-1000 edges {src, dst, proto, port}');
     const edges = (b.edges as unknown[]).map((e, i) => edgeKeyFrom(e, `edges[${i}]`));
     if (b.action !== 'allow' && b.action !== 'reject' && b.action !== 'investigate') bad('action', 'expected allow, reject or investigate');
     if (b.note !== undefined && typeof b.note !== 'string') bad('note', 'expected a string');
+    if (b.widen !== undefined && b.widen !== null && b.widen !== 'segment')
+      bad('widen', 'expected "segment" (allow the segment pair instead of the narrowest rule) or null');
+    if (b.widen === 'segment' && b.action !== 'allow') bad('widen', 'only with action "allow"');
     const p = await pol().reviewViolations(
       c.req.param('id'),
       edges,
@@ -170,6 +198,7 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
       (b.note as string | undefined) ?? '',
       who(c),
       deps.now(),
+      (b.widen as 'segment' | null | undefined) ?? null,
     );
     return c.json({ id: p.id, version: p.versions.length });
   });
