@@ -1,6 +1,7 @@
-import { decodeFrame, PacketInfo, DECODE_REASONS, type DecodeReason } from '../decode/index.js';
-import { FragmentTracker } from '../decode/fragments.js';
+import type { DecodeReason } from '../decode/index.js';
 import type { FlowTable } from '../flowtable/flow-table.js';
+import type { NameObserver } from '../names/types.js';
+import { PacketPath, DEFAULT_DEDUP_WINDOW_MS } from './packet-path.js';
 import {
   selectBackend,
   openError,
@@ -13,10 +14,10 @@ import {
 } from './backends/index.js';
 import { combineFilters, resolveEndpoints, type OwnEndpoint, type ResolvedEndpoint } from './live-filter.js';
 
-// The live capture stage: one capture per interface, every frame decoded synchronously into one
-// reused PacketInfo and added to the flow table with the interface's index (its name goes into
-// the records' `iface`). Capture is lossy by nature: what the kernel dropped is counted and
-// reported, never hidden.
+// The live capture stage: one capture per interface, every frame going synchronously through the
+// packet path (packet-path.ts: decode, duplicates, fragments, names, flow table) with the
+// interface's index (its name goes into the records' `iface`). Capture is lossy by nature: what
+// the kernel dropped is counted and reported, never hidden.
 
 export interface LiveInterface {
   name: string;
@@ -33,10 +34,14 @@ export interface LiveCaptureConfig {
   decapInner: boolean;
   /** The probe's own connections, excluded from every capture. */
   own: readonly OwnEndpoint[];
+  /** Drop copies of a packet seen again within this many ms, on any interface (default 2; 0 keeps every copy). */
+  dedupWindowMs?: number;
 }
 
 export interface LiveCaptureDeps {
   table: FlowTable;
+  /** Passive naming (default: off). */
+  names?: NameObserver | null;
   /** One human line to stderr (warnings, interfaces failing and coming back). */
   log: (line: string) => void;
 }
@@ -62,6 +67,8 @@ export interface LiveCaptureStats {
   ifaceDrops: number | null;
   decodeErrors: Partial<Record<DecodeReason, number>>;
   fragments: { matched: number; orphaned: number; absorbed: number };
+  /** Copies of a packet already counted (within the dedup window, on any interface), dropped. Always set by stats(). */
+  duplicates?: number;
   /** Frames seen by both the old and the new capture during a reload, counted once. */
   reloadDuplicates: number;
 }
@@ -100,11 +107,16 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
   const running = new Map<string, Running>();
   const closedTotals = new Map<string, Totals>();
   const indexOf = new Map<string, number>();
-  const p = new PacketInfo();
-  const frags = new FragmentTracker();
-  const errors = new Uint32Array(DECODE_REASONS.length);
+  // Live capture entries: copies on another interface arrive in that capture's batch, up to a
+  // kernel block (100 ms) of every interface later.
+  const path = new PacketPath(table, {
+    decapInner: initial.decapInner,
+    dedupWindowMs: initial.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS,
+    dedupEntries: 1 << 17,
+    names: deps.names ?? null,
+    expireEveryMs: 0,
+  });
   let stopped = false;
-  let decapInner = initial.decapInner;
   /** Frames both captures saw during a reload hand-over, counted once and skipped once. */
   let handover = 0;
   /** Captures replaced on reload, still draining their ring. */
@@ -127,15 +139,9 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
         handover++;
         return;
       }
-      const code = decodeFrame(data, off, caplen, linktype, p, decapInner);
-      if (code !== 0) {
-        errors[code]!++;
-        return;
-      }
-      p.ts = ts;
-      if ((p.frag !== 0 || p.outerFragKey !== '') && !frags.resolve(p, data, ts)) return;
-      table.add(p, r.index);
+      path.frame(data, off, caplen, linktype, r.index, ts);
     };
+    const onFlush = () => path.flush();
     const onError = (message: string) => {
       if (r.handle === null) return;
       closeHandle(r);
@@ -144,7 +150,12 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
     };
     const filter = combineFilters(r.cfg.filter, own);
     try {
-      r.handle = r.backend.open({ device: r.cfg.name, filter, snaplen: r.cfg.snaplen, promisc: r.cfg.promisc, bufferSize: r.cfg.bufferSize }, onFrame, onError);
+      r.handle = r.backend.open(
+        { device: r.cfg.name, filter, snaplen: r.cfg.snaplen, promisc: r.cfg.promisc, bufferSize: r.cfg.bufferSize },
+        onFrame,
+        onError,
+        onFlush,
+      );
     } catch (e) {
       if (e instanceof CaptureOpenError) throw openError(r.cfg.name, e.code, e.message, key);
       throw e;
@@ -228,7 +239,7 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
     backend = b;
     requested = next.backend;
     config = next;
-    decapInner = next.decapInner;
+    path.decapInner = next.decapInner;
     for (const r of opened) {
       const cur = running.get(r.cfg.name);
       if (cur) {
@@ -286,17 +297,15 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
       });
     }
     const total = (k: 'kernelDrops' | 'ifaceDrops') => interfaces.reduce<number | null>((a, i) => (a === null || i[k] === null ? null : a + i[k]), 0);
-    const decodeErrors: Partial<Record<DecodeReason, number>> = {};
-    DECODE_REASONS.forEach((r, i) => {
-      if (i > 0 && errors[i]! > 0) decodeErrors[r] = errors[i]!;
-    });
+    const c = path.counters;
     return {
       interfaces,
       captured: interfaces.reduce((a, i) => a + i.captured, 0),
       kernelDrops: total('kernelDrops'),
       ifaceDrops: total('ifaceDrops'),
-      decodeErrors,
-      fragments: { matched: frags.matched, orphaned: frags.orphans, absorbed: frags.absorbed },
+      decodeErrors: c.decodeErrors,
+      fragments: c.fragments,
+      duplicates: c.duplicates,
       reloadDuplicates: handover,
     };
   }
@@ -308,7 +317,7 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
     reload: (next: LiveCaptureConfig) => apply(next),
     /** Expires fragment state at `now` (ms); the flow table is expired by its owner. */
     expire(now: number): void {
-      frags.expire(now);
+      path.expire(now);
     },
     stats,
     /** Lets the kernel hand over the blocks it still holds, then closes every capture. */

@@ -58,7 +58,7 @@ const BATCH_BYTES = 4 << 20;
 export function nativeBackend(addon: NativeAddon): CaptureBackend {
   return {
     name: 'native',
-    open(opts: OpenOptions, onFrame: FrameHandler, onError: (message: string) => void): CaptureHandle {
+    open(opts: OpenOptions, onFrame: FrameHandler, onError: (message: string) => void, onFlush?: () => void): CaptureHandle {
       let u8 = new Uint8Array(0);
       let u32 = new Uint32Array(0);
       // Records: [ts_sec, ts_usec, caplen, wirelen] (u32, host order) then caplen bytes padded to 4.
@@ -70,6 +70,7 @@ export function nativeBackend(addon: NativeAddon): CaptureBackend {
           onFrame(u8, o + 16, caplen, u32[w + 3]!, u32[w]! * 1000 + u32[w + 1]! / 1000);
           o += 16 + ((caplen + 3) & ~3);
         }
+        onFlush?.();
       };
       let cap: NativeCapture;
       try {

@@ -42,6 +42,10 @@ export type BackendName = 'native' | 'cap';
 
 export interface CaptureBackend {
   readonly name: BackendName;
-  /** Opens a live capture; throws a SpanmapError naming the interface and the problem. `onError` reports a capture that fails later. */
-  open(opts: OpenOptions, onFrame: FrameHandler, onError: (message: string) => void): CaptureHandle;
+  /**
+   * Opens a live capture; throws a SpanmapError naming the interface and the problem. `onError`
+   * reports a capture that fails later; `onFlush` is called after each run of frames delivered
+   * together (a batch from the kernel, or a single frame), before control returns to the event loop.
+   */
+  open(opts: OpenOptions, onFrame: FrameHandler, onError: (message: string) => void, onFlush?: () => void): CaptureHandle;
 }
