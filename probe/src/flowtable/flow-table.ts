@@ -1,7 +1,8 @@
 import type { EndReason, FlowRecord } from '@spanmap/shared';
 import type { PacketInfo } from '../decode/packet-info.js';
 import { FlowStore } from './flow-store.js';
-import { flowRecord } from './flow-record.js';
+import { flowRecord, orientation, learnResponder } from './flow-record.js';
+import { ServiceHistory } from './service-history.js';
 import { JsonLines } from './json-lines.js';
 import { PacketBatch } from './packet-batch.js';
 import { FlowQueues, NONE, OPEN, CLOSING } from './flow-queues.js';
@@ -55,6 +56,8 @@ export class FlowTable {
 
   private readonly store: FlowStore;
   private readonly queues: FlowQueues;
+  /** Endpoints that answered flows before: evidence for orienting flows without a handshake. */
+  private readonly history = new ServiceHistory();
   private freeHead = NONE;
   private unused = 0;
   private active = 0;
@@ -295,12 +298,14 @@ export class FlowTable {
     this.active--;
   }
 
-  /** Emits the record of flow f's current segment. */
+  /** Emits the record of flow f's current segment, oriented from the best evidence (orientation()), and learns from it. */
   private emit(f: number, reason: EndReason): void {
     this.emitted[reason]++;
+    const or = orientation(this.store, f, this.history);
+    learnResponder(this.store, f, or, this.history);
     const sink = this.sink;
-    if (sink instanceof JsonLines) sink.record(this.store, f, reason, this.ifaceNames);
-    else sink(flowRecord(this.store, f, reason, this.ifaceNames));
+    if (sink instanceof JsonLines) sink.record(this.store, f, reason, this.ifaceNames, or);
+    else sink(flowRecord(this.store, f, reason, this.ifaceNames, or));
   }
 
   private grow(): void {

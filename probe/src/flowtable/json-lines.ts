@@ -1,6 +1,6 @@
 import { INITIATOR_HOWS, type EndReason } from '@spanmap/shared';
 import type { FlowStore } from './flow-store.js';
-import { orientation, addressOf, INIT_B, HOW_SHIFT } from './flow-record.js';
+import { addressOf, INIT_B, HOW_SHIFT } from './flow-record.js';
 import { W_A, W_B, W_PORTS, W_META, W_PK_A, W_PK_B, W_BY_A, W_BY_B, W_MISC, D_FIRST, D_LAST, WORDS, DOUBLES, META_V6, CONT } from './layout.js';
 
 // `probe read` prints millions of records: building an object, two address strings and a JSON
@@ -38,8 +38,8 @@ export class JsonLines {
     this.buf = new Uint8Array(Math.max(size, 8 * MAX_LINE));
   }
 
-  /** Appends the line for flow f's current segment (the fields of flowRecord(), in its key order). */
-  record(store: FlowStore, f: number, reason: EndReason, ifaceNames: ReadonlyArray<string | null>): void {
+  /** Appends the line for flow f's current segment, oriented by `or` (the fields of flowRecord(), in its key order). */
+  record(store: FlowStore, f: number, reason: EndReason, ifaceNames: ReadonlyArray<string | null>, or: number): void {
     if (this.pos > this.buf.length - MAX_LINE) this.flush();
     const u = store.u32;
     const d = store.f64;
@@ -52,7 +52,6 @@ export class JsonLines {
     const aPort = icmp ? 0 : ports >>> 16;
     const bPort = icmp ? ports : ports & 0xffff;
     const misc = u[o + W_MISC]!;
-    const or = orientation(store, f);
     const initB = (or & INIT_B) !== 0;
     const v6 = (meta & META_V6) !== 0;
     this.text('{"src":"');
