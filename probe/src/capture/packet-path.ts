@@ -4,6 +4,7 @@ import { DuplicateFilter } from '../dedup/duplicates.js';
 import { PacketBatch } from '../flowtable/packet-batch.js';
 import type { FlowTable } from '../flowtable/flow-table.js';
 import type { NameObserver } from '../names/types.js';
+import { partitionOf } from './partition.js';
 
 export interface PacketPathOptions {
   /** Key tunnelled traffic on the innermost IP header (else the outermost). */
@@ -16,6 +17,11 @@ export interface PacketPathOptions {
   names: NameObserver | null;
   /** Replaying files: the flow table expires whenever packet time advanced this far (0: its owner expires it). */
   expireEveryMs: number;
+  /**
+   * This path is worker `index` of `count` reading the same input: it counts only the packets
+   * whose address pair hashes to it (partition.ts), and lets the others' time pass.
+   */
+  partition?: { index: number; count: number };
 }
 
 export interface PacketPathCounters {
@@ -48,6 +54,8 @@ export class PacketPath {
   private readonly names: NameObserver | null;
   private readonly expireEveryMs: number;
   private nextFragExpire = -Infinity;
+  private readonly part: number;
+  private readonly parts: number;
   decapInner: boolean;
 
   constructor(
@@ -58,6 +66,8 @@ export class PacketPath {
     this.dedup = opts.dedupWindowMs > 0 ? new DuplicateFilter(opts.dedupWindowMs, opts.dedupEntries) : null;
     this.names = opts.names;
     this.expireEveryMs = opts.expireEveryMs;
+    this.part = opts.partition?.index ?? 0;
+    this.parts = opts.partition?.count ?? 1;
   }
 
   /** One frame `b[off, off + caplen)` of link type `linktype`, captured at `ts` (ms) on interface `iface` (0-255). */
@@ -69,13 +79,35 @@ export class PacketPath {
       return;
     }
     p.ts = ts;
-    if (this.dedup !== null && this.dedup.seen(b, p, ts)) return;
-    if ((p.frag !== 0 || p.outerFragKey !== '') && !this.frags.resolve(p, b, ts)) return;
+    if (
+      (this.parts > 1 && partitionOf(p, this.parts) !== this.part) || // another worker counts it
+      (this.dedup !== null && this.dedup.seen(b, p, ts)) ||
+      ((p.frag !== 0 || p.outerFragKey !== '') && !this.frags.resolve(p, b, ts))
+    ) {
+      this.pass(ts);
+      return;
+    }
     const names = this.names;
     if (names !== null && names.wants(p)) names.observe(b, p);
     const batch = this.batch;
     batch.push(p, iface);
     if (batch.full) this.table.addBatch(batch, this.expireEveryMs);
+    if (ts >= this.nextFragExpire) {
+      this.frags.expire(ts);
+      this.nextFragExpire = ts + FRAGMENT_EXPIRY_MS;
+    }
+  }
+
+  /**
+   * Time passes for a packet that is not counted here (a copy, an absorbed fragment, another
+   * worker's share): expiry runs as it would have for a counted packet, so one table and several
+   * workers see the same clock.
+   */
+  private pass(ts: number): void {
+    if (this.expireEveryMs > 0 && this.table.expiryDue(ts)) {
+      this.flush();
+      this.table.tick(ts, this.expireEveryMs);
+    }
     if (ts >= this.nextFragExpire) {
       this.frags.expire(ts);
       this.nextFragExpire = ts + FRAGMENT_EXPIRY_MS;

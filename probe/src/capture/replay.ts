@@ -11,6 +11,8 @@ export interface ReplayOptions {
   dedupWindowMs?: number;
   /** Passive naming (default: off). */
   names?: NameObserver | null;
+  /** Count only this worker's share of the packets (see partition.ts). */
+  partition?: { index: number; count: number };
   /** Called between steps with bytes read so far and the total, for progress display. */
   onProgress?: (done: number, total: number) => void;
   /** Lets the caller yield to the event loop between steps (e.g. to publish); sync when absent. */
@@ -46,6 +48,7 @@ export async function replayFiles(paths: readonly string[], table: FlowTable, op
     dedupWindowMs: opts.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS,
     names: opts.names ?? null,
     expireEveryMs: EXPIRE_EVERY_MS,
+    ...(opts.partition ? { partition: opts.partition } : {}),
   });
   const errors: CaptureFileError[] = [];
   let files = 0;

@@ -45,15 +45,21 @@ export class FlowQueues {
     return this.store.u32[f * WORDS + W_QUEUED]!;
   }
 
-  /** Appends flow f to `list`, queued at `queuedMs` (never before tick `minTick`). */
+  /**
+   * Appends flow f to `list`, queued at `queuedMs` (never before tick `minTick`, nor before the
+   * flow ahead of it: packet times may go backwards a little, and a queue out of order would hide
+   * flows from the expiry scan, which stops at the first flow queued after its deadline).
+   */
   append(f: number, list: number, queuedMs: number, minTick = 0): void {
     const u = this.store.u32;
     const o = f * WORDS;
     const t = this.tail[list]!;
-    const q = this.tick(queuedMs);
+    let q = this.tick(queuedMs);
+    if (q < minTick) q = minTick;
+    if (t !== NONE && q < u[t * WORDS + W_QUEUED]!) q = u[t * WORDS + W_QUEUED]!;
     u[o + W_PREV] = t;
     u[o + W_NEXT] = NONE;
-    u[o + W_QUEUED] = q > minTick ? q : minTick;
+    u[o + W_QUEUED] = q;
     if (t !== NONE) u[t * WORDS + W_NEXT] = f;
     else this.head[list] = f;
     this.tail[list] = f;

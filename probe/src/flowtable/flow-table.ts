@@ -134,6 +134,23 @@ export class FlowTable {
     batch.length = 0;
   }
 
+  /** True when packet time `ts` is due for the expiry addBatch runs every `expireEveryMs` (see tick()). */
+  expiryDue(ts: number): boolean {
+    return ts >= this.nextExpire;
+  }
+
+  /**
+   * Lets packet time pass without a packet for this table (a packet another worker's table
+   * counts): runs the expiry addBatch would have run at `ts`. The caller hands over pending
+   * batches first.
+   */
+  tick(ts: number, expireEveryMs: number): void {
+    if (ts >= this.nextExpire) {
+      this.expire(ts);
+      this.nextExpire = ts + expireEveryMs;
+    }
+  }
+
   /**
    * Accounts packet i of the batch. The hottest code of the probe: record offsets (layout.ts),
    * state bits and TCP flags are written as literals and named in comments, because V8 does not
