@@ -1,107 +1,134 @@
 #!/usr/bin/env node
-// Query benchmark (issue 5): matrix and edges queries over N stored edges (default 1M) and 50
-// segments, p50/p95 latency; and whether ingest stalls while queries run.
-// usage: node bench/queries.mjs [--edges N] [--runs N]
-import { mkdtempSync, rmSync } from 'node:fs';
+// Console at enterprise size (issue 18): builds a store through the real ingest path (encoded
+// batches → Ingester → merge → LMDB) with N distinct edges over 28 days and 50 segments, then
+// starts a real `spanmap console` process on it and measures restart-to-first-answer, query
+// p50/p95 over HTTP, resident memory, and ingest over MQTT while the queries run in a loop.
+// usage: node bench/queries.mjs [--edges N] [--runs N] [--keep DIR] [--reuse DIR]
+import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { createServer } from 'node:net';
+import mqtt from 'mqtt';
+import { encodeBatch, topics } from '../shared/dist/index.js';
 import { ConsoleStore } from '../console/dist/store/console-store.js';
-import { ConsoleCore } from '../console/dist/core.js';
-import { createApp } from '../console/dist/api/app.js';
+import { ConsoleData } from '../console/dist/data.js';
+import { Ingester } from '../console/dist/ingest/ingester.js';
+import { RateLimitedLog } from '../console/dist/util/rate-limited-log.js';
 import { validateSegments } from '../console/dist/segments/segments.js';
-import { table, median } from './lib.mjs';
+import { table, median, CLI } from './lib.mjs';
+import { siteRecords, segmentsDef, T0, DAY, HOUR } from './tools/site-records.mjs';
 
-const { values } = parseArgs({ options: { edges: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: { edges: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '20' }, reuse: { type: 'string' }, keep: { type: 'boolean' } },
+});
 const N = Number(values.edges);
 const RUNS = Number(values.runs);
-const DAY = 86_400_000;
-const HOUR = 3_600_000;
-const T0 = Date.UTC(2024, 5, 3);
-const dir = mkdtempSync(join(tmpdir(), 'spanmap-bench-queries-'));
+const TOKEN = 'bench-token-0123456789';
+const dir = values.reuse ?? mkdtempSync(join(tmpdir(), 'spanmap-bench-queries-'));
+const storeDir = join(dir, 'store');
+const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)];
+const fmt = (x) => x.toFixed(1);
 
-// 50 segments of /20 each inside 10.0.0.0/8 (4096 addresses each); hosts spread over them.
-const SEGS = 50;
-const segments = validateSegments(
-  Array.from({ length: SEGS }, (_, i) => ({ name: `seg-${String(i).padStart(2, '0')}`, cidrs: [`10.${i}.0.0/20`], vlans: [] })),
-);
-let seed = 7;
-const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
-const host = () => `10.${Math.floor(rand() * SEGS)}.${Math.floor(rand() * 16)}.${1 + Math.floor(rand() * 254)}`;
-const PORTS = [443, 80, 22, 53, 123, 389, 88, 445, 5432, 3306, 8080, 1433, 161, 514, 3389];
-
-console.error(`building a store with ${N.toLocaleString()} edges...`);
-const store = new ConsoleStore(join(dir, 'store'));
-const t0 = performance.now();
-const seen = new Set();
-let seq = 0;
-let entries = [];
-let made = 0;
-while (made < N) {
-  const src = host();
-  const dst = host();
-  const port = PORTS[Math.floor(rand() * PORTS.length)] + (rand() < 0.3 ? Math.floor(rand() * 2000) : 0);
-  const k = `${src}|${dst}|${port}`;
-  if (src === dst || seen.has(k)) continue;
-  seen.add(k);
-  made++;
-  // Each edge is active in 1-6 hours spread over four weeks (a realistic long tail).
-  const active = 1 + Math.floor(rand() * 6);
-  for (let a = 0; a < active; a++) {
-    const first = T0 + Math.floor(rand() * 28 * 24) * HOUR + Math.floor(rand() * HOUR);
-    const flows = 1 + Math.floor(rand() * 20);
-    entries.push({
-      src,
-      dst,
-      proto: 6,
-      port,
-      vlan: null,
-      iface: null,
-      flows,
-      records: flows,
-      packets: flows * 10,
-      bytes: flows * 4000,
-      rpackets: flows * 8,
-      rbytes: flows * 20000,
-      first,
-      last: first + 1000,
-      tcpFlags: 27,
-      rtcpFlags: 27,
-      init: { syn: flows, port: 0, first: 0 },
-    });
+// ---- 1. build through the ingest path ---------------------------------------------------------
+let records = 0;
+if (!values.reuse || !existsSync(storeDir)) {
+  console.error(`building a store with ${N.toLocaleString()} edges through the ingest path...`);
+  const store = new ConsoleStore(storeDir);
+  store.open();
+  const data = new ConsoleData(store);
+  await data.start();
+  await data.segments.set(validateSegments(segmentsDef()), 'bench', Date.now());
+  const ingester = new Ingester({ writer: data.writer, ack: () => {}, log: new RateLimitedLog(() => {}) });
+  ingester.afterCommit.push((r) => data.committed(r));
+  ingester.between.push(() => data.checkpointIfDue());
+  const t0 = performance.now();
+  let seq = 0;
+  let pending = [];
+  for (const chunk of siteRecords(N)) {
+    records += chunk.length;
+    const from = Math.min(...chunk.map((r) => r.first));
+    const to = Math.max(...chunk.map((r) => r.last));
+    pending.push(
+      ingester.submit('bench', encodeBatch({ v: 2, probe: 'bench', epoch: 'ab'.repeat(16), seq: ++seq, from, to, records: chunk, names: [], entries: [] })),
+    );
+    if (pending.length >= 8) {
+      await Promise.all(pending);
+      pending = [];
+    }
+    if (seq % 200 === 0)
+      console.error(`  ${records.toLocaleString()} records, ${data.catalog.maxId.toLocaleString()} edges, ${fmt((performance.now() - t0) / 1000)} s`);
   }
-  if (entries.length >= 20000) {
-    await store.ingest([{ v: 1, probe: 'bench', epoch: 'ab'.repeat(16), seq: ++seq, from: T0, to: T0 + 28 * DAY, entries }], Date.now());
-    entries = [];
-  }
+  await Promise.all(pending);
+  await ingester.drained();
+  const secs = (performance.now() - t0) / 1000;
+  console.error(
+    `  ingested ${records.toLocaleString()} records (${data.catalog.maxId.toLocaleString()} edges, ${data.rollup.dayRows.toLocaleString()} day rows) in ${fmt(secs)} s: ${Math.round(records / secs).toLocaleString()} records/s`,
+  );
+  console.error('  waiting for the long-tail analysis to finish...');
+  while (data.analyzer.pending > 0) await new Promise((r) => setTimeout(r, 200));
+  await data.stop();
+  await store.close();
+  var buildRate = Math.round(records / secs);
 }
-if (entries.length) await store.ingest([{ v: 1, probe: 'bench', epoch: 'ab'.repeat(16), seq: ++seq, from: T0, to: T0 + 28 * DAY, entries }], Date.now());
-console.error(`  stored in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-await store.close();
 
-// A fresh start, as after a console restart: the model loads from LMDB.
-const t1 = performance.now();
-const store2 = new ConsoleStore(join(dir, 'store'));
-const core = new ConsoleCore(store2);
-await core.setSegments(segments, 'bench');
-const loadSecs = (performance.now() - t1) / 1000;
-const app = createApp({ store: store2, core, tokens: () => [{ token: 'bench-token-0123456789', role: 'editor', name: 'bench' }], now: () => T0 + 30 * DAY });
+// ---- 2. restart: a real console process on that store -----------------------------------------
+const freePort = () =>
+  new Promise((res) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+  });
+const http = await freePort();
+const broker = await freePort();
+const base = `http://127.0.0.1:${http}/api/v1`;
 const get = async (path) => {
-  const r = await app.request(`/api/v1${path}`, { headers: { authorization: 'Bearer bench-token-0123456789' } });
+  const r = await fetch(base + path, { headers: { authorization: `Bearer ${TOKEN}` } });
   if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
   return r.json();
 };
+const started = performance.now();
+const proc = spawn(process.execPath, [CLI, 'console', '--data', storeDir, '--http', `127.0.0.1:${http}`, '--broker', `127.0.0.1:${broker}`], {
+  env: { ...process.env, SPANMAP_API_TOKEN: TOKEN },
+  stdio: ['ignore', 'ignore', 'pipe'],
+});
+let err = '';
+proc.stderr.on('data', (d) => (err += d));
 
+for (;;) {
+  try {
+    if ((await fetch(`${base}/health`)).ok) break;
+  } catch {
+    /* not yet */
+  }
+  if (proc.exitCode !== null) throw new Error(`the console exited: ${err}`);
+  await new Promise((r) => setTimeout(r, 20));
+}
+const healthMs = performance.now() - started;
+await get(`/matrix?from=${T0}&to=${T0 + 28 * DAY}`);
+const matrixMs = performance.now() - started;
+const rss = () => {
+  const s = readFileSync(`/proc/${proc.pid}/status`, 'utf8');
+  return { rss: Number(/VmRSS:\s+(\d+)/.exec(s)[1]) / 1024, hwm: Number(/VmHWM:\s+(\d+)/.exec(s)[1]) / 1024 };
+};
+const atStart = rss();
+
+// ---- 3. queries -------------------------------------------------------------------------------
 const queries = [
-  ['matrix, 4 weeks (day-aligned)', `/matrix?from=${T0}&to=${T0 + 28 * DAY}`],
-  ['matrix, 1 week (day-aligned)', `/matrix?from=${T0 + 7 * DAY}&to=${T0 + 14 * DAY}`],
-  ['matrix, 4 weeks (unaligned ends)', `/matrix?from=${T0 + 5 * HOUR}&to=${T0 + 27 * DAY + 17 * HOUR}`],
-  ['edges, 4 weeks, top 100 by flows', `/edges?from=${T0}&to=${T0 + 28 * DAY}&limit=100`],
-  ['edges of one segment, 4 weeks', `/edges?from=${T0}&to=${T0 + 28 * DAY}&segment=seg-07&limit=1000`],
-  ['edges, one port, 1 week', `/edges?from=${T0 + 7 * DAY}&to=${T0 + 14 * DAY}&port=22&limit=1000`],
+  ['matrix, 4 weeks', `/matrix?from=${T0}&to=${T0 + 28 * DAY}`, 200],
+  ['matrix, 1 week', `/matrix?from=${T0 + 7 * DAY}&to=${T0 + 14 * DAY}`, 200],
+  ['matrix, 4 weeks, unaligned ends', `/matrix?from=${T0 + 5 * HOUR}&to=${T0 + 27 * DAY + 17 * HOUR}`, 200],
+  ['edges, 4 weeks, top 100 by flows', `/edges?from=${T0}&to=${T0 + 28 * DAY}&sort=flows&limit=100`, 100],
+  ['edges of one segment, 1 week', `/edges?from=${T0 + 7 * DAY}&to=${T0 + 14 * DAY}&segment=seg-07&limit=1000`, 200],
+  ['edges of one port, 1 week', `/edges?from=${T0 + 7 * DAY}&to=${T0 + 14 * DAY}&port=22&limit=1000`, 200],
+  ['long tail, 4 weeks, 100 rarest', `/longtail?from=${T0}&to=${T0 + 28 * DAY}&limit=100`, 500],
+  ['coverage, 4 weeks', `/coverage?from=${T0}&to=${T0 + 28 * DAY}`, 500],
 ];
 const rows = [];
-for (const [label, path] of queries) {
+for (const [label, path, target] of queries) {
   await get(path); // warm
   const ms = [];
   for (let i = 0; i < RUNS; i++) {
@@ -109,67 +136,67 @@ for (const [label, path] of queries) {
     await get(path);
     ms.push(performance.now() - s);
   }
-  ms.sort((a, b) => a - b);
-  rows.push([label, median(ms).toFixed(1), ms[Math.min(ms.length - 1, Math.ceil(ms.length * 0.95) - 1)].toFixed(1)]);
+  rows.push([label, fmt(median(ms)), fmt(p95(ms)), String(target), p95(ms) <= target ? 'yes' : 'NO']);
 }
-console.log(
-  `\nqueries over ${core.model.catalog.edgeCount.toLocaleString()} edges, ${SEGS} segments, ${core.model.rollup.rows.toLocaleString()} daily rows (model loaded in ${loadSecs.toFixed(1)} s), ${RUNS} runs each`,
-);
-console.log(table(rows, ['query', 'p50 ms', 'p95 ms']));
+const afterQueries = rss();
 
-// Ingest while queries run: commit latency of small batches with and without a query loop beside it.
-async function ingestLatencies(withQueries) {
-  let stop = false;
-  const loop = withQueries
-    ? (async () => {
-        while (!stop) await get(queries[0][1]);
-      })()
-    : null;
-  const lat = [];
-  for (let i = 0; i < 40; i++) {
-    const first = T0 + 29 * DAY + i * 1000;
-    const e = {
-      src: host(),
-      dst: host(),
-      proto: 17,
-      port: 53,
-      vlan: null,
-      iface: null,
-      flows: 1,
-      records: 1,
-      packets: 2,
-      bytes: 200,
-      rpackets: 2,
-      rbytes: 400,
-      first,
-      last: first + 5,
-      tcpFlags: 0,
-      rtcpFlags: 0,
-      init: { syn: 0, port: 1, first: 0 },
-    };
+// ---- 4. ingest over MQTT while the queries run in a loop ----------------------------------------
+const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker}`, { clientId: 'spanmap-probe-live', clean: true });
+await client.subscribeAsync(topics.ack('live'), { qos: 1 });
+const LIVE_BATCHES = 200;
+const PER = 5000;
+let acked = 0;
+client.on('message', (_t, payload) => (acked += JSON.parse(payload.toString()).seqs.length));
+let stop = false;
+const during = [];
+const loop = (async () => {
+  for (let i = 0; !stop; i++) {
+    const [, path] = queries[i % 6];
     const s = performance.now();
-    const r = await store2.ingest([{ v: 1, probe: 'live', epoch: 'cd'.repeat(16), seq: ++seq, from: first, to: first + 5, entries: [e] }], Date.now());
-    core.applyIngest(r);
-    lat.push(performance.now() - s);
-    await new Promise((res) => setTimeout(res, 20));
+    await get(path);
+    during.push(performance.now() - s);
   }
-  stop = true;
-  await loop;
-  lat.sort((a, b) => a - b);
-  return [median(lat).toFixed(1), lat.at(-1).toFixed(1)];
+})();
+const liveEdges = siteRecords(LIVE_BATCHES * PER, { seed: 99, chunk: PER, days: 1 });
+const t2 = performance.now();
+let sent = 0;
+for (let seq = 1; seq <= LIVE_BATCHES; seq++) {
+  const recs = liveEdges.next().value.map((r) => ({ ...r, first: r.first + 28 * DAY, last: r.last + 28 * DAY }));
+  sent += recs.length;
+  await client.publishAsync(
+    topics.flows('live'),
+    Buffer.from(
+      encodeBatch({ v: 2, probe: 'live', epoch: 'cd'.repeat(16), seq, from: T0 + 28 * DAY, to: T0 + 29 * DAY, records: recs, names: [], entries: [] }),
+    ),
+    { qos: 1 },
+  );
+  while (seq - acked > 32) await new Promise((r) => setTimeout(r, 2)); // a probe's in-flight window
 }
-const idle = await ingestLatencies(false);
-const busy = await ingestLatencies(true);
-console.log('\ningest commit latency for a small batch (ms)');
+while (acked < LIVE_BATCHES) await new Promise((r) => setTimeout(r, 5));
+const ingestSecs = (performance.now() - t2) / 1000;
+stop = true;
+await loop;
+await client.endAsync();
+const stats = await get('/stats');
+const afterIngest = rss();
+proc.kill('SIGTERM');
+await new Promise((r) => proc.once('exit', r));
+
 console.log(
-  table(
-    [
-      ['no queries running', ...idle],
-      ['4-week matrix queries back to back', ...busy],
-    ],
-    ['while', 'p50', 'max'],
-  ),
+  `\nconsole on ${N.toLocaleString()} edges over 28 days, 50 segments${records ? ` (${records.toLocaleString()} flow records ingested at ${buildRate.toLocaleString()} records/s, one core, in-process)` : ''}`,
 );
-await store2.close();
-if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
+console.log(`restart: /health after ${fmt(healthMs / 1000)} s, first 4-week /matrix answered after ${fmt(matrixMs / 1000)} s`);
+console.log(
+  `console RSS: ${fmt(atStart.rss)} MiB after start, ${fmt(afterQueries.rss)} MiB after the queries, ${fmt(afterIngest.rss)} MiB after live ingest (peak ${fmt(afterIngest.hwm)} MiB)`,
+);
+console.log(`\nqueries over HTTP, ${RUNS} runs each`);
+console.log(table(rows, ['query', 'p50 ms', 'p95 ms', 'target p95', 'met']));
+console.log(
+  `\ningest over MQTT while the queries above ran back to back: ${sent.toLocaleString()} records in ${fmt(ingestSecs)} s = ${Math.round(sent / ingestSecs).toLocaleString()} records/s (target ≥ 200,000)`,
+);
+console.log(
+  `query latency during ingest: p50 ${fmt(median(during))} ms, p95 ${fmt(p95(during))} ms, max ${fmt(Math.max(...during))} ms over ${during.length} queries; ` +
+    `ingest transactions: ${stats.ingest.transactions}, longest ${fmt(stats.ingest.transactionMs?.max ?? NaN)} ms`,
+);
+if (!values.keep && !values.reuse) rmSync(dir, { recursive: true, force: true });
 else console.error('kept', dir);

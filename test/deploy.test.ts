@@ -1,5 +1,5 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, spawnSync, execFileSync } from 'node:child_process';
+import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { spawnSync, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +8,8 @@ import { REPO, pcap } from './helpers/paths.js';
 import { readFlows } from './helpers/flows.js';
 import { aggregate } from './helpers/oracle.js';
 import { hasStackTrace } from './helpers/cli.js';
-import { freePort, tempDir, waitFor } from './helpers/procs.js';
+import { freePort, tempDir, waitFor, killAll, Proc } from './helpers/procs.js';
+import { installInto, layout, PREFIX } from './helpers/installed.js';
 
 // Issue 9's deployment proof: the systemd units verify (and score "OK" in systemd's own exposure
 // analysis); `scripts/install.sh` (make install) stages a tree whose units, example configs and
@@ -16,11 +17,8 @@ import { freePort, tempDir, waitFor } from './helpers/procs.js';
 // unprivileged user holding CAP_NET_RAW and CAP_NET_ADMIN and nothing else — as the unit runs it.
 
 const UNITS = ['spanmap-probe.service', 'spanmap-console.service'];
-const root = tempDir('install');
-chmodSync(root, 0o755);
-const PREFIX = '/usr/local';
-const lib = join(root, PREFIX, 'lib', 'spanmap');
-const installed = join(root, PREFIX, 'bin', 'spanmap');
+// A root of its own: these tests edit the installed configs and install again.
+const { root, lib, cli: installed } = layout(tempDir('install'));
 
 /** The unit's [Service] settings, key → values in order (repeated keys kept). */
 function settings(file: string): Map<string, string[]> {
@@ -36,10 +34,8 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   return spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
 }
 
-beforeAll(() => {
-  const r = run('sh', [join(REPO, 'scripts', 'install.sh')], { DESTDIR: root, PREFIX });
-  if (r.status !== 0) throw new Error(`install.sh failed: ${r.stderr}${r.stdout}`);
-}, 180_000);
+beforeAll(() => void installInto(root), 180_000);
+afterEach(() => killAll());
 
 describe('systemd units', () => {
   it.each(UNITS)('%s passes systemd-analyze verify, in the repo and as installed', (unit) => {
@@ -105,8 +101,7 @@ describe('make install (scripts/install.sh)', () => {
   it('keeps an operator’s edited config on a second install', () => {
     const f = join(root, 'etc', 'spanmap', 'console.yaml');
     writeFileSync(f, readFileSync(f, 'utf8') + '# edited by the operator\n');
-    const r = run('sh', [join(REPO, 'scripts', 'install.sh')], { DESTDIR: root, PREFIX });
-    expect(r.status, r.stderr).toBe(0);
+    const r = installInto(root);
     expect(r.stdout).toContain(`keeping ${f}`);
     expect(readFileSync(f, 'utf8')).toContain('# edited by the operator');
   }, 180_000);
@@ -134,17 +129,11 @@ describe('make install (scripts/install.sh)', () => {
   it('the installed console serves its API and web UI from the installed tree alone', async () => {
     const http = await freePort();
     const dir = tempDir('installed-console');
-    const child = spawn(
+    const c = new Proc(
       process.execPath,
       [installed, 'console', '--data', dir, '--http', `127.0.0.1:${http}`, '--broker', `127.0.0.1:${await freePort()}`, '--log-format', 'json'],
-      {
-        cwd: '/',
-        env: { ...process.env, SPANMAP_API_TOKEN: 'installed-token-0123456789' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      { cwd: '/', env: { SPANMAP_API_TOKEN: 'installed-token-0123456789' } },
     );
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (d) => (out += d));
     try {
       await waitFor('the installed console', async () => (await fetch(`http://127.0.0.1:${http}/api/v1/health`)).ok, 20_000, 200);
       const page = await fetch(`http://127.0.0.1:${http}/`);
@@ -153,11 +142,10 @@ describe('make install (scripts/install.sh)', () => {
       const m = await fetch(`http://127.0.0.1:${http}/metrics`, { headers: { authorization: 'Bearer installed-token-0123456789' } });
       expect(await m.text()).toMatch(/^spanmap_ingest_records_total 0$/m);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await c.stop();
     }
     // Structured logs: one JSON object per line on stdout.
-    const lines = out.trim().split('\n');
+    const lines = c.out.trim().split('\n');
     expect(lines.length).toBeGreaterThan(0);
     for (const l of lines) expect(JSON.parse(l)).toMatchObject({ name: 'console', level: expect.any(String), msg: expect.any(String) });
   }, 60_000);
@@ -184,7 +172,10 @@ describe.skipIf(SKIP !== null)(`the installed probe, unprivileged with two capab
     ip('-n', NS, 'link', 'add', 'va1', 'type', 'veth', 'peer', 'name', 'vb1');
     for (const dev of ['va1', 'vb1']) ip('-n', NS, 'link', 'set', dev, 'mtu', '65535', 'up');
   });
-  afterAll(() => void spawnSync('ip', ['netns', 'del', NS]));
+  afterAll(async () => {
+    await killAll();
+    spawnSync('ip', ['netns', 'del', NS]);
+  });
 
   it('captures exactly what probe read sees, holding CAP_NET_RAW and CAP_NET_ADMIN only, and serves its metrics', async () => {
     const capture = pcap('mixed', 'zeek__kinit.pcap');
@@ -211,16 +202,10 @@ describe.skipIf(SKIP !== null)(`the installed probe, unprivileged with two capab
       '--ambient-caps=-all,+net_raw,+net_admin',
       '--no-new-privs',
     ];
-    const child = spawn('ip', ['netns', 'exec', NS, ...caps, process.execPath, installed, 'probe', 'run', '--config', cfg, '--log-format', 'json'], {
+    const probe = new Proc('ip', ['netns', 'exec', NS, ...caps, process.execPath, installed, 'probe', 'run', '--config', cfg, '--log-format', 'json'], {
       cwd: '/',
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (d) => (stdout += d));
-    child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d));
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    await waitFor('the probe to capture', () => /capturing on vb1/.test(stderr), 20_000, 50);
+    await waitFor('the probe to capture', () => /capturing on vb1/.test(probe.err), 20_000, 50);
 
     // The process (node, a child of setpriv's exec) runs as nobody with exactly the two capabilities.
     const pid = Number(
@@ -253,12 +238,11 @@ describe.skipIf(SKIP !== null)(`the installed probe, unprivileged with two capab
     expect(metrics).toMatch(/^spanmap_probe_kernel_drops_total\{iface="vb1"\} 0$/m); // known, and zero
     expect(metrics).toMatch(/^spanmap_probe_interface_up\{iface="vb1"\} 1$/m);
 
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(hasStackTrace(stderr)).toBe(false);
+    expect(await probe.stop()).toBe(0);
+    expect(hasStackTrace(probe.err)).toBe(false);
     // Without a publish section the records are JSON lines on stdout and the logs JSON on stderr.
-    for (const l of stderr.trim().split('\n')) expect(JSON.parse(l)).toHaveProperty('msg');
-    const records = stdout
+    for (const l of probe.err.trim().split('\n')) expect(JSON.parse(l)).toHaveProperty('msg');
+    const records = probe.out
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as FlowRecord);

@@ -1,6 +1,6 @@
 import { ProbeStore, DEFAULT_STORE_OPTIONS } from '@spanmap/probe/store/probe-store';
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { describe, it, expect, beforeAll, afterAll, afterEach } from 'vitest';
+import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync, chmodSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import type { FlowRecord } from '@spanmap/shared';
 import { readFlows } from './helpers/flows.js';
 import { aggregate, type Conversations } from './helpers/oracle.js';
-import { pcap, pcapsIn, CLI, REPO } from './helpers/paths.js';
+import { pcap, pcapsIn, CLI } from './helpers/paths.js';
 import { hasStackTrace } from './helpers/cli.js';
+import { Proc, killAll, track } from './helpers/procs.js';
+import { sharedInstall, AS_NOBODY } from './helpers/installed.js';
 
 // Live capture for real: a network namespace of our own with veth pairs; `spanmap probe run`
 // captures on vbN while tcpreplay sends real captures into vaN unchanged. The flows must be
@@ -54,6 +56,7 @@ function replay(dev: string, files: string[], rate = ['--topspeed']): number {
 function replayInBackground(dev: string, files: string[], rate: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const c = spawn('ip', ['netns', 'exec', NS, 'tcpreplay', '-i', dev, ...rate, ...files]);
+    track(c);
     let out = '';
     c.stdout.setEncoding('utf8').on('data', (d) => (out += d));
     c.on('close', (code) =>
@@ -69,55 +72,53 @@ interface Result {
   stderr: string;
 }
 
+/**
+ * `spanmap probe run` in the namespace. Runs as another user (`prefix`: setpriv) use the installed
+ * copy, which that user can read wherever the checkout is, from '/'.
+ */
 class Probe {
-  readonly child: ChildProcess;
-  stdout = '';
-  stderr = '';
-  private readonly exit: Promise<number | null>;
+  private readonly proc: Proc;
 
   constructor(configFile: string, opts: { env?: NodeJS.ProcessEnv; prefix?: string[] } = {}) {
-    this.child = spawn('ip', ['netns', 'exec', NS, ...(opts.prefix ?? []), process.execPath, CLI, 'probe', 'run', '--config', configFile, '--stats'], {
-      cwd: REPO,
-      env: { ...process.env, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const cli = opts.prefix ? sharedInstall().cli : CLI;
+    this.proc = new Proc('ip', ['netns', 'exec', NS, ...(opts.prefix ?? []), process.execPath, cli, 'probe', 'run', '--config', configFile, '--stats'], {
+      ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.prefix ? { cwd: '/' } : {}),
     });
-    this.child.stdout!.setEncoding('utf8').on('data', (d) => (this.stdout += d));
-    this.child.stderr!.setEncoding('utf8').on('data', (d) => (this.stderr += d));
-    this.exit = new Promise((res) => this.child.on('close', (code) => res(code)));
+  }
+
+  get child() {
+    return this.proc.child;
+  }
+  get stderr(): string {
+    return this.proc.err;
   }
 
   /** Waits for a line on stderr (e.g. "capturing on"); fails if the probe exits first. */
   async waitFor(re: RegExp, timeoutMs = 15_000): Promise<void> {
     const t0 = Date.now();
-    let exited = false;
-    void this.exit.then(() => (exited = true));
-    while (!re.test(this.stderr)) {
-      if (exited || Date.now() - t0 > timeoutMs) throw new Error(`probe never printed ${re}; stderr: ${this.stderr}`);
+    while (!re.test(this.proc.err)) {
+      if (!this.proc.alive || Date.now() - t0 > timeoutMs) throw new Error(`probe never printed ${re}; stderr: ${this.proc.err}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
 
   /** SIGTERM: the probe flushes every flow and exits. */
   async stop(): Promise<Result> {
-    this.child.kill('SIGTERM');
+    await this.proc.stop();
     return this.result();
   }
 
   async result(): Promise<Result> {
-    const code = await this.exit;
-    const statsLine = this.stderr
+    const code = await this.proc.exited;
+    const statsLine = this.proc.err
       .trim()
       .split('\n')
       .reverse()
       .find((l) => l.startsWith('{'));
-    const records =
-      this.stdout.trim() === ''
-        ? []
-        : this.stdout
-            .trim()
-            .split('\n')
-            .map((l) => JSON.parse(l) as FlowRecord);
-    return { code, records, stats: statsLine ? JSON.parse(statsLine) : null, stderr: this.stderr };
+    const out = this.proc.out.trim();
+    const records = out === '' ? [] : out.split('\n').map((l) => JSON.parse(l) as FlowRecord);
+    return { code, records, stats: statsLine ? JSON.parse(statsLine) : null, stderr: this.proc.err };
   }
 }
 
@@ -151,9 +152,13 @@ describe.skipIf(SKIP !== null)(`live capture in a network namespace${SKIP ? ` (s
       // Large MTU: several captures hold offloaded (TSO/GRO) frames of up to 63 KB, sent unchanged.
       for (const dev of [`va${i}`, `vb${i}`]) ip('-n', NS, 'link', 'set', dev, 'mtu', '65535', 'up');
     }
-  });
+    sharedInstall(); // for the runs as nobody
+  }, 300_000);
 
-  afterAll(() => {
+  // A failed expectation must not leave a probe (or tcpreplay) running: the namespace goes next.
+  afterEach(() => killAll());
+  afterAll(async () => {
+    await killAll();
     spawnSync('ip', ['netns', 'del', NS]);
     rmSync(tmp, { recursive: true, force: true });
   });
@@ -284,7 +289,7 @@ describe.skipIf(SKIP !== null)(`live capture in a network namespace${SKIP ? ` (s
 
   it('refuses to run without privileges, with one line naming the capability', async () => {
     const cfg = config('priv.yaml', 'capture:\n  interfaces: [vb1]\n');
-    const probe = new Probe(cfg, { prefix: ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all'] });
+    const probe = new Probe(cfg, { prefix: [...AS_NOBODY, '--inh-caps=-all'] });
     const r = await probe.result();
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -294,7 +299,7 @@ describe.skipIf(SKIP !== null)(`live capture in a network namespace${SKIP ? ` (s
 
   it('runs unprivileged holding only CAP_NET_RAW, in promiscuous mode', async () => {
     const cfg = config('priv.yaml', 'capture:\n  interfaces:\n    - name: vb1\n      promisc: true\n');
-    const caps = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--inh-caps=-all,+net_raw', '--ambient-caps=-all,+net_raw'];
+    const caps = [...AS_NOBODY, '--inh-caps=-all,+net_raw', '--ambient-caps=-all,+net_raw'];
     const probe = new Probe(cfg, { prefix: caps });
     await probe.waitFor(/capturing on vb1/);
     const status = readFileSync(`/proc/${probe.child.pid}/status`, 'utf8');

@@ -5,6 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spanmap, hasStackTrace } from './helpers/cli.js';
+import { killAll, track } from './helpers/procs.js';
+import { sharedInstall } from './helpers/installed.js';
 import { CLI, REPO, pcap } from './helpers/paths.js';
 import { readExportCapture } from '@spanmap/probe/netflow/export-capture';
 import { Collector, DEFAULT_COLLECTOR } from '@spanmap/probe/netflow/collector';
@@ -19,17 +21,20 @@ interface Running {
   exit: Promise<number | null>;
 }
 
-const children: ChildProcess[] = [];
 // A failed expectation must not leave a listener running.
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
+afterEach(() => killAll());
 
+/** As `uid`: the installed copy (that user may not read the checkout), from '/'. */
 function listen(args: string[], opts: { uid?: number } = {}): Promise<Running> {
   const cmd =
-    opts.uid === undefined ? [process.execPath, CLI] : ['setpriv', `--reuid=${opts.uid}`, `--regid=${opts.uid}`, '--clear-groups', process.execPath, CLI];
-  const child = spawn(cmd[0]!, [...cmd.slice(1), 'probe', 'listen', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
+    opts.uid === undefined
+      ? [process.execPath, CLI]
+      : ['setpriv', `--reuid=${opts.uid}`, `--regid=${opts.uid}`, '--clear-groups', process.execPath, sharedInstall().cli];
+  const child = spawn(cmd[0]!, [...cmd.slice(1), 'probe', 'listen', ...args], {
+    cwd: opts.uid === undefined ? REPO : '/',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  track(child);
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d) => (out += d));

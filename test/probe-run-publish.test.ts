@@ -1,19 +1,17 @@
-import { describe, it, expect, afterAll } from 'vitest';
+import { describe, it, expect, afterEach } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { pcap } from './helpers/paths.js';
-import { readFlows } from './helpers/flows.js';
 import { freePort, tempDir, spanmapProc, waitFor, killAll } from './helpers/procs.js';
+import { exportWithSoftflowd, exportedPackets } from './helpers/exporter.js';
 import { ConsoleProc, TOKEN } from './helpers/console.js';
 
-afterAll(() => killAll());
+afterEach(() => killAll());
 
 describe('probe run: NetFlow/IPFIX listener → store → MQTT → console', () => {
   it('delivers what an exporter sends, with the probe online in the console', async () => {
     const capture = pcap('mixed', 'elcabezzonn__windows_miscellany.pcap');
-    const { records } = await readFlows(capture, { decap: 'outer' });
-    const expectedPackets = records.reduce((s, r) => s + r.packets + r.rpackets, 0);
+    const expectedPackets = await exportedPackets(capture);
 
     const dir = tempDir('probe-run');
     const broker = await freePort();
@@ -42,12 +40,8 @@ describe('probe run: NetFlow/IPFIX listener → store → MQTT → console', () 
     const probe = spanmapProc(['probe', 'run', '--config', cfg]);
     await waitFor('the probe publishing', () => probe.err.includes('publishing to'), 20_000);
 
-    // softflowd exports the capture as bidirectional IPFIX (short control-socket path: see bench/probe-read.mjs).
-    await new Promise((resolve) =>
-      spawn('softflowd', ['-r', capture, '-v', '10', '-b', '-6', '-d', '-n', `127.0.0.1:${ipfixPort}`, '-p', '/tmp/spr.pid', '-c', '/tmp/spr.ctl'], {
-        stdio: 'ignore',
-      }).on('exit', resolve),
-    );
+    // softflowd exports the capture as bidirectional IPFIX.
+    await exportWithSoftflowd(capture, ipfixPort);
 
     const p = await waitFor(
       'all packets at the console',

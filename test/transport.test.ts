@@ -178,7 +178,7 @@ describe('console ingest refuses garbage', () => {
       rtcpFlags: 18,
       init: { syn: 1, port: 0, first: 0 },
     };
-    const good = encodeBatch({ v: 1, probe: 'p-good', epoch, seq: 1, from: entry.first, to: entry.last, entries: [entry] });
+    const good = encodeBatch({ v: 1, probe: 'p-good', epoch, seq: 1, from: entry.first, to: entry.last, records: [], names: [], entries: [entry] });
     const wrongVersion = Uint8Array.from(good);
     wrongVersion[2] = 9;
     const sends: Array<[string, Uint8Array | string]> = [

@@ -15,6 +15,10 @@ export interface ConsoleConfig {
   api: { tokens: Array<{ name: string; role: Role; token: string }>; bodyLimit: number };
   metrics: { enabled: boolean; auth: boolean };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
+  /** History kept: days (null: all) and a disk budget in bytes (null: none). */
+  store: { retentionDays: number | null; maxBytes: number | null };
+  /** One conversation seen by several probes or VLANs: clock skew allowed between them, longest record span searched. */
+  merge: { clockSkewMs: number; maxRecordSpanMs: number };
 }
 
 export function defaultConsoleConfig(dataDir: string): ConsoleConfig {
@@ -25,6 +29,8 @@ export function defaultConsoleConfig(dataDir: string): ConsoleConfig {
     api: { tokens: [], bodyLimit: MiB },
     metrics: { enabled: true, auth: true },
     log: { level: 'info' },
+    store: { retentionDays: null, maxBytes: null },
+    merge: { clockSkewMs: 1000, maxRecordSpanMs: 6 * 3_600_000 },
   };
 }
 
@@ -45,7 +51,7 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
   const v = new Check(problems);
   const d = defaultConsoleConfig(ctx.dataDir);
   const env = ctx.env ?? {};
-  const top = v.map(raw, '', ['console', 'broker', 'mqtt', 'api', 'metrics', 'log']) ?? {};
+  const top = v.map(raw, '', ['console', 'broker', 'mqtt', 'api', 'metrics', 'log', 'store', 'merge']) ?? {};
   const path = (x: string) => resolve(ctx.baseDir ?? process.cwd(), x);
 
   const c = v.map(top.console, 'console', ['data', 'http']) ?? {};
@@ -116,6 +122,17 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
   const metrics = { enabled: v.bool(mt.enabled, 'metrics.enabled', true), auth: v.bool(mt.auth, 'metrics.auth', true) };
   const log = { level: v.choice(lg.level, 'log.level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info') };
 
+  const st = v.map(top.store, 'store', ['retentionDays', 'maxBytes']) ?? {};
+  const store: ConsoleConfig['store'] = {
+    retentionDays: st.retentionDays === undefined || st.retentionDays === null ? null : v.num(st.retentionDays, 'store.retentionDays', 0, 1, 3650, true),
+    maxBytes: st.maxBytes === undefined || st.maxBytes === null ? null : v.size(st.maxBytes, 'store.maxBytes', 0, 16 * MiB, 2 ** 50),
+  };
+  const mg = v.map(top.merge, 'merge', ['clockSkewMs', 'maxRecordSpanMs']) ?? {};
+  const merge: ConsoleConfig['merge'] = {
+    clockSkewMs: v.num(mg.clockSkewMs, 'merge.clockSkewMs', d.merge.clockSkewMs, 0, 600_000),
+    maxRecordSpanMs: v.num(mg.maxRecordSpanMs, 'merge.maxRecordSpanMs', d.merge.maxRecordSpanMs, 60_000, 7 * 86_400_000),
+  };
+
   if (problems.length > 0) throw new ConfigError(problems.map((p) => (ctx.file ? `${ctx.file}: ${p}` : p)));
   return {
     console: { data, http },
@@ -124,6 +141,8 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
     api: { tokens, bodyLimit },
     metrics,
     log,
+    store,
+    merge,
   };
 }
 

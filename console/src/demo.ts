@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { writeScenario, type ScenarioTruth } from '@spanmap/scenario';
 import { parseCommandLine, parseHostPort, numberOption, UsageError, SpanmapError } from '@spanmap/shared';
-import { Console } from './console.js';
+import { createConsole } from './app.js';
 import { loadOrCreateToken } from './api/token-file.js';
 
 export const DEMO_USAGE = `usage: spanmap demo [--data DIR] [--http HOST:PORT] [--broker HOST:PORT] [--days N] [--fresh] [--exit]
@@ -111,7 +111,7 @@ export async function demoMain(argv: string[]): Promise<number> {
   mkdirSync(join(dataDir, 'console'), { recursive: true });
 
   const token = process.env.SPANMAP_API_TOKEN || loadOrCreateToken(join(dataDir, 'console')).token;
-  const c = new Console({
+  const c = createConsole({
     dataDir: join(dataDir, 'console'),
     http,
     broker,

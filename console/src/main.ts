@@ -2,7 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommandLine, parseHostPort, UsageError, errorLine } from '@spanmap/shared';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '@spanmap/shared/log';
-import { Console } from './console.js';
+import { createConsole } from './app.js';
 import { loadOrCreateToken } from './api/token-file.js';
 import type { EmbeddedBrokerOptions } from './broker/embedded.js';
 import { loadBrokerTls } from './broker/tls.js';
@@ -151,30 +151,30 @@ async function run(config: ConsoleConfig, logFormat: LogFormat): Promise<number>
     log: warn,
   };
 
-  const c = new Console({
+  const tokens = config.api.tokens.map((k) => ({ token: k.token, role: k.role, name: k.name }));
+  const c = createConsole({
     dataDir,
     http: listenAddress(config.console.http),
     broker,
     mqttUrl: external,
     ...(config.mqtt.username !== null ? { mqttUsername: config.mqtt.username } : {}),
     ...(config.mqtt.password !== null ? { mqttPassword: config.mqtt.password } : {}),
-    tokens: config.api.tokens.map((k) => ({ token: k.token, role: k.role, name: k.name })),
+    tokens,
     clientId: config.mqtt.clientId,
     shareGroup: config.mqtt.shareGroup,
     metrics: config.metrics,
     bodyLimit: config.api.bodyLimit,
+    data: {
+      retention: { days: config.store.retentionDays, maxBytes: config.store.maxBytes },
+      merge: { skewMs: config.merge.clockSkewMs, maxSpanMs: config.merge.maxRecordSpanMs },
+    },
     log: warn,
   });
   // No token configured anywhere: one of our own, kept in the store so it survives restarts.
-  const file = c.opts.tokens.length === 0 ? loadOrCreateToken(dataDir) : null;
-  if (file) c.opts.tokens.push({ token: file.token, role: 'editor', name: 'generated-token' });
+  const file = tokens.length === 0 ? loadOrCreateToken(dataDir) : null;
+  if (file) tokens.push({ token: file.token, role: 'editor', name: 'generated-token' });
 
-  try {
-    await c.start();
-  } catch (e) {
-    await c.stop().catch(() => {});
-    throw e;
-  }
+  await c.start(); // a failed start has stopped what it started
   info(
     `store ${dataDir}; broker ${c.brokerUrl}${c.broker?.secured ? ` (${config.broker.users.length} probe users, anonymous refused)` : ''}; http ${c.http.url}`,
   );

@@ -1,17 +1,17 @@
-import type { FlowRecord } from '@spanmap/shared';
+import type { Component, FlowRecord } from '@spanmap/shared';
 import { FlowTable, type FlowTableOptions } from './flowtable/flow-table.js';
-import { createLiveCapture, type LiveCapture, type LiveCaptureConfig, type LiveCaptureStats } from './capture/live.js';
+import type { LiveCapture, LiveCaptureConfig, LiveCaptureStats } from './capture/live.js';
 import type { OwnEndpoint } from './capture/live-filter.js';
+import type { FlowExportListener, ListenerCounters } from './netflow/index.js';
 import { brokerAddress, parseHostPort, type ProbeConfig } from './config.js';
-import { createFlowExportListener, type FlowExportListener } from './netflow/index.js';
 import { join } from 'node:path';
 
-// `spanmap probe run`: creates the probe's components from the configuration. Inert until
-// start(); stop() closes the captures and listeners and flushes every flow. Records from live
-// capture and from NetFlow/IPFIX exporters go to `sink`: the publish session (store → outbox →
-// MQTT) when publishing is configured, stdout JSON lines otherwise (the CLI decides).
+// The input half of `spanmap probe run`: the flow table, live capture on the configured
+// interfaces, and the NetFlow/IPFIX listeners, as three components (app.ts wires them between the
+// record sink and the metrics). Records from both inputs go to `sink`. Capture and NetFlow are
+// imported only when configured.
 
-export interface DaemonDeps {
+export interface InputDeps {
   sink: (record: FlowRecord) => void;
   /** One human line for stderr. */
   log: (line: string) => void;
@@ -43,55 +43,86 @@ export function liveCaptureConfig(c: ProbeConfig): LiveCaptureConfig {
   return { backend: c.capture.backend, interfaces: c.capture.interfaces, decapInner: c.flows.decap === 'inner', own: ownEndpoints(c) };
 }
 
-export function createDaemon(initial: ProbeConfig, deps: DaemonDeps) {
+const NO_CAPTURE: LiveCaptureStats = {
+  interfaces: [],
+  captured: 0,
+  kernelDrops: 0,
+  ifaceDrops: 0,
+  decodeErrors: {},
+  fragments: { matched: 0, orphaned: 0, absorbed: 0 },
+  reloadDuplicates: 0,
+};
+
+export type InputStats = LiveCaptureStats & {
+  probe: string;
+  uptime: number;
+  packets: number;
+  bytes: number;
+  flows: { active: number; created: number; emitted: Record<string, number>; maxActive: number };
+  exporters: ListenerCounters | null;
+};
+
+export interface FlowInputs {
+  /** Flow table (expiry; its stop flushes every flow), capture, NetFlow/IPFIX: started in this order. */
+  readonly components: readonly Component[];
+  /** SIGHUP: captures whose settings changed are re-opened, flows are kept. Throws (keeping the old setup) when the new one cannot be applied. */
+  reload(next: ProbeConfig): Promise<void>;
+  stats(): InputStats;
+}
+
+export async function createFlowInputs(initial: ProbeConfig, deps: InputDeps): Promise<FlowInputs> {
   let config = initial;
   const table = new FlowTable(flowTableOptions(config), deps.sink);
-  let capture: LiveCapture | null = null;
-  let listener: FlowExportListener | null = null;
-  let timer: NodeJS.Timeout | null = null;
-  let startedAt = 0;
-
-  const tick = () => {
-    const now = deps.now();
-    table.expire(now);
-    capture?.expire(now);
-  };
-
-  return {
-    async start(): Promise<void> {
-      startedAt = deps.now();
-      if (config.capture.interfaces.length > 0) {
-        capture = createLiveCapture(liveCaptureConfig(config), { table, log: deps.log });
-        await capture.start();
-      }
-      const l = config.netflow.listeners;
-      if (l.length > 0) {
-        listener = createFlowExportListener(
+  const newCapture = async (c: ProbeConfig): Promise<LiveCapture> =>
+    (await import('./capture/live.js')).createLiveCapture(liveCaptureConfig(c), { table, log: deps.log });
+  let capture: LiveCapture | null = config.capture.interfaces.length > 0 ? await newCapture(config) : null;
+  const l = config.netflow.listeners;
+  const listener: FlowExportListener | null =
+    l.length > 0
+      ? (await import('./netflow/index.js')).createFlowExportListener(
           {
             netflow: l.filter((x) => x.protocol === 'netflow').map((x) => x.listen),
             ipfix: l.filter((x) => x.protocol === 'ipfix').map((x) => x.listen),
             dataDir: join(config.store.dir, 'templates'),
           },
           { send: deps.sink, now: deps.now },
-        );
-        try {
-          await listener.start();
-        } catch (e) {
-          await capture?.stop();
-          throw e;
-        }
-      }
-      timer = setInterval(tick, TICK_MS);
-    },
+        )
+      : null;
+  let timer: NodeJS.Timeout | null = null;
+  let startedAt = deps.now();
 
-    /** SIGHUP: captures whose settings changed are re-opened, flows are kept. Throws (keeping the old setup) when the new one cannot be applied. */
+  const flowTable: Component = {
+    name: 'flow table',
+    async start() {
+      startedAt = deps.now();
+      timer = setInterval(() => {
+        const now = deps.now();
+        table.expire(now);
+        capture?.expire(now);
+      }, TICK_MS);
+    },
+    /** Emits every flow still held: closed ones with their reason, open ones "eof" (input ended). */
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      table.flush('eof');
+    },
+  };
+  const components: Component[] = [flowTable];
+  // Reload may open a capture where none was configured: the component looks it up when stopping.
+  components.push({ name: 'capture', start: async () => capture?.start(), stop: async () => capture?.stop() });
+  if (listener) components.push({ name: 'netflow', start: () => listener.start(), stop: () => listener.stop() });
+
+  return {
+    components,
+
     async reload(next: ProbeConfig): Promise<void> {
       const restart: string[] = [];
       for (const k of ['probe', 'flows', 'store', 'publish', 'netflow', 'metrics'] as const) {
         if (JSON.stringify(next[k]) !== JSON.stringify(config[k])) restart.push(k);
       }
       if (next.capture.interfaces.length > 0 && !capture) {
-        const c = createLiveCapture(liveCaptureConfig(next), { table, log: deps.log });
+        const c = await newCapture(next);
         await c.start();
         capture = c;
       } else if (capture) {
@@ -102,38 +133,17 @@ export function createDaemon(initial: ProbeConfig, deps: DaemonDeps) {
       if (restart.length > 0) deps.log(`changes to ${restart.join(', ')} take effect at the next start (the own-traffic filter is already updated)`);
     },
 
-    stats() {
+    stats(): InputStats {
       const c = table.counters;
-      const live: LiveCaptureStats = capture?.stats() ?? {
-        interfaces: [],
-        captured: 0,
-        kernelDrops: 0,
-        ifaceDrops: 0,
-        decodeErrors: {},
-        fragments: { matched: 0, orphaned: 0, absorbed: 0 },
-        reloadDuplicates: 0,
-      };
-      const exporters = listener?.counters() ?? null;
       return {
         probe: config.probe.id,
         uptime: Math.round((deps.now() - startedAt) / 1000),
-        ...live,
+        ...(capture?.stats() ?? NO_CAPTURE),
         packets: c.packets,
         bytes: c.bytes,
         flows: { active: table.size, created: c.flowsCreated, emitted: c.flowsEmitted, maxActive: c.maxActive },
-        exporters,
+        exporters: listener?.counters() ?? null,
       };
-    },
-
-    /** Stops capturing, then emits every flow still held: closed ones with their reason, open ones "eof" (input ended). */
-    async stop(): Promise<void> {
-      if (timer) clearInterval(timer);
-      timer = null;
-      await capture?.stop();
-      await listener?.stop();
-      table.flush('eof');
     },
   };
 }
-
-export type Daemon = ReturnType<typeof createDaemon>;

@@ -1,8 +1,6 @@
 import { UsageError } from '@spanmap/shared';
-import { readMain } from './cli/read.js';
-import { listenMain } from './cli/listen.js';
-import { runMain } from './cli/run.js';
-import { sendMain } from './cli/send.js';
+
+// Each command is imported when it runs: `probe read` never loads what `probe run` needs.
 
 export const PROBE_USAGE = `usage: spanmap probe <command> [options]
 
@@ -18,13 +16,13 @@ export async function probeMain(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'read':
-      return readMain(rest);
+      return (await import('./cli/read.js')).readMain(rest);
     case 'listen':
-      return listenMain(rest);
+      return (await import('./cli/listen.js')).listenMain(rest);
     case 'run':
-      return runMain(rest);
+      return (await import('./cli/run.js')).runMain(rest);
     case 'send':
-      return sendMain(rest);
+      return (await import('./cli/send.js')).sendMain(rest);
     case undefined:
     case '-h':
     case '--help':

@@ -6,7 +6,7 @@ import { writeScenario } from './write.js';
 
 export const SCENARIO_USAGE = `usage:
   spanmap scenario --out FILE.pcap [--truth FILE.json] [--days N] [--start ISO-DATE] [--seed N]
-                   [--scale X] [--vlans] [--anomalies-from ISO-DATE|+DAYS]
+                   [--scale X] [--vlans] [--anomalies-from ISO-DATE|+DAYS] [--names]
   spanmap scenario --bench --out FILE.pcap [--packets N] [--flows N] [--concurrent] [--seed N]
 
 Writes a deterministic capture of a small enterprise site (infrastructure, web/app/db tiers,
@@ -17,6 +17,8 @@ users, periodic jobs) and, with --truth, the exact ground truth as JSON.
   --scale X             more users, servers and traffic (default 1)
   --vlans               tag frames with the VLAN of the client's segment
   --anomalies-from T    inject policy violations after T (ISO date, or +DAYS after the start)
+  --names               add traffic that names hosts (DNS, DHCP, NetBIOS, mDNS, TLS SNI) and,
+                        in the truth, which name each address had when
   --bench               a synthetic benchmark capture instead: exactly --packets packets
                         (default 2000000) over exactly --flows flows (default 100000)
   --concurrent          bench: every flow a SYN + SYN-ACK or UDP request + reply, all open at
@@ -75,6 +77,7 @@ export async function scenarioMain(argv: string[]): Promise<number> {
         scale: { type: 'string' },
         vlans: { type: 'boolean' },
         'anomalies-from': { type: 'string' },
+        names: { type: 'boolean' },
         bench: { type: 'boolean' },
         packets: { type: 'string' },
         flows: { type: 'string' },
@@ -96,7 +99,7 @@ export async function scenarioMain(argv: string[]): Promise<number> {
     if (!out) throw new UsageError('--out FILE.pcap is required');
     const seed = integer('seed', values.seed as string | undefined, 0, 0xffffffff);
     if (values.bench) {
-      for (const k of ['truth', 'days', 'start', 'scale', 'vlans', 'anomalies-from']) {
+      for (const k of ['truth', 'days', 'start', 'scale', 'vlans', 'anomalies-from', 'names']) {
         if (values[k] !== undefined) throw new UsageError(`--${k} does not apply to --bench`);
       }
       const packets = integer('packets', values.packets as string | undefined, 1, 1_000_000_000);
@@ -124,7 +127,7 @@ export async function scenarioMain(argv: string[]): Promise<number> {
         anomaliesFrom = isoDate('anomalies-from', af);
       }
     }
-    const options: ScenarioOptions = { start, days, seed, scale, vlans: Boolean(values.vlans), anomaliesFrom };
+    const options: ScenarioOptions = { start, days, seed, scale, vlans: Boolean(values.vlans), anomaliesFrom, ...(values.names && { names: true }) };
     const truthPath = values.truth as string | undefined;
     const truth = writeScenario(out, { ...options, truthPath });
     const g = truth.generator;
@@ -133,6 +136,7 @@ export async function scenarioMain(argv: string[]): Promise<number> {
     process.stderr.write(
       `wrote ${out}: ${human(truth.totals.packets)} packets, ${human(truth.totals.conversations)} conversations, ` +
         `${human(truth.totals.edges)} edges${anomalies ? ` (${anomalies} anomalous)` : ''}, ` +
+        `${truth.names ? `${truth.names.addresses.filter((a) => a.names.length > 0).length} named addresses, ` : ''}` +
         `${new Date(g.start).toISOString()} .. ${new Date(g.end).toISOString()} (${g.days} day${g.days === 1 ? '' : 's'}), ${mb(truth.stats.fileBytes)} in ${secs} s` +
         `${truthPath ? `; truth in ${truthPath}` : ''}\n`,
     );

@@ -1,5 +1,6 @@
 import type { Addr } from './topology.js';
 import type { PacketStore } from './packet-store.js';
+import type { NameFact } from './names-truth.js';
 
 /** How a conversation ended on the wire: TCP FIN handshake, RST, or null (UDP/ICMP: no close). */
 export type Close = 'fin' | 'rst' | null;
@@ -46,6 +47,10 @@ export interface Conversation {
   shape: Shape;
   label: EdgeLabel;
   vlan: number | null;
+  /** Real payload bytes of the payload-carrying packets, in order (null or absent: zeros). Names traffic only. */
+  content?: Array<Uint8Array | null>;
+  /** The names those payloads teach (or must never teach), by payload packet. */
+  nameFacts?: NameFact[];
   // Filled by summarize():
   /** Where the conversation's packets sit in the PacketStore. */
   firstPacket: number;

@@ -24,3 +24,6 @@ export {
 export { writeScenario, writeScenarioPcap, type WriteScenarioOptions, type WriteStats } from './write.js';
 export { writeBenchCapture, BenchOptionError, type BenchCaptureOptions, type BenchCaptureStats } from './bench-capture.js';
 export { scenarioMain, SCENARIO_USAGE } from './cli.js';
+export { nameAt, nameFactTimes, namesTruth, type NamesTruth, type NameInterval, type NameTruthAddress, type NameFact } from './names-truth.js';
+export { DOMAIN as NAMES_DOMAIN, MOVING_LEASE_IP, SAAS_IP, SAAS_NAME, GRAFANA_NAME } from './names-site.js';
+export { writeMultiProbeCaptures, type MultiProbeOptions, type MultiProbeStats } from './multiprobe.js';

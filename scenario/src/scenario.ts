@@ -9,6 +9,7 @@ import { planAnomalies, ANOMALY_END_MARGIN_MS } from './traffic-anomalies.js';
 import { planBusiness } from './traffic-business.js';
 import { planInfrastructure } from './traffic-infra.js';
 import { planJobs } from './traffic-jobs.js';
+import { planNames } from './traffic-names.js';
 
 export interface ScenarioOptions {
   /** Window start, ms since the epoch (UTC). Default: Monday 2024-06-03 00:00 UTC. */
@@ -23,6 +24,8 @@ export interface ScenarioOptions {
   vlans?: boolean;
   /** Inject anomalies strictly after this time (ms); see `planAnomalies`. */
   anomaliesFrom?: number | null;
+  /** Add traffic that names hosts (DNS, DHCP, NetBIOS, mDNS, TLS SNI in real bytes) and its truth; see `planNames`. */
+  names?: boolean;
 }
 
 export interface ResolvedScenarioOptions {
@@ -34,6 +37,7 @@ export interface ResolvedScenarioOptions {
   scale: number;
   vlans: boolean;
   anomaliesFrom: number | null;
+  names: boolean;
 }
 
 export interface Scenario {
@@ -47,6 +51,8 @@ export interface Scenario {
   droppedNewEdges: number;
   /** The packets of every planned conversation (see Conversation.firstPacket). */
   packets: PacketStore;
+  /** With the `names` option: when the moving DHCP lease changed hands (ms). */
+  leaseMovedAt?: number;
 }
 
 /** Bad scenario options (a clear message, no stack trace needed). */
@@ -73,7 +79,7 @@ export function resolveOptions(o: ScenarioOptions = {}): ResolvedScenarioOptions
     }
   }
   if (end - start < 2 * HOUR_MS) throw new ScenarioOptionError('the window must be at least 2 hours long');
-  return { start, end, days, seed, scale, vlans: o.vlans ?? false, anomaliesFrom };
+  return { start, end, days, seed, scale, vlans: o.vlans ?? false, anomaliesFrom, names: o.names ?? false };
 }
 
 /** Numeric key of the conversation's edge (client address, server address, proto, server port). */
@@ -124,6 +130,7 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
   planBusiness(ctx);
   planJobs(ctx);
   planAnomalies(ctx);
+  const names = opts.names ? planNames(ctx) : null;
 
   const startUs = opts.start * 1000;
   const endUs = opts.end * 1000;
@@ -151,5 +158,14 @@ export function buildScenario(options: ScenarioOptions = {}): Scenario {
     ports.assign(c);
     c.vlan = opts.vlans ? c.client.host.vlan : null;
   }
-  return { options: opts, segments: topology.segments, hosts: topology.hosts, topology, conversations: kept, droppedNewEdges, packets };
+  return {
+    options: opts,
+    segments: topology.segments,
+    hosts: topology.hosts,
+    topology,
+    conversations: kept,
+    droppedNewEdges,
+    packets,
+    ...(names && { leaseMovedAt: names.leaseMovedAt }),
+  };
 }

@@ -105,7 +105,7 @@ function vlanOf(segment: string): number | null {
   return SEGMENTS.find((s) => s.name === segment)?.vlans[0] ?? null;
 }
 
-function host(name: string, segment: string, role: string, ip4: string, ip6: string | null, opts: { ttl?: number; domain?: boolean } = {}): Host {
+export function host(name: string, segment: string, role: string, ip4: string, ip6: string | null, opts: { ttl?: number; domain?: boolean } = {}): Host {
   const h = { name, segment, role, mac: 0, ttl: opts.ttl ?? 64, vlan: vlanOf(segment), domainMember: opts.domain ?? false } as Host;
   h.v4 = makeAddr(ip4, h);
   h.v6 = ip6 ? makeAddr(ip6, h) : null;

@@ -4,6 +4,7 @@ import type { Close, Conversation, Period } from './conversation.js';
 import type { Scenario } from './scenario.js';
 import { edgeKey } from './scenario.js';
 import type { SegmentDef } from './topology.js';
+import { namesTruth, type NamesTruth } from './names-truth.js';
 
 /**
  * Ground truth of a generated capture: exactly what was put on the wire.
@@ -22,6 +23,8 @@ export interface ScenarioTruth {
     scale: number;
     vlans: boolean;
     anomaliesFrom: number | null;
+    /** Present (true) only with the names traffic. */
+    names?: boolean;
   };
   /** For `PUT /api/v1/segments`. */
   segments: SegmentDef[];
@@ -30,6 +33,8 @@ export interface ScenarioTruth {
   edges: TruthEdge[];
   /** Every conversation, in start order. */
   conversations: TruthConversation[];
+  /** With the names traffic: which name each address had when (see names-truth.ts). */
+  names?: NamesTruth;
   totals: {
     /** Packets in the capture (both directions). */
     packets: number;
@@ -181,10 +186,20 @@ export function scenarioTruth(s: Scenario): ScenarioTruth {
   return {
     format: 'spanmap-scenario-truth',
     version: 1,
-    generator: { seed: o.seed, start: o.start, end: o.end, days: o.days, scale: o.scale, vlans: o.vlans, anomaliesFrom: o.anomaliesFrom },
+    generator: {
+      seed: o.seed,
+      start: o.start,
+      end: o.end,
+      days: o.days,
+      scale: o.scale,
+      vlans: o.vlans,
+      anomaliesFrom: o.anomaliesFrom,
+      ...(o.names && { names: true }),
+    },
     segments: s.segments.map((g) => ({ name: g.name, cidrs: [...g.cidrs], vlans: [...g.vlans] })),
     hosts,
     edges: edgeList,
+    ...(o.names && { names: namesTruth(s) }),
     conversations,
     totals: { packets, bytes, conversations: conversations.length, edges: edgeList.length, droppedNewEdges: s.droppedNewEdges },
   };

@@ -2,6 +2,7 @@ import type { Conversation } from './conversation.js';
 import { IdHeap } from './heap.js';
 import type { PacketStore } from './packet-store.js';
 import { ETH_HEADER, VLAN_TAG, buildFrame, frameLength, newPacketSpec, type PacketSpec } from './packets.js';
+import { writePayload } from './payload.js';
 import { PcapWriter } from './pcap-writer.js';
 import { buildScenario, type Scenario, type ScenarioOptions } from './scenario.js';
 import { scenarioTruth, writeTruth, type ScenarioTruth } from './truth.js';
@@ -66,6 +67,7 @@ export function writeScenarioPcap(pcapPath: string, scenario: Scenario): WriteSt
   const cursor = new Int32Array(n);
   const ipIds = new Uint16Array(n * 2);
   const counts = new Float64Array(n * 4);
+  const contentAt = new Int32Array(n); // next payload packet of a conversation with real content
   let next = 0;
   try {
     for (;;) {
@@ -88,6 +90,8 @@ export function writeScenarioPcap(pcapPath: string, scenario: Scenario): WriteSt
       ipIds[slot] = (ipIds[slot]! + 1) & 0xffff;
       const off = writer.reserveAt(frameLength(spec));
       const len = buildFrame(writer.buffer, off, spec);
+      const bytes = c.content && spec.payload > 0 ? c.content[contentAt[idx]!++] : null;
+      if (bytes) writePayload(writer.buffer, off, spec, bytes);
       writer.commit(st.t[i]!, len);
       counts[idx * 4 + dir * 2] += 1;
       counts[idx * 4 + dir * 2 + 1] += len - ETH_HEADER - (spec.vlan >= 0 ? VLAN_TAG : 0);

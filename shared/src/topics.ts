@@ -1,5 +1,9 @@
-/** MQTT topics and the wire version shared by probe and console (DESIGN "MQTT topics"). */
-export const WIRE_VERSION = 1;
+/**
+ * MQTT topics and the wire version shared by probe and console (DESIGN "MQTT topics"). Probes send
+ * WIRE_VERSION; consoles accept every version in WIRE_VERSIONS_ACCEPTED (upgrade consoles first).
+ */
+export const WIRE_VERSION = 2;
+export const WIRE_VERSIONS_ACCEPTED: readonly number[] = [1, 2];
 export const TOPIC_ROOT = 'spanmap/v1';
 
 export const PROBE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { CLI, REPO } from './paths.js';
+import { track } from './procs.js';
 
 export interface CliResult {
   code: number | null;
@@ -15,6 +16,7 @@ export function spanmap(args: string[], opts: { env?: NodeJS.ProcessEnv; input?:
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    track(child); // a test that fails while waiting must not leave it running
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code) => {

@@ -53,5 +53,5 @@ export function batch(probe: string, seq: number): Buffer {
     rtcpFlags: 18,
     init: { syn: 1, port: 0, first: 0 },
   };
-  return Buffer.from(encodeBatch({ v: 1, probe, epoch: 'cd'.repeat(16), seq, from: entry.first, to: entry.last, entries: [entry] }));
+  return Buffer.from(encodeBatch({ v: 1, probe, epoch: 'cd'.repeat(16), seq, from: entry.first, to: entry.last, records: [], names: [], entries: [entry] }));
 }

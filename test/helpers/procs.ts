@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as net from 'node:net';
 import { createServer } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, REPO } from './paths.js';
@@ -22,28 +22,39 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `spanmap-${prefix}-`));
 }
 
-/** A child process whose output is collected; killed at cleanup if still running. */
+export interface ProcOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Default: the checkout. A process run as another user gets a directory it may enter ('/'). */
+  cwd?: string;
+}
+
+/**
+ * A child process whose output is collected. killAll() ends it with every process below it (the
+ * probe processes `spanmap demo` starts, say); it stays in the runner's process group, so Ctrl-C
+ * still reaches it. Every child of the test suite carries SPANMAP_TEST_RUN (set by
+ * test/global-setup.ts), which is how the suite's final check finds one that outlived its test.
+ */
 export class Proc {
   readonly child: ChildProcess;
   out = '';
   err = '';
   exited: Promise<number | null>;
 
-  constructor(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(cmd, args, { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(cmd: string, args: string[], o: ProcOptions = {}) {
+    this.child = spawn(cmd, args, { cwd: o.cwd ?? REPO, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout!.setEncoding('utf8').on('data', (d) => (this.out += d));
     this.child.stderr!.setEncoding('utf8').on('data', (d) => (this.err += d));
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))));
-    running.add(this);
-    void this.exited.then(() => running.delete(this));
+    track(this.child, this.exited);
   }
 
   get alive(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** SIGKILL to it and every process below it. */
   kill9(): Promise<number | null> {
-    this.child.kill('SIGKILL');
+    killTree(this.child, 'SIGKILL');
     return this.exited;
   }
 
@@ -53,14 +64,53 @@ export class Proc {
   }
 }
 
-const running = new Set<Proc>();
-/** Kills every child still running (call from afterAll/afterEach). */
+const running = new Map<ChildProcess, Promise<unknown>>();
+
+/** Registers a child spawned elsewhere, so killAll() ends it too (with the processes below it). */
+export function track(child: ChildProcess, exited: Promise<unknown> = new Promise((r) => child.once('exit', r))): void {
+  running.set(child, exited);
+  void exited.then(() => running.delete(child));
+  if (child.exitCode !== null || child.signalCode !== null) running.delete(child);
+}
+
+/** `pid` and every process below it, from the parent links in /proc. */
+function tree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'latin1');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]); // fields after "(comm)": state, ppid
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(e)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]!) ?? []));
+  return out;
+}
+
+function killTree(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  for (const pid of tree(child.pid)) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Kills every child still running, with the processes below it (call from afterEach/afterAll). */
 export async function killAll(): Promise<void> {
-  await Promise.all([...running].map((p) => p.kill9()));
+  const left = [...running];
+  for (const [child] of left) killTree(child, 'SIGKILL');
+  await Promise.all(left.map(([, exited]) => exited));
 }
 
 export function spanmapProc(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  return new Proc(process.execPath, [CLI, ...args], env);
+  return new Proc(process.execPath, [CLI, ...args], { env });
 }
 
 /** Polls until `fn` returns a truthy value (or throws after timeoutMs). */

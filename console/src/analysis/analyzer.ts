@@ -1,11 +1,14 @@
 import { serviceFor } from '@spanmap/shared';
-import type { ConsoleStore } from '../store/console-store.js';
 import type { EdgeModel } from '../matrix/model.js';
 import type { EdgeLabels, LabelSource } from '../matrix/query.js';
+import type { EdgeRows } from '../store/edge-rows.js';
 import { detectPeriod, DAY, HOUR, type Activity, type Observation } from './period.js';
+import { LabelTable } from './labels.js';
 
 /** History analysed for periods (a monthly job needs a couple of months). */
 const WINDOW_MS = 95 * DAY;
+/** Background work per event-loop turn, ms. */
+const SLICE_MS = 15;
 
 export interface EdgeAnalysis extends EdgeLabels {
   activeHours: number;
@@ -13,96 +16,142 @@ export interface EdgeAnalysis extends EdgeLabels {
 }
 
 /**
- * Long-tail analysis over every edge: period labels from hourly activity, and the infrastructure
- * flag from ports confirmed by behaviour. Recomputed when the data changed; for large sites (a
- * pass that takes long) at most every `10 × duration`, up to a minute, so ingest is not starved.
+ * Long-tail analysis per edge: period labels from its hourly activity (one range read per edge),
+ * and the infrastructure flag from ports confirmed by behaviour. Incremental: only edges whose
+ * activity changed are analysed again (all of them when the set of observed days changes), in
+ * slices between other work, so ingest and queries are never starved; `refresh(true)` finishes
+ * what is pending first. The labels are persisted (labels.ts) with the rollup checkpoints.
  */
 export class Analyzer implements LabelSource {
-  private result = new Map<number, EdgeAnalysis>();
-  private computedAt = -Infinity;
-  private computedVersion = -1;
-  private lastDuration = 0;
+  table = new LabelTable();
+  private dirty = new Uint8Array(1024);
+  private queue: number[] = [];
+  private observedKey = '';
+  private infra: { key: string; flags: Uint8Array } | null = null;
+  private timer: NodeJS.Immediate | null = null;
+  private running = false;
   observation: Observation = { observedDay: () => false, observedDays: () => 0, lastDay: 0 };
 
   constructor(
     private readonly model: EdgeModel,
-    private readonly store: ConsoleStore,
-    private readonly now: () => number = Date.now,
+    private readonly rows: EdgeRows,
   ) {}
 
+  /** Starts analysing in the background whatever is pending. */
+  start(): void {
+    this.running = true;
+    this.schedule();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer) clearImmediate(this.timer);
+    this.timer = null;
+  }
+
+  /** Edges whose activity changed (after an ingest commit). */
+  touched(ids: Iterable<number>): void {
+    for (const e of ids) this.mark(e);
+    this.schedule();
+  }
+
+  /** All edges (the observed days changed, or no labels were persisted). */
+  markAll(): void {
+    for (let e = 0; e < this.model.catalog.maxId; e++) this.mark(e);
+    this.schedule();
+  }
+
   labels(edge: number): EdgeLabels | null {
-    this.refresh();
-    return this.result.get(edge) ?? null;
+    const l = this.table.get(edge);
+    if (!l) return { period: null, nextExpected: null, confidence: null, note: null, infrastructure: this.infrastructure()[edge] === 1 };
+    return { ...l, infrastructure: this.infrastructure()[edge] === 1 };
   }
 
   get(edge: number): EdgeAnalysis | null {
-    this.refresh();
-    return this.result.get(edge) ?? null;
+    const l = this.table.get(edge);
+    return l ? { ...l, infrastructure: this.infrastructure()[edge] === 1 } : null;
   }
 
   activity(edge: number): { activeHours: number; activeDays: number } | null {
-    return this.get(edge);
+    return this.table.get(edge);
   }
 
+  /** Edges waiting to be analysed. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  pendingIds(): number[] {
+    return this.queue;
+  }
+
+  /** Analyses what is pending now (force), before an answer that needs every label. */
   refresh(force = false): void {
-    if (this.computedVersion === this.model.version) return;
-    const wait = Math.min(60_000, 10 * this.lastDuration);
-    if (!force && this.lastDuration > 200 && this.now() - this.computedAt < wait) return;
-    const t0 = performance.now();
-    this.compute();
-    this.lastDuration = performance.now() - t0;
-    this.computedAt = this.now();
+    this.observe();
+    if (force) this.work(Infinity);
   }
 
-  private compute(): void {
-    const version = this.model.version;
-    const span = this.model.rollup.span();
-    const result = new Map<number, EdgeAnalysis>();
-    if (!span) {
-      this.result = result;
-      this.computedVersion = version;
-      return;
+  private mark(e: number): void {
+    if (e >= this.dirty.length) {
+      const d = new Uint8Array(Math.max(e + 1, this.dirty.length * 2));
+      d.set(this.dirty);
+      this.dirty = d;
     }
-    const from = Math.max(span.from, span.to - WINDOW_MS);
-    const fromHour = from / HOUR;
-    const toHour = span.to / HOUR;
-    // Observed days: any data at all that day (a day without data is unknown, not absence).
-    const observed = new Set<number>();
-    for (const c of this.model.rollup.between(from / DAY, span.to / DAY)) if (c.size > 0) observed.add(c.day);
-    const lastDay = Math.max(...observed);
-    const prefix = [...observed].sort((a, b) => a - b);
-    this.observation = {
-      observedDay: (d) => observed.has(d),
-      observedDays: (a, b) => prefix.filter((d) => d >= a && d < b).length,
-      lastDay,
-    };
+    if (this.dirty[e]) return;
+    this.dirty[e] = 1;
+    this.queue.push(e);
+  }
 
-    // Two passes over the hourly buckets into a compact layout (edge → its active hours).
-    const n = this.model.catalog.maxId;
-    const count = new Uint32Array(n + 1);
-    for (const [, e] of this.store.hoursBetween(fromHour, toHour)) count[e + 1]!++;
-    for (let i = 1; i <= n; i++) count[i] += count[i - 1]!;
-    const start = count.slice();
-    const t = new Float64Array(count[n]!);
-    const flows = new Uint32Array(count[n]!);
-    for (const [, e, v] of this.store.hoursBetween(fromHour, toHour)) {
-      const at = start[e]!++;
-      t[at] = v[6];
-      flows[at] = v[0];
+  private schedule(): void {
+    if (!this.running || this.timer || this.queue.length === 0) return;
+    this.timer = setImmediate(() => {
+      this.timer = null;
+      this.observe();
+      this.work(SLICE_MS);
+      this.schedule();
+    });
+  }
+
+  /** Observed days: any data at all that day (a day without data is unknown, not absence). */
+  private observe(): void {
+    const days = this.model.rollup.activeDays();
+    const key = `${days.length}|${days[0]}|${days.at(-1)}`;
+    if (key === this.observedKey) return;
+    const set = new Set(days);
+    const lastDay = days.at(-1) ?? 0;
+    this.observation = { observedDay: (d) => set.has(d), observedDays: (a, b) => days.filter((d) => d >= a && d < b).length, lastDay };
+    const first = this.observedKey === '';
+    this.observedKey = key;
+    if (!first) this.markAll(); // absence on a newly observed day can change any label
+  }
+
+  private work(budgetMs: number): void {
+    const t0 = performance.now();
+    const span = this.model.rollup.span();
+    const toHour = span ? span.to / HOUR : 0;
+    const fromHour = span ? Math.max(span.from, span.to - WINDOW_MS) / HOUR : 0;
+    let n = 0;
+    while (this.queue.length > 0) {
+      const e = this.queue.pop()!;
+      this.dirty[e] = 0;
+      this.analyse(e, fromHour, toHour);
+      if ((++n & 63) === 0 && performance.now() - t0 > budgetMs) break;
     }
-    const infra = this.infrastructure();
-    for (let e = 0; e < n; e++) {
-      const a = count[e]!;
-      const b = count[e + 1]!;
-      if (a === b) continue;
-      const acts: Activity[] = [];
-      for (let i = a; i < b; i++) acts.push({ t: t[i]!, flows: flows[i]! });
-      const labels = detectPeriod(acts, this.observation);
-      const days = new Set(acts.map((x) => Math.floor(x.t / DAY))).size;
-      result.set(e, { ...labels, infrastructure: infra[e] === 1, activeHours: b - a, activeDays: days });
+  }
+
+  private analyse(e: number, fromHour: number, toHour: number): void {
+    const acts: Activity[] = [];
+    const days = new Set<number>();
+    let last = -Infinity;
+    for (const [h, v] of this.rows.edgeHours(e, fromHour, toHour)) {
+      acts.push({ t: v[4], flows: v[0] });
+      days.add(Math.floor(h / 24));
+      if (v[5] > last) last = v[5];
     }
-    this.result = result;
-    this.computedVersion = version;
+    // No activity left in the window (retention dropped it): what was learned about the edge stays.
+    if (acts.length === 0 && this.table.get(e)) return;
+    const labels = acts.length === 0 ? { period: null, nextExpected: null, confidence: null, note: null } : detectPeriod(acts, this.observation);
+    this.table.set(e, labels, acts.length, days.size, acts.length ? last : NaN);
   }
 
   /**
@@ -110,17 +159,21 @@ export class Analyzer implements LabelSource {
    * syslog, DHCP, RADIUS...); and, from behaviour, the other services of an infrastructure server
    * (a host that serves such a port to several clients) when they are used by many clients from
    * several segments — a domain controller's RPC and SMB, not an application server's API.
+   * Cached until segments or the set of edges change.
    */
-  private infrastructure(): Uint8Array {
+  infrastructure(): Uint8Array {
     const cat = this.model.catalog;
+    const key = `${this.model.segmentsVersion}|${cat.maxId}`;
+    if (this.infra?.key === key) return this.infra.flags;
     const n = cat.maxId;
     const out = new Uint8Array(n);
     const hostSeg = this.model.hostSegments();
     const localSegments = this.model.resolver.unassigned;
+    const live = this.model.rollup.totals.records;
     const infraClients = new Map<number, Set<number>>(); // server host → clients of its infrastructure ports
     const users = new Map<string, { clients: Set<number>; segments: Set<number> }>(); // server|proto|port
     for (let e = 0; e < n; e++) {
-      if (!cat.present[e]) continue;
+      if (!(live[e]! > 0)) continue; // merged away
       const dst = cat.dst[e]!;
       if (serviceFor(cat.proto[e]!, cat.port[e]!)?.infra) {
         out[e] = 1;
@@ -136,12 +189,13 @@ export class Analyzer implements LabelSource {
       if (seg < localSegments) u.segments.add(seg);
     }
     for (let e = 0; e < n; e++) {
-      if (!cat.present[e] || out[e]) continue;
+      if (out[e] || !(live[e]! > 0)) continue;
       const dst = cat.dst[e]!;
       if ((infraClients.get(dst)?.size ?? 0) < 2) continue;
       const u = users.get(`${dst}|${cat.proto[e]}|${cat.port[e]}`)!;
       if (u.clients.size >= 5 && u.segments.size >= 3) out[e] = 1;
     }
+    this.infra = { key, flags: out };
     return out;
   }
 }

@@ -1,4 +1,4 @@
-import type { ConsoleStore } from '../store/console-store.js';
+import type { Probes } from '../store/probes.js';
 import type { EdgeModel } from '../matrix/model.js';
 import type { Range } from '../matrix/accumulate.js';
 import { DAY } from './period.js';
@@ -37,7 +37,7 @@ const WEEKDAY = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday
  */
 export function coverage(
   model: EdgeModel,
-  store: ConsoleStore,
+  probes: Probes,
   range: Range,
   segmentProbes: Map<string, Set<string>>,
 ): { from: number; to: number; segments: SegmentCoverage[] } {
@@ -51,12 +51,13 @@ export function coverage(
   for (const c of model.rollup.between(fromDay, toDay)) {
     for (let i = 0; i < c.size; i++) {
       const e = c.edge[i]!;
-      seen[hostSeg[cat.src[e]!]!]!.add(c.day);
-      seen[hostSeg[cat.dst[e]!]!]!.add(c.day);
+      if (!(c.records[i]! > 0)) continue;
+      seen[hostSeg[cat.src[e]!]!]!.add(c.bucket);
+      seen[hostSeg[cat.dst[e]!]!]!.add(c.bucket);
     }
   }
   const probeGaps = new Map<string, Gap[]>();
-  for (const p of store.listProbes()) probeGaps.set(p.id, gapsOf(store, p.id, range));
+  for (const p of probes.list()) probeGaps.set(p.id, gapsOf(probes, p.id, range));
   const daysInWindow = toDay - fromDay;
   const out: SegmentCoverage[] = [];
   for (let s = 0; s < S; s++) {
@@ -102,8 +103,8 @@ export function coverage(
 }
 
 /** Offline, silent and dropping periods of one probe inside the range, from its status history. */
-export function gapsOf(store: ConsoleStore, probe: string, range: Range): Gap[] {
-  const h = store.statusHistory(probe, range.from, range.to);
+export function gapsOf(probes: Probes, probe: string, range: Range): Gap[] {
+  const h = probes.statusHistory(probe, range.from, range.to);
   const gaps: Gap[] = [];
   for (let i = 1; i < h.length; i++) {
     const a = h[i - 1]!;

@@ -3,8 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SummaryBatch, SummaryEntry } from '@spanmap/shared';
-import { ConsoleStore } from '../store/console-store.js';
-import { ConsoleCore } from '../core.js';
+import { openData } from '../test-util/open-data.js';
 import { createApp } from './app.js';
 
 const DAY = 86_400_000;
@@ -44,6 +43,8 @@ function batch(entries: SummaryEntry[]): SummaryBatch {
     seq: ++seq,
     from: Math.min(...entries.map((e) => e.first)),
     to: Math.max(...entries.map((e) => e.last)),
+    records: [],
+    names: [],
     entries,
   };
 }
@@ -70,11 +71,9 @@ const SEGMENTS = [
 ];
 
 async function setup(dir = mkdtempSync(join(tmpdir(), 'spanmap-api-'))) {
-  const store = new ConsoleStore(dir);
-  const core = new ConsoleCore(store);
+  const { store, data } = await openData(dir);
   const app = createApp({
-    store,
-    core,
+    data,
     tokens: () => [
       { token: EDITOR, role: 'editor', name: 'alice' },
       { token: VIEWER, role: 'viewer', name: 'bob' },
@@ -89,13 +88,12 @@ async function setup(dir = mkdtempSync(join(tmpdir(), 'spanmap-api-'))) {
     });
     return { status: r.status, headers: r.headers, body: (await r.json()) as any };
   };
-  return { dir, store, core, app, call };
+  return { dir, store, data, app, call };
 }
 
 async function ingest(s: Awaited<ReturnType<typeof setup>>, entries: SummaryEntry[]) {
   for (let i = 0; i < entries.length; i += 50) {
-    const r = await s.store.ingest([batch(entries.slice(i, i + 50))], Date.now());
-    await s.core.applyIngest(r);
+    await s.data.ingest([batch(entries.slice(i, i + 50))], Date.now());
   }
 }
 
@@ -246,6 +244,7 @@ describe('console API (through app.request)', () => {
     );
     expect((await s.call('POST', '/edges/review', { edges: [ssh], status: 'expected' }, VIEWER)).status).toBe(403);
 
+    await s.data.stop();
     await s.store.close();
     const again = await setup(s.dir);
     const edge = (await again.call('GET', '/edges?port=22')).body[0];
@@ -256,6 +255,7 @@ describe('console API (through app.request)', () => {
       ['review', 'alice', 'investigate'],
       ['review', 'alice', 'rejected'],
     ]);
+    await again.data.stop();
     await again.store.close();
   });
 

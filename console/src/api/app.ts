@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { SpanmapError } from '@spanmap/shared';
-import { bearerAuth, type ApiToken, type Principal } from './auth.js';
+import { bearerAuth, type ApiToken } from './auth.js';
 import { errorResponse } from './errors.js';
-import type { ConsoleStore } from '../store/console-store.js';
-import type { ConsoleCore } from '../core.js';
+import type { ConsoleData } from '../data.js';
+import type { AppEnv } from './env.js';
 import { probeRoutes } from './routes/probes.js';
 import { statsRoutes } from './routes/stats.js';
 import { segmentRoutes } from './routes/segments.js';
@@ -15,9 +15,11 @@ import { longtailRoutes } from './routes/longtail.js';
 import { policyRoutes } from './routes/policies.js';
 import type { ConsoleMetrics } from '../metrics/metrics.js';
 
+/** What the API serves: the console's data (each route group takes only the part it needs). */
+export type ApiData = Pick<ConsoleData, 'catalog' | 'rows' | 'probes' | 'model' | 'query' | 'reviews' | 'analyzer' | 'segments' | 'policies' | 'alerts'>;
+
 export interface AppDeps {
-  store: ConsoleStore;
-  core: ConsoleCore;
+  data: ApiData;
   tokens: () => ApiToken[];
   /** Ingest and broker counters for /stats. */
   stats?: () => unknown;
@@ -28,7 +30,7 @@ export interface AppDeps {
   bodyLimit?: number;
 }
 
-export type AppEnv = { Variables: { principal: Principal } };
+export type { AppEnv } from './env.js';
 
 /** The console's HTTP API under /api/v1 (JSON; bearer token on everything but /health). */
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -69,21 +71,24 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     }),
   );
   const now = deps.now ?? Date.now;
-  const core = deps.core;
-  probeRoutes(api, deps);
+  const d = deps.data;
+  probeRoutes(api, { probes: d.probes, now });
   statsRoutes(api, { ingest: deps.stats ?? (() => ({})) });
-  segmentRoutes(api, { getSegments: () => core.getSegments(), setSegments: (defs, by) => core.setSegments(defs, by, now()) });
-  timelineRoutes(api, deps);
+  segmentRoutes(api, { getSegments: () => d.segments.get(), setSegments: (defs, by) => d.segments.set(defs, by, now()) });
+  timelineRoutes(api, { catalog: d.catalog, rows: d.rows, probes: d.probes, model: d.model, now });
   edgeRoutes(api, {
-    query: core.query,
-    reviews: core.reviews,
-    edgeExists: (k) => deps.store.edgeIdOf(k) !== undefined,
-    version: () => core.model.version,
+    query: d.query,
+    reviews: d.reviews,
+    edgeExists: (k) => {
+      const id = d.catalog.find(k);
+      return id >= 0 && d.model.rollup.totals.records[id]! > 0;
+    },
+    version: () => d.model.version,
     now,
   });
-  matrixRoutes(api, { query: core.query, now });
-  longtailRoutes(api, { core, now });
-  policyRoutes(api, { core, now });
+  matrixRoutes(api, { query: d.query, now });
+  longtailRoutes(api, { analyzer: d.analyzer, query: d.query, model: d.model, probes: d.probes, now });
+  policyRoutes(api, { policies: d.policies, alerts: d.alerts, model: d.model, now });
   app.route('/api/v1', api);
   app.use('*', (c, next) => import('../http/ui.js').then((ui) => ui.serveUi(c, next))); // the web UI (console/ui/dist) at /, after the API
   return app;

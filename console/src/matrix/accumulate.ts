@@ -1,4 +1,5 @@
-import { HOUR_MS, type ConsoleStore } from '../store/console-store.js';
+import { HOUR_MS } from '../rollup/rollup.js';
+import type { Chunk } from '../rollup/chunk.js';
 import type { EdgeModel } from './model.js';
 
 export interface Range {
@@ -9,9 +10,10 @@ export interface Range {
 }
 
 /**
- * Per-edge totals over a time range. Whole UTC days come from the in-memory daily rollup; the
- * partial days at either end from the hourly buckets in LMDB. Buffers are reused between queries
- * (queries run one at a time on the event loop); `touched` lists the edges with activity.
+ * Per-edge totals over a time range. Whole UTC days come from the day chunks; the partial days at
+ * either end from the hour chunks (held in memory, or read once and cached). Rows without records
+ * (conversations merged away) do not count. Buffers are reused between queries (queries run one
+ * at a time on the event loop); `touched` lists the edges with activity.
  */
 export class Accumulator {
   flows = new Float64Array(0);
@@ -20,21 +22,19 @@ export class Accumulator {
   first = new Float64Array(0);
   last = new Float64Array(0);
   days = new Uint16Array(0);
-  touched = new Uint32Array(0);
+  touched: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
   count = 0;
   private stamp = new Uint32Array(0);
   private partial = new Uint8Array(0);
   private gen = 0;
 
-  constructor(
-    private readonly model: EdgeModel,
-    private readonly store: ConsoleStore,
-  ) {}
+  constructor(private readonly model: EdgeModel) {}
 
   run(range: Range): this {
     const fromHour = Math.floor(range.from / HOUR_MS);
     const toHour = Math.ceil(range.to / HOUR_MS);
     const span = this.model.rollup.span();
+    // The range covers every day with data: the all-time totals are the answer.
     if (span && fromHour * HOUR_MS <= span.from && toHour * HOUR_MS >= span.to) return this.useTotals();
     this.restoreBuffers();
     this.reset(this.model.catalog.maxId);
@@ -55,12 +55,14 @@ export class Accumulator {
       let count = this.count;
       for (const c of this.model.rollup.between(firstFullDay, endFullDay)) {
         const ce = c.edge;
+        const cr = c.records;
         const cf = c.flows;
         const cp = c.packets;
         const cb = c.bytes;
         const c1 = c.first;
         const c2 = c.last;
         for (let i = 0, n = c.size; i < n; i++) {
+          if (!(cr[i]! > 0)) continue;
           const e = ce[i]!;
           if (stamp[e] !== gen) {
             stamp[e] = gen;
@@ -91,23 +93,31 @@ export class Accumulator {
     return this;
   }
 
-  /** Hourly buckets of a partial day (or of a range shorter than a day): `bit` tells the days apart. */
+  /** Hour chunks of a partial day (or of a range shorter than a day): `bit` tells the days apart. */
   private hours(fromHour: number, toHour: number, bit: number): void {
     if (fromHour >= toHour) return;
     let dayBit = bit;
     let day = Math.floor(fromHour / 24);
-    for (const [hour, e, v] of this.store.hoursBetween(fromHour, toHour)) {
-      const d = Math.floor(hour / 24);
+    for (const c of this.model.rollup.hoursBetween(fromHour, toHour)) {
+      const d = Math.floor(c.bucket / 24);
       if (d !== day) {
         day = d;
         dayBit = dayBit === 1 ? 2 : 4; // a range under two days can span a midnight
       }
+      this.addHour(c, dayBit);
+    }
+  }
+
+  private addHour(c: Chunk, dayBit: number): void {
+    for (let i = 0; i < c.size; i++) {
+      if (!(c.records[i]! > 0)) continue;
+      const e = c.edge[i]!;
       this.touch(e);
-      this.flows[e] += v[0];
-      this.packets[e] += v[2] + v[4];
-      this.bytes[e] += v[3] + v[5];
-      if (v[6] < this.first[e]!) this.first[e] = v[6];
-      if (v[7] > this.last[e]!) this.last[e] = v[7];
+      this.flows[e] += c.flows[i]!;
+      this.packets[e] += c.packets[i]!;
+      this.bytes[e] += c.bytes[i]!;
+      if (c.first[i]! < this.first[e]!) this.first[e] = c.first[i]!;
+      if (c.last[i]! > this.last[e]!) this.last[e] = c.last[i]!;
       if (!(this.partial[e]! & dayBit)) {
         this.partial[e] = this.partial[e]! | dayBit;
         this.days[e]!++;
@@ -118,18 +128,22 @@ export class Accumulator {
   // The range covers every day with data: the all-time totals are the answer (read-only views).
   private own: Pick<Accumulator, 'flows' | 'packets' | 'bytes' | 'first' | 'last' | 'days' | 'touched'> | null = null;
 
+  private totalsCache: { version: number; ids: Uint32Array<ArrayBufferLike>; n: number } | null = null;
+
   private useTotals(): this {
     if (!this.own)
       this.own = { flows: this.flows, packets: this.packets, bytes: this.bytes, first: this.first, last: this.last, days: this.days, touched: this.touched };
     const t = this.model.rollup.totals;
+    const version = this.model.version;
+    if (this.totalsCache?.version !== version) this.totalsCache = { version, ...t.activeIds(this.model.catalog.maxId) };
     this.flows = t.flows;
     this.packets = t.packets;
     this.bytes = t.bytes;
     this.first = t.first;
     this.last = t.last;
     this.days = t.days;
-    this.touched = t.active;
-    this.count = t.count;
+    this.touched = this.totalsCache.ids;
+    this.count = this.totalsCache.n;
     return this;
   }
 

@@ -48,7 +48,6 @@ export class CellIndex {
       }
       const hostSeg = m.hostSegments();
       for (let e = this.indexedEdges; e < cat.maxId; e++) {
-        if (!cat.present[e]) continue;
         const cell = hostSeg[cat.src[e]!]! * S + hostSeg[cat.dst[e]!]!;
         this.cellOf[e] = cell;
         const svcKey = cat.proto[e]! * 65536 + cat.port[e]!;

@@ -1,76 +1,76 @@
-import type { SummaryBatch } from '@spanmap/shared';
-import type { ConsoleStore, IngestResult } from '../store/console-store.js';
-import { HOUR_MS } from '../store/console-store.js';
-import { Catalog } from './catalog.js';
-import { DayRollup } from './day-rollup.js';
+import { parseIP } from '@spanmap/shared';
+import type { Catalog } from '../catalog/catalog.js';
+import type { Rollup } from '../rollup/rollup.js';
+import type { IngestResult, TransactionHook } from '../ingest/batch-writer.js';
 import { SegmentResolver, type SegmentDef } from '../segments/segments.js';
 
 /**
- * The in-memory view the queries run on: every edge (catalog), a daily rollup of their activity,
- * and the current segment set with a per-host segment cache. Loaded once from the store at start
- * and kept current after each ingest commit; redefining segments only clears the host cache, so
- * nothing is ever re-ingested.
+ * The view the queries run on: every edge (catalog), its history pre-aggregated by day and hour
+ * (rollup), and the current segment set with a per-host segment cache. Redefining segments only
+ * clears the host cache, so nothing is ever re-ingested. The VLANs each host was seen on (which
+ * can decide its segment) are kept in the ingest transaction.
  */
-export class EdgeModel {
-  readonly catalog = new Catalog();
-  readonly rollup = new DayRollup();
+export class EdgeModel implements TransactionHook {
   resolver = new SegmentResolver([]);
   /** Segment index per host id, -1 = not resolved yet. */
   private hostSegment = new Int32Array(1024).fill(-1);
-  /** VLANs each host was seen on (only hosts seen tagged). */
-  private readonly hostVlans = new Map<number, number[]>();
-  /** Bumps whenever the data or the segments change (caches key on it). */
-  version = 0;
   /** Bumps whenever any host's segment may have changed (not when hosts or edges are only added). */
   segmentsVersion = 0;
+  private ownVersion = 0;
 
-  constructor(private readonly store: ConsoleStore) {}
+  constructor(
+    readonly catalog: Catalog,
+    readonly rollup: Rollup,
+  ) {}
+
+  /** Bumps whenever the data or the segments change (caches key on it). */
+  get version(): number {
+    return this.rollup.version + this.catalog.edgeCount + this.ownVersion;
+  }
 
   load(segments: SegmentDef[]): void {
     this.resolver = new SegmentResolver(segments);
-    for (const e of this.store.allEdges()) {
-      this.catalog.addEdge(e.id, e);
-      for (const v of e.vlans) {
-        this.noteVlan(this.catalog.src[e.id]!, v);
-        this.noteVlan(this.catalog.dst[e.id]!, v);
-      }
-    }
-    for (const [hour, edge, v] of this.store.hoursBetween(0, 2 ** 31)) this.rollup.add(edge, hour * HOUR_MS, v[0], v[2] + v[4], v[3] + v[5], v[6], v[7]);
-    this.version++;
   }
 
-  /** Called after each ingest commit. */
-  applyIngest(result: IngestResult, batches: SummaryBatch[]): void {
-    for (const e of result.newEdges) this.catalog.addEdge(e.id, e);
-    for (const { hour, edge, c } of result.hourDeltas)
-      this.rollup.add(edge, hour * HOUR_MS, c.flows, c.packets + c.rpackets, c.bytes + c.rbytes, c.first, c.last);
-    for (const b of batches) {
-      for (const e of b.entries) {
-        if (e.vlan === null) continue;
-        this.noteVlan(this.catalog.host(e.src), e.vlan);
-        this.noteVlan(this.catalog.host(e.dst), e.vlan);
+  /** Which probes carried each segment's traffic (for coverage gaps). */
+  segmentProbes(): Map<string, Set<string>> {
+    const map = new Map<string, Set<string>>();
+    const cat = this.catalog;
+    const seg = this.hostSegments();
+    for (let h = 0; h < cat.hosts.length; h++) {
+      if (cat.hostProbes[h] === 0) continue;
+      const name = this.resolver.names[seg[h]!]!;
+      let set = map.get(name);
+      if (!set) map.set(name, (set = new Set()));
+      for (const p of cat.probesOf(h)) set.add(p);
+    }
+    return map;
+  }
+
+  /** Inside the ingest transaction: VLANs and probes newly seen on hosts go into the catalog (persisted with it). */
+  inTransaction(result: IngestResult): void {
+    const cat = this.catalog;
+    for (const { delta } of result.edges) {
+      if (delta.vlans.length === 0 && delta.probes.size === 0) continue;
+      for (const ip of [delta.src, delta.dst]) {
+        const h = cat.host(ip);
+        for (const [probe, n] of delta.probes) if (n > 0) cat.addProbe(h, probe);
+        for (const v of delta.vlans) {
+          if (!cat.addVlan(h, v)) continue;
+          if (h < this.hostSegment.length && this.hostSegment[h]! >= 0) {
+            this.hostSegment[h] = -1; // its VLAN verdict may change
+            this.segmentsVersion++;
+          }
+        }
       }
     }
-    this.version++;
   }
 
   setSegments(defs: SegmentDef[]): void {
     this.resolver = new SegmentResolver(defs);
     this.hostSegment.fill(-1);
-    this.version++;
+    this.ownVersion++;
     this.segmentsVersion++;
-  }
-
-  private noteVlan(host: number, vlan: number): void {
-    const list = this.hostVlans.get(host);
-    if (!list) this.hostVlans.set(host, [vlan]);
-    else if (!list.includes(vlan) && list.length < 8) {
-      list.push(vlan);
-      if (host < this.hostSegment.length && this.hostSegment[host]! >= 0) {
-        this.hostSegment[host] = -1; // its VLAN verdict may change
-        this.segmentsVersion++;
-      }
-    }
   }
 
   /** Segment index of every known host, resolved in one pass (hot loops index this directly). */
@@ -91,13 +91,16 @@ export class EdgeModel {
     }
     let s = this.hostSegment[host]!;
     if (s < 0) {
-      s = this.resolver.resolve(this.catalog.hosts[host]!, this.catalog.hostIps[host]!, this.hostVlans.get(host));
+      const cat = this.catalog;
+      s = this.resolver.resolve(cat.hosts[host]!, cat.hostIp(host), cat.vlansOf(host));
       this.hostSegment[host] = s;
     }
     return s;
   }
 
   segmentOf(ip: string): string {
-    return this.resolver.names[this.segmentOfHost(this.catalog.host(ip))]!;
+    const h = this.catalog.findHost(ip);
+    if (h < 0) return this.resolver.names[this.resolver.resolve(ip, parseIP(ip) ?? { family: 4, value: 0n }, undefined)]!;
+    return this.resolver.names[this.segmentOfHost(h)]!;
   }
 }

@@ -1,11 +1,11 @@
 import { SpanmapError } from '@spanmap/shared';
-import type { ConsoleStore } from '../store/console-store.js';
 import type { EdgeModel } from './model.js';
 import { Accumulator, type Range } from './accumulate.js';
 import { serviceName, infrastructureByPort } from '../analysis/service.js';
 import type { Reviews, Review } from '../review/reviews.js';
 import { topK } from './topk.js';
 import { CellIndex } from './cell-index.js';
+import { MatrixView } from './matrix-view.js';
 
 export type Period = 'continuous' | 'hourly' | 'daily' | 'weekly' | 'monthly' | null;
 
@@ -53,6 +53,8 @@ export interface EdgeRow {
   periodConfidence: number | null;
   periodNote: string | null;
   review: Review | null;
+  /** The probes that saw the edge's conversations. */
+  probes: string[];
 }
 
 export const SORT_KEYS = ['flows', 'bytes', 'packets', 'firstSeen', 'lastSeen', 'daysSeen', 'src', 'dst', 'port'] as const;
@@ -87,16 +89,17 @@ export interface MatrixCell {
  */
 export class QueryEngine {
   private readonly acc: Accumulator;
-  private readonly cells: CellIndex;
+  private readonly matrixView: MatrixView;
   labels: LabelSource = { labels: () => null };
+  /** The probes that saw an edge (its stored row), for the rows a query shows. */
+  probesOf: (edge: number) => string[] = () => [];
 
   constructor(
     private readonly model: EdgeModel,
-    store: ConsoleStore,
     private readonly reviews: Reviews,
   ) {
-    this.acc = new Accumulator(model, store);
-    this.cells = new CellIndex(model);
+    this.acc = new Accumulator(model);
+    this.matrixView = new MatrixView(model, new CellIndex(model));
   }
 
   /** Every edge active in the range (ids into the catalog) with its totals. */
@@ -122,6 +125,7 @@ export class QueryEngine {
     const dstSeg = segIndex(f.dstSegment, 'dstSegment');
     const host = f.host === undefined ? undefined : (cat.hostIds.get(f.host) ?? -1);
     const ids = new Uint32Array(acc.count);
+    const hostSeg = seg !== undefined || srcSeg !== undefined || dstSeg !== undefined ? m.hostSegments() : null;
     let n = 0;
     for (let i = 0; i < acc.count; i++) {
       const e = acc.touched[i]!;
@@ -129,9 +133,9 @@ export class QueryEngine {
       if (f.proto !== undefined && cat.proto[e] !== f.proto) continue;
       if (f.port !== undefined && cat.port[e] !== f.port) continue;
       if (host !== undefined && cat.src[e] !== host && cat.dst[e] !== host) continue;
-      if (seg !== undefined || srcSeg !== undefined || dstSeg !== undefined) {
-        const s = m.segmentOfHost(cat.src[e]!);
-        const d = m.segmentOfHost(cat.dst[e]!);
+      if (hostSeg) {
+        const s = hostSeg[cat.src[e]!]!;
+        const d = hostSeg[cat.dst[e]!]!;
         if (seg !== undefined && s !== seg && d !== seg) continue;
         if (srcSeg !== undefined && s !== srcSeg) continue;
         if (dstSeg !== undefined && d !== dstSeg) continue;
@@ -228,58 +232,13 @@ export class QueryEngine {
       periodConfidence: l?.confidence ?? null,
       periodNote: l?.note ?? null,
       review: this.reviews.get(k),
+      probes: this.probesOf(e),
     };
   }
 
   matrix(range: Range, f: EdgeFilter = {}): { segments: string[]; cells: MatrixCell[] } {
     const { acc, ids, n } = this.select(range, f);
-    const m = this.model;
-    const names = m.resolver.names;
-    const ci = this.cells;
-    const S = ci.refresh();
-    const edges = new Float64Array(S * S);
-    const flows = new Float64Array(S * S);
-    const packets = new Float64Array(S * S);
-    const bytes = new Float64Array(S * S);
-    const pairFlows = new Float64Array(ci.pairCell.length);
-    const pairSeen = new Uint8Array(ci.pairCell.length);
-    const cellOf = ci.cellOf;
-    const pairOf = ci.pairOf;
-    const aFlows = acc.flows;
-    const aPackets = acc.packets;
-    const aBytes = acc.bytes;
-    for (let i = 0; i < n; i++) {
-      const e = ids[i]!;
-      const cell = cellOf[e]!;
-      const fl = aFlows[e]!;
-      edges[cell]!++;
-      flows[cell] += fl;
-      packets[cell] += aPackets[e]!;
-      bytes[cell] += aBytes[e]!;
-      const p = pairOf[e]!;
-      pairFlows[p] += fl;
-      pairSeen[p] = 1;
-    }
-    const cells: MatrixCell[] = [];
-    const used = new Set<number>();
-    const byFlows = (a: number, b: number) => pairFlows[b]! - pairFlows[a]! || ci.pairSvcKey[a]! - ci.pairSvcKey[b]!;
-    for (let cell = 0; cell < S * S; cell++) {
-      if (edges[cell] === 0) continue;
-      const s = Math.floor(cell / S);
-      const d = cell % S;
-      used.add(s);
-      used.add(d);
-      const group = ci.byCell.subarray(ci.start[cell]!, ci.start[cell + 1]!).filter((p) => pairSeen[p] === 1);
-      const services = topK(group, group.length, 20, byFlows).map((p) => {
-        const k = ci.pairSvcKey[p]!;
-        const proto = Math.floor(k / 65536);
-        return { proto, port: k % 65536, service: serviceName(proto, k % 65536), flows: pairFlows[p]! };
-      });
-      cells.push({ src: names[s]!, dst: names[d]!, edges: edges[cell]!, flows: flows[cell]!, packets: packets[cell]!, bytes: bytes[cell]!, services });
-    }
-    // Defined segments always appear; "unassigned" and "external" only when some traffic lands there.
-    const segments = names.filter((_, i) => i < m.resolver.unassigned || used.has(i));
-    return { segments, cells };
+    return this.matrixView.build(acc, ids, n);
   }
 }
 

@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeBatch, type SummaryBatch, type SummaryEntry, type ProbeStatus } from '@spanmap/shared';
-import { ConsoleStore } from '../store/console-store.js';
-import { ConsoleCore } from '../core.js';
+import { openData } from '../test-util/open-data.js';
 import { Ingester } from '../ingest/ingester.js';
 import { RateLimitedLog } from '../util/rate-limited-log.js';
 import { createApp } from '../api/app.js';
@@ -69,39 +68,40 @@ function parse(text: string): Map<string, number> {
 }
 
 let dir: string;
-let store: ConsoleStore;
-beforeEach(() => {
+let opened: Awaited<ReturnType<typeof openData>>;
+let data: Awaited<ReturnType<typeof openData>>['data'];
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'spanmap-metrics-'));
-  store = new ConsoleStore(dir);
+  opened = await openData(dir, {}, () => NOW);
+  data = opened.data;
 });
 afterEach(async () => {
-  await store.close();
+  await opened.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 function setup(auth = true) {
-  const core = new ConsoleCore(store);
   const acks: number[] = [];
-  const ingester = new Ingester(store, { ack: (_p, _e, seqs) => acks.push(...seqs), log: new RateLimitedLog(() => {}), now: () => NOW });
-  ingester.afterCommit.push((r) => core.applyIngest(r, NOW));
+  const ingester = new Ingester({ writer: data.writer, ack: (_p, _e, seqs) => acks.push(...seqs), log: new RateLimitedLog(() => {}), now: () => NOW });
+  ingester.afterCommit.push((r) => data.committed(r));
   const metrics = new ConsoleMetrics({
     ingest: () => ingester.counters,
     queued: () => ingester.queued,
     statusRejected: () => 2,
-    edges: () => store.edgeCount,
-    probes: () => store.listProbes(),
+    edges: () => data.catalog.maxId,
+    probes: () => data.probes.list(),
     mqttConnected: () => true,
-    policy: () => core.policies.openCounts(),
+    policy: () => data.policies.openCounts(),
     now: () => NOW,
   });
-  const app = createApp({ store, core, tokens: () => [{ token: TOKEN, role: 'viewer', name: 'prometheus' }], now: () => NOW, metrics: { metrics, auth } });
+  const app = createApp({ data, tokens: () => [{ token: TOKEN, role: 'viewer', name: 'prometheus' }], now: () => NOW, metrics: { metrics, auth } });
   const scrape = async () => {
     const r = await app.request('/metrics', { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     return parse(await r.text());
   };
-  return { core, ingester, app, scrape, acks };
+  return { ingester, app, scrape, acks };
 }
 
 describe('console /metrics', () => {
@@ -114,13 +114,15 @@ describe('console /metrics', () => {
       seq,
       from: NOW - 600_000,
       to: NOW - 300_000 + seq,
+      records: [],
+      names: [],
       entries: [entry(443, seq * 5, NOW - 400_000), entry(5432, 2, NOW - 350_000)],
     }));
     for (const b of batches) await ingester.submit('p1', encodeBatch(b));
     await ingester.submit('p1', encodeBatch(batches[0]!)); // sent again: a duplicate
     await ingester.submit('p1', new TextEncoder().encode('{"not":"a batch"}'));
     await ingester.submit('p2', encodeBatch({ ...batches[1]!, seq: 9 })); // p1's batch on p2's topic
-    await store.recordStatus('p1', status('p1'), NOW - 5_000);
+    await data.probes.recordStatus('p1', status('p1'), NOW - 5_000);
     expect(acks).toEqual([1, 2, 3, 1]);
 
     const m = await scrape();
@@ -154,7 +156,7 @@ describe('console /metrics', () => {
 
   it('a stale status reads offline', async () => {
     const { scrape } = setup();
-    await store.recordStatus('p3', status('p3', { time: NOW - 10 * 60_000 }), NOW);
+    await data.probes.recordStatus('p3', status('p3', { time: NOW - 10 * 60_000 }), NOW);
     expect((await scrape()).get('spanmap_probe_online{probe="p3"}')).toBe(0);
   });
 

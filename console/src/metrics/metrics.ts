@@ -1,6 +1,6 @@
 import { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
 import type { IngestCounters } from '../ingest/ingester.js';
-import type { ProbeTotals } from '../store/console-store.js';
+import type { ProbeTotals } from '../store/probes.js';
 
 /** Where the console's numbers live; read at scrape time only, so the hot path pays nothing. */
 export interface MetricsSources {
@@ -14,6 +14,10 @@ export interface MetricsSources {
   broker?: () => { clients: number; refused: Record<string, number> };
   /** Monitor mode: would-be-blocked violations and open alerts. */
   policy?: () => { violations: number; alerts: number };
+  /** Retention: what was dropped, and records refused as older than what is kept. */
+  retention?: () => { daysDropped: number; daysDroppedForSpace: number; hourBuckets: number; mergeRecords: number; tooOld: number };
+  /** Merging views of one conversation: records that joined another view's. */
+  merge?: () => { merged: number; repeated: number };
   now?: () => number;
 }
 
@@ -110,6 +114,48 @@ export class ConsoleMetrics {
         this.set(src.edges());
       },
     });
+    if (src.retention) {
+      const ret = src.retention;
+      new Counter({
+        name: 'spanmap_retention_dropped_total',
+        help: 'History dropped by retention: days (by age or for the disk budget), hour buckets, merge-index records',
+        labelNames: ['what'],
+        registers: r,
+        collect() {
+          const x = ret();
+          mirror(this, [
+            [{ what: 'days' }, x.daysDropped],
+            [{ what: 'days_for_space' }, x.daysDroppedForSpace],
+            [{ what: 'hour_buckets' }, x.hourBuckets],
+            [{ what: 'merge_records' }, x.mergeRecords],
+          ]);
+        },
+      });
+      new Counter({
+        name: 'spanmap_ingest_records_too_old_total',
+        help: 'Flow records refused because they are older than what retention keeps',
+        registers: r,
+        collect() {
+          mirror(this, [[{}, ret().tooOld]]);
+        },
+      });
+    }
+    if (src.merge) {
+      const mg = src.merge;
+      new Counter({
+        name: 'spanmap_merge_records_total',
+        help: 'Flow records that joined another view of the same conversation (merged), or repeated a record already held',
+        labelNames: ['outcome'],
+        registers: r,
+        collect() {
+          const x = mg();
+          mirror(this, [
+            [{ outcome: 'merged' }, x.merged],
+            [{ outcome: 'repeated' }, x.repeated],
+          ]);
+        },
+      });
+    }
     new Gauge({
       name: 'spanmap_mqtt_connected',
       help: '1 while the console is subscribed to its broker',

@@ -1,4 +1,4 @@
-import type { EdgeKey } from '../store/console-store.js';
+import type { EdgeKey } from '../catalog/catalog.js';
 import type { EdgeModel } from '../matrix/model.js';
 import type { QueryEngine } from '../matrix/query.js';
 import type { Analyzer } from '../analysis/analyzer.js';
@@ -47,8 +47,9 @@ export function draftRules(model: EdgeModel, query: QueryEngine, analyzer: Analy
   }
   // Periodic edges seen before the window but not in it: their next run must not break.
   const totals = model.rollup.totals;
-  for (let i = 0; i < totals.count; i++) {
-    const e = totals.active[i]!;
+  const live = totals.activeIds(model.catalog.maxId);
+  for (let i = 0; i < live.n; i++) {
+    const e = live.ids[i]!;
     if (picked.has(e) || totals.last[e]! >= o.range.from || !admit(e)) continue;
     const a = analyzer.get(e);
     if (!a?.period || !PERIODIC.has(a.period)) continue;

@@ -1,6 +1,6 @@
 import { cidrContains, parseCidr, parseIP, type Cidr } from '@spanmap/shared';
 import type { EdgeModel } from '../matrix/model.js';
-import type { EdgeKey } from '../store/console-store.js';
+import type { EdgeKey } from '../catalog/catalog.js';
 import { portMatches, type Rule, type Selector } from './model.js';
 
 type Compiled = { rule: Rule; src: (ip: string) => boolean; dst: (ip: string) => boolean };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalIP, parseCidr, SpanmapError } from '@spanmap/shared';
-import type { EdgeKey } from '../store/console-store.js';
+import type { EdgeKey } from '../catalog/catalog.js';
 
 /** Who a rule applies to: anything, a segment (incl. "unassigned"/"external"), a CIDR or one host. */
 export type Selector = { any: true } | { segment: string } | { cidr: string } | { host: string };

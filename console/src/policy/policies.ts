@@ -1,9 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from 'lmdb';
 import { SpanmapError } from '@spanmap/shared';
-import { edgeKeyString, type ConsoleStore, type EdgeKey, type IngestResult } from '../store/console-store.js';
-import type { ConsoleCore } from '../core.js';
+import type { ConsoleStore } from '../store/console-store.js';
+import type { EdgeKey } from '../catalog/catalog.js';
+import type { IngestResult, TransactionHook } from '../ingest/batch-writer.js';
 import type { Range } from '../matrix/accumulate.js';
+import type { EdgeModel } from '../matrix/model.js';
+import type { QueryEngine } from '../matrix/query.js';
+import type { Analyzer } from '../analysis/analyzer.js';
+import { edgeKeyString, type Reviews } from '../review/reviews.js';
 import { Evaluator } from './evaluate.js';
 import { draftRules, type DraftOptions } from './draft.js';
 import { normalizePorts, ruleId, type Policy, type PolicyVersion, type Rule } from './model.js';
@@ -19,16 +24,6 @@ export interface Violation extends EdgeKey {
   review: { action: ViolationAction; note: string; by: string; at: number } | null;
 }
 
-export interface Alert extends EdgeKey {
-  policy: string;
-  policyName: string;
-  flows: number;
-  firstSeen: number;
-  lastSeen: number;
-  raisedAt: number;
-  status: 'new' | 'reviewed';
-}
-
 export interface SimulateResult {
   policy: string;
   version: number;
@@ -37,25 +32,42 @@ export interface SimulateResult {
   blockedFlows: number;
 }
 
+/** What policies need from the rest of the console. */
+export interface PolicyDeps {
+  model: EdgeModel;
+  query: QueryEngine;
+  analyzer: Analyzer;
+  reviews: Reviews;
+  /** Alerts of reviewed violations count as reviewed (set once alerts exist: they read the policies). */
+  alerts?: { markReviewed(edges: EdgeKey[]): void; openCount(): number };
+}
+
 /**
  * Policies: drafted from a window of history, versioned on every change (author, time, reason),
  * simulated against stored history, and in monitor mode evaluated against every ingested flow —
  * would-be-blocked edges are logged with counts and a review state, and each new edge outside an
- * active policy raises an alert that stays until reviewed.
+ * active policy raises an alert that stays until reviewed. Monitor mode runs inside the ingest
+ * transaction: what it records is committed with the batch, or the batch is not acknowledged.
  */
-export class Policies {
-  private readonly db: Database<Policy, string>;
-  private readonly violationsDb: Database<Violation, [string, string]>;
-  private readonly alertsDb: Database<Alert, string>;
+export class Policies implements TransactionHook {
   private readonly evaluators = new Map<string, { key: string; ev: Evaluator }>();
 
   constructor(
     private readonly store: ConsoleStore,
-    private readonly core: ConsoleCore,
+    private readonly core: PolicyDeps,
   ) {
-    this.db = store.openDB<Policy, string>('policies');
-    this.violationsDb = store.openDB<Violation, [string, string]>('violations');
-    this.alertsDb = store.openDB<Alert, string>('alerts');
+    // Policies (definitions, versions, modes) are shared between consoles sharing a store; the
+    // violations each console records from the batches it applies are its own (the same batches
+    // and policies give the same violations on every console).
+    store.shared.names.add('policies');
+  }
+
+  private get db(): Database<Policy, string> {
+    return this.store.db<Policy, string>('policies');
+  }
+
+  private get violationsDb(): Database<Violation, [string, string]> {
+    return this.store.db<Violation, [string, string]>('violations');
   }
 
   list(): Policy[] {
@@ -204,51 +216,45 @@ export class Policies {
     return p;
   }
 
-  /** After each ingest commit: every ingested flow is evaluated against the policies in monitor mode. */
-  async onIngest(result: IngestResult, now: number): Promise<void> {
+  /**
+   * Inside the ingest transaction: every edge whose flows changed is evaluated against the policies
+   * in monitor mode; would-be-blocked edges add to their violation, and an edge new to the console
+   * outside an active policy raises an alert.
+   */
+  inTransaction(result: IngestResult): void {
+    if (result.applied.length === 0) return;
     const monitored = this.list().filter((p) => p.mode === 'monitor');
-    if (monitored.length === 0 || result.applied.length === 0) return;
-    const newEdges = new Set(result.newEdges.map((e) => edgeKeyString(e)));
-    await this.store.env.transaction(() => {
-      for (const p of monitored) {
-        const ev = this.evaluator(p, this.version(p));
-        for (const b of result.applied) {
-          for (const en of b.entries) {
-            const k: EdgeKey = { src: en.src, dst: en.dst, proto: en.proto, port: en.port };
-            if (ev.match(k)) continue;
-            const ks = edgeKeyString(k);
-            const old = this.violationsDb.get([p.id, ks]);
-            const v: Violation = old
-              ? { ...old, flows: old.flows + en.flows, firstSeen: Math.min(old.firstSeen, en.first), lastSeen: Math.max(old.lastSeen, en.last) }
-              : {
-                  ...k,
-                  srcSegment: this.core.model.segmentOf(k.src),
-                  dstSegment: this.core.model.segmentOf(k.dst),
-                  flows: en.flows,
-                  firstSeen: en.first,
-                  lastSeen: en.last,
-                  review: null,
-                };
-            this.violationsDb.put([p.id, ks], v);
-            if (newEdges.has(ks) && !this.alertsDb.get(ks)) {
-              this.alertsDb.put(ks, {
-                ...k,
-                policy: p.id,
-                policyName: p.name,
-                flows: en.flows,
-                firstSeen: en.first,
-                lastSeen: en.last,
-                raisedAt: now,
-                status: 'new',
-              });
-            } else {
-              const a = this.alertsDb.get(ks);
-              if (a && a.policy === p.id) this.alertsDb.put(ks, { ...a, flows: a.flows + en.flows, lastSeen: Math.max(a.lastSeen, en.last) });
-            }
-          }
+    if (monitored.length === 0) return;
+    for (const p of monitored) {
+      const ev = this.evaluator(p, this.version(p));
+      for (const { delta } of result.edges) {
+        const k: EdgeKey = { src: delta.src, dst: delta.dst, proto: delta.proto, port: delta.port };
+        if (ev.match(k)) continue;
+        let flows = 0;
+        let first = Infinity;
+        let last = -Infinity;
+        for (const h of delta.hours.values()) {
+          flows += h.flows;
+          if (h.first < first) first = h.first;
+          if (h.last > last) last = h.last;
         }
+        if (flows === 0 && first === Infinity) continue; // nothing new here (a retraction only)
+        const ks = edgeKeyString(k);
+        const old = this.violationsDb.get([p.id, ks]);
+        const v: Violation = old
+          ? { ...old, flows: old.flows + flows, firstSeen: Math.min(old.firstSeen, first), lastSeen: Math.max(old.lastSeen, last) }
+          : {
+              ...k,
+              srcSegment: this.core.model.segmentOf(k.src),
+              dstSegment: this.core.model.segmentOf(k.dst),
+              flows,
+              firstSeen: first,
+              lastSeen: last,
+              review: null,
+            };
+        void this.violationsDb.put([p.id, ks], v);
       }
-    });
+    }
   }
 
   violations(id: string): Violation[] {
@@ -295,9 +301,8 @@ export class Policies {
         const ks = edgeKeyString(e);
         const v = this.violationsDb.get([id, ks])!;
         this.violationsDb.put([id, ks], { ...v, review: { action, note, by, at: now } });
-        const a = this.alertsDb.get(ks);
-        if (a) this.alertsDb.put(ks, { ...a, status: 'reviewed' });
       }
+      this.core.alerts?.markReviewed(edges);
     });
     await this.core.reviews.record({ at: now, by, action: 'violation-review', target: { policy: id, edges }, detail: { action, note } });
     return p;
@@ -307,15 +312,19 @@ export class Policies {
   openCounts(): { violations: number; alerts: number } {
     let violations = 0;
     for (const p of this.list()) if (p.mode === 'monitor') for (const v of this.violations(p.id)) if (!v.review) violations++;
-    let alerts = 0;
-    for (const { value } of this.alertsDb.getRange({})) if (value.status === 'new') alerts++;
-    return { violations, alerts };
+    return { violations, alerts: this.core.alerts?.openCount() ?? 0 };
   }
 
-  alerts(status?: Alert['status']): Alert[] {
-    return [...this.alertsDb.getRange({})]
-      .map((x) => x.value)
-      .filter((a) => !status || a.status === status)
-      .sort((a, b) => b.raisedAt - a.raisedAt);
+  /** Policies in monitor mode (for alerts). */
+  monitored(): Array<{ id: string; name: string }> {
+    return this.list()
+      .filter((p) => p.mode === 'monitor')
+      .map((p) => ({ id: p.id, name: p.name }));
+  }
+
+  /** Whether the current version of a policy allows an edge. */
+  allows(policyId: string, k: EdgeKey): boolean {
+    const p = this.get(policyId);
+    return this.evaluator(p, this.version(p)).match(k) !== null;
   }
 }

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { SummaryBatch, SummaryEntry } from '@spanmap/shared';
-import { ConsoleStore } from '../store/console-store.js';
-import { ConsoleCore } from '../core.js';
+import { openData } from '../test-util/open-data.js';
 import { createApp } from '../api/app.js';
 
 const DAY = 86_400_000;
@@ -43,6 +42,8 @@ const batch = (entries: SummaryEntry[]): SummaryBatch => ({
   seq: ++seq,
   from: Math.min(...entries.map((e) => e.first)),
   to: Math.max(...entries.map((e) => e.last)),
+  records: [],
+  names: [],
   entries,
 });
 
@@ -56,10 +57,9 @@ const SEGMENTS = [
 ];
 
 async function setup() {
-  const store = new ConsoleStore(mkdtempSync(join(tmpdir(), 'spanmap-policy-')));
-  const core = new ConsoleCore(store);
   let now = T0 + 40 * DAY;
-  const app = createApp({ store, core, tokens: () => [{ token: TOKEN, role: 'editor', name: 'carol' }], now: () => now });
+  const { store, data } = await openData(mkdtempSync(join(tmpdir(), 'spanmap-policy-')), {}, () => now);
+  const app = createApp({ data, tokens: () => [{ token: TOKEN, role: 'editor', name: 'carol' }], now: () => now });
   const call = async (method: string, path: string, body?: unknown) => {
     const r = await app.request(`/api/v1${path}`, {
       method,
@@ -76,11 +76,10 @@ async function setup() {
     return { status: r.status, body: json, text };
   };
   const ingest = async (entries: SummaryEntry[]) => {
-    const r = await store.ingest([batch(entries)], now);
-    await core.applyIngest(r, now);
+    await data.ingest([batch(entries)], now);
   };
   await call('PUT', '/segments', SEGMENTS);
-  return { store, core, call, ingest, setNow: (t: number) => (now = t) };
+  return { store, data, call, ingest, setNow: (t: number) => (now = t) };
 }
 
 /** Five weeks: web→app every hour, app→db, DNS, a monthly job on 31 May only, users→web. */

@@ -1,6 +1,11 @@
 import type { Database } from 'lmdb';
 import { SpanmapError } from '@spanmap/shared';
-import { edgeKeyString, type ConsoleStore, type EdgeKey } from '../store/console-store.js';
+import type { ConsoleStore } from '../store/console-store.js';
+import type { EdgeKey } from '../catalog/catalog.js';
+
+export function edgeKeyString(k: EdgeKey): string {
+  return `${k.src}|${k.dst}|${k.proto}|${k.port}`;
+}
 
 export type ReviewStatus = 'expected' | 'investigate' | 'rejected';
 export const REVIEW_STATUSES: readonly ReviewStatus[] = ['expected', 'investigate', 'rejected'];
@@ -26,14 +31,32 @@ export interface AuditEntry {
  * append-only log of every change, keyed by time and sequence, never rewritten.
  */
 export class Reviews {
-  private readonly db: Database<Review, string>;
-  private readonly audit: Database<AuditEntry, [number, number]>;
   private readonly latest = new Map<string, Review>();
   private seq = 0;
 
-  constructor(store: ConsoleStore) {
-    this.db = store.openDB<Review, string>('reviews');
-    this.audit = store.openDB<AuditEntry, [number, number]>('audit');
+  constructor(private readonly store: ConsoleStore) {
+    store.shared.names.add('reviews');
+    store.shared.names.add('audit');
+    store.shared.onRemoteChange('reviews', () => {
+      this.latest.clear();
+      for (const { key, value } of this.db.getRange({})) this.latest.set(key, value);
+    });
+    store.shared.onRemoteChange('audit', () => {
+      const last = [...this.audit.getKeys({ reverse: true, limit: 1 })][0];
+      this.seq = Math.max(this.seq, last ? last[1] + 1 : 0);
+    });
+  }
+
+  private get db(): Database<Review, string> {
+    return this.store.db<Review, string>('reviews');
+  }
+
+  private get audit(): Database<AuditEntry, [number, number]> {
+    return this.store.db<AuditEntry, [number, number]>('audit');
+  }
+
+  /** Reads the review states and where the audit trail stands (start). */
+  load(): void {
     for (const { key, value } of this.db.getRange({})) this.latest.set(key, value);
     const last = [...this.audit.getKeys({ reverse: true, limit: 1 })][0];
     this.seq = last ? last[1] + 1 : 0;

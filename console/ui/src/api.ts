@@ -1,108 +1,40 @@
 /**
- * Typed client for the console's HTTP API (/api/v1). Response types come from the server's own
- * modules (type-only imports: nothing of the server reaches the bundle); the policy, long-tail and
- * coverage shapes follow the API contract until the server exports them.
+ * Typed client for the console's HTTP API (/api/v1). The request and response types are the
+ * server's own (console/src/api/types.ts, type-only: nothing of the server reaches the bundle).
  */
-import type { EdgeRow, MatrixCell, SortKey, EdgeFilter, Period, LongTailRow } from '../../src/matrix/query.js';
-import type { SegmentCoverage, Gap as CoverageGap } from '../../src/analysis/coverage.js';
-import type { Review, ReviewStatus, AuditEntry } from '../../src/review/reviews.js';
-import type { SegmentDef } from '../../src/segments/segments.js';
-import type { ErrorBody } from '../../src/api/errors.js';
-import type { ConsoleStore } from '../../src/store/console-store.js';
-import type { Policy as ServerPolicy, PolicyVersion, Rule as PolicyRule, Selector as Endpoint } from '../../src/policy/model.js';
-import type { Violation, Alert, SimulateResult, ViolationAction } from '../../src/policy/policies.js';
-import type { ProbeStatus } from '@spanmap/shared';
-
-export type { PolicyRule, Endpoint, PolicyVersion, Violation, Alert, SimulateResult, ViolationAction };
-export type {
+import type {
+  EdgeKey,
   EdgeRow,
-  MatrixCell,
-  SortKey,
-  EdgeFilter,
-  Period,
   LongTailRow,
-  SegmentCoverage,
-  CoverageGap,
   Review,
   ReviewStatus,
   AuditEntry,
   SegmentDef,
-  ProbeStatus,
-};
+  PolicyRule,
+  Endpoint,
+  Violation,
+  Alert,
+  SimulateResult,
+  ViolationAction,
+  ErrorBody,
+  ProbeRow,
+  ProbeHistoryPoint,
+  Matrix,
+  Timeline,
+  Coverage,
+  PolicySummary,
+  PolicyDetail,
+  PolicyDiff,
+  ExportFormat,
+  DraftRequest,
+  EdgeQuery,
+} from '../../src/api/types.js';
+
+export type * from '../../src/api/types.js';
+/** The UI calls a policy's detail "Policy". */
+export type Policy = PolicyDetail;
 
 export const REVIEW_STATUSES: readonly ReviewStatus[] = ['expected', 'investigate', 'rejected'];
-
-export interface EdgeKey {
-  src: string;
-  dst: string;
-  proto: number;
-  port: number;
-}
-
-export interface ProbeRow {
-  id: string;
-  flows: number;
-  packets: number;
-  bytes: number;
-  lastSeen: number;
-  firstSeen: number;
-  records: number;
-  batches: number;
-  duplicateBatches: number;
-  lastFlow: number | null;
-  online: boolean;
-  status: ProbeStatus | null;
-}
-
-export type ProbeHistoryPoint = ReturnType<ConsoleStore['statusHistory']>[number];
-
-export interface Matrix {
-  segments: string[];
-  cells: MatrixCell[];
-}
-
-export interface Timeline {
-  edge: EdgeKey;
-  from: number;
-  to: number;
-  t: number[];
-  flows: number[];
-  packets: number[];
-  bytes: number[];
-}
-
-export interface Coverage {
-  from: number;
-  to: number;
-  segments: SegmentCoverage[];
-}
-
-/** A policy as the list shows it (rules counted). */
-export type PolicySummary = Pick<ServerPolicy, 'id' | 'name' | 'mode' | 'monitorSince' | 'granularity' | 'include' | 'window' | 'createdAt' | 'createdBy'> & {
-  version: number;
-  updatedAt: number;
-  rules: number;
-};
-
-/** One version of a policy with its rules, and the version history (rules counted). */
-export type Policy = Omit<PolicySummary, 'rules'> & {
-  defaultAction: ServerPolicy['defaultAction'];
-  rules: PolicyRule[];
-  versions: Array<Omit<PolicyVersion, 'rules'> & { rules: number }>;
-};
-
-export type PolicyMode = ServerPolicy['mode'];
-
-export interface PolicyDiff {
-  from: number;
-  to: number;
-  added: PolicyRule[];
-  removed: PolicyRule[];
-}
-
-export type BlockedEdge = SimulateResult['blocked'][number];
-
-export type ExportFormat = 'nftables' | 'iptables' | 'ip6tables' | 'csv' | 'json';
 
 /** An error answered by the API (or the network), with the field it names when there is one. */
 export class ApiError extends Error {
@@ -216,14 +148,7 @@ export function createApi(opts: ApiOptions) {
     coverage: (from: number, to: number, signal?: AbortSignal) => json<Coverage>(`/coverage${queryString({ from, to })}`, { signal }),
     policies: (signal?: AbortSignal) => json<PolicySummary[]>('/policies', { signal }),
     policy: (id: string, version?: number, signal?: AbortSignal) => json<Policy>(`/policies/${encodeURIComponent(id)}${queryString({ version })}`, { signal }),
-    draftPolicy: (body: {
-      name: string;
-      from: number;
-      to: number;
-      include: 'observed' | 'expected';
-      granularity: 'segment' | 'host';
-      infrastructureLayer?: boolean;
-    }) => json<Omit<Policy, 'versions'>>('/policies', { method: 'POST', body }),
+    draftPolicy: (body: DraftRequest) => json<Omit<Policy, 'versions'>>('/policies', { method: 'POST', body }),
     policyDiff: (id: string, from: number, to: number, signal?: AbortSignal) =>
       json<PolicyDiff>(`/policies/${encodeURIComponent(id)}/diff${queryString({ from, to })}`, { signal }),
     rollback: (id: string, version: number, reason: string) =>
@@ -270,25 +195,6 @@ export function createApi(opts: ApiOptions) {
 }
 
 export type Api = ReturnType<typeof createApi>;
-
-export type EdgeQuery = {
-  from?: number;
-  to?: number;
-  segment?: string;
-  srcSegment?: string;
-  dstSegment?: string;
-  host?: string;
-  proto?: number;
-  port?: number;
-  minFlows?: number;
-  service?: string;
-  review?: ReviewStatus | 'none';
-  infrastructure?: boolean;
-  sort?: SortKey;
-  order?: 'asc' | 'desc';
-  limit?: number;
-  cursor?: string;
-};
 
 const EXPORT_EXT: Record<ExportFormat, string> = { nftables: 'nft', iptables: 'rules', ip6tables: 'rules6', csv: 'csv', json: 'json' };
 

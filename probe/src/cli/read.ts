@@ -4,7 +4,7 @@ import { replayFiles, type ReplayStats } from '../capture/replay.js';
 import { LineWriter } from '../output/line-writer.js';
 import { formatTable } from '../output/table.js';
 import { Progress } from '../output/progress.js';
-import { PublishSession, tlsFromFlags, type SessionOptions } from '../publish/session.js';
+import { publishOptions } from '../publish/options.js';
 
 export const READ_USAGE = `usage: spanmap probe read FILE... [options]
 
@@ -90,29 +90,16 @@ export async function readMain(argv: string[]): Promise<number> {
   const flowOpts = flowOptionsFrom(values);
   if (values.publish !== undefined) {
     if (!values['probe-id']) throw new UsageError('--publish needs --probe-id ID');
-    const tls = tlsFromFlags(values.publish, values);
-    return publishFiles(
-      positionals,
-      decap === 'inner',
-      flowOpts,
-      {
-        url: values.publish,
-        probeId: values['probe-id'],
-        ...(values.data !== undefined ? { dataDir: values.data } : {}),
-        ...(tls ? { tls } : {}),
-        ...(values.username !== undefined ? { username: values.username } : {}),
-        ...((values.password ?? process.env.SPANMAP_MQTT_PASSWORD) !== undefined ? { password: values.password ?? process.env.SPANMAP_MQTT_PASSWORD } : {}),
-        ...(values.interval !== undefined ? { intervalMs: numberOption(values.interval, '--interval', 10, { min: 0.1 }) * 1000 } : {}),
-        publisher: {
-          ...(values['ack-timeout'] !== undefined ? { ackTimeoutMs: numberOption(values['ack-timeout'], '--ack-timeout', 30, { min: 0.1 }) * 1000 } : {}),
-          ...(values.inflight !== undefined ? { inflight: numberOption(values.inflight, '--inflight', 32, { min: 1, max: 10_000, integer: true }) } : {}),
-        },
-        ...(values['batch-entries'] !== undefined
-          ? { maxEntriesPerBatch: numberOption(values['batch-entries'], '--batch-entries', 2000, { min: 1, max: 100_000, integer: true }) }
-          : {}),
-      },
-      values.stats === true,
-    );
+    const session = publishOptions({ flags: { ...values, publish: values.publish, 'probe-id': values['probe-id'] }, env: process.env });
+    const { fileUpload } = await import('../publish/oneshot.js');
+    const job = fileUpload({ files: positionals, decapInner: decap === 'inner', flows: flowOpts, session, stats: values.stats === true, statsSummary });
+    const onSignal = () => {
+      process.stderr.write(`\nspanmap: interrupted; what was not acknowledged stays in ${job.dataDir} and is sent on the next run with the same --data\n`);
+      void job.interrupt().finally(() => process.exit(130));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    return job.run();
   }
   for (const o of ['probe-id', 'data', 'username', 'password', 'interval', 'ack-timeout', 'batch-entries', 'inflight', 'ca', 'cert', 'key'] as const) {
     if (values[o] !== undefined) throw new UsageError(`--${o} only makes sense with --publish`);
@@ -148,50 +135,4 @@ export function statsSummary(stats: ReplayStats, table: FlowTable) {
     table: { storageBytes: table.storageBytes },
     fileErrors: stats.errors.length,
   };
-}
-
-async function publishFiles(files: string[], decapInner: boolean, flowOpts: FlowTableOptions, session: SessionOptions, printStats: boolean): Promise<number> {
-  let table: FlowTable | null = null;
-  let decodeErrors = 0;
-  const s = new PublishSession(
-    session,
-    () => ({
-      packets: table?.counters.packets ?? 0,
-      drops: 0,
-      ifDrops: 0,
-      decodeErrors,
-      activeFlows: table?.size ?? 0,
-      emittedFlows: Object.values(table?.counters.flowsEmitted ?? {}).reduce((a, b) => a + b, 0),
-    }),
-    (msg) => process.stderr.write(`spanmap: ${msg}\n`),
-  );
-  table = new FlowTable(flowOpts, s.send);
-  let interrupted = false;
-  const onSignal = () => {
-    interrupted = true;
-    process.stderr.write(`\nspanmap: interrupted; what was not acknowledged stays in ${s.dataDir} and is sent on the next run with the same --data\n`);
-    void s.stop().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  await s.start();
-  const progress = new Progress('reading');
-  const stats = await replayFiles(files, table, {
-    decapInner,
-    onProgress: (d, t) => progress.update(d, t),
-    yieldEvery: () => new Promise((r) => setImmediate(r)),
-  });
-  progress.done();
-  table.flush('eof');
-  decodeErrors = Object.entries(stats.decodeErrors).reduce((a, [k, v]) => (k === 'ok' ? a : a + v), 0);
-  for (const e of stats.errors) process.stderr.write(`spanmap: ${e.message}\n`);
-  const waiting = new Progress('waiting for the console to acknowledge');
-  await s.drain((backlog) =>
-    waiting.update(0, 0, `${backlog} batches left${s.publisher.connected ? '' : ` (broker unreachable: ${s.publisher.lastError ?? 'connecting'})`}`),
-  );
-  waiting.done();
-  if (interrupted) return 130;
-  if (printStats) process.stderr.write(JSON.stringify({ ...statsSummary(stats, table), store: s.store.counters, publisher: s.publisher.counters }) + '\n');
-  await s.stop();
-  return stats.errors.length > 0 ? 1 : 0;
 }

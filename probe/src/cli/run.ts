@@ -1,11 +1,7 @@
-import { parseCommandLine, numberOption, UsageError, flowRecordJson, errorLine } from '@spanmap/shared';
+import { parseCommandLine, numberOption, UsageError, errorLine } from '@spanmap/shared';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '@spanmap/shared/log';
-import { loadConfig, dumpConfig, ConfigError, parseHostPort, type ProbeConfig } from '../config.js';
-import { ProbeMetrics } from '../metrics/metrics.js';
-import { createDaemon } from '../daemon.js';
-import { checkFilter } from '../capture/backends/index.js';
-import { LineWriter } from '../output/line-writer.js';
-import { PublishSession } from '../publish/session.js';
+import { dumpConfig, ConfigError, type ProbeConfig } from '../config.js';
+import { createProbe, loadProbeConfig, type Probe } from '../app.js';
 
 export const RUN_USAGE = `usage: spanmap probe run --config FILE [--check] [--dump] [--stats] [--stats-interval S]
 
@@ -33,18 +29,6 @@ signals:
 
 Needs CAP_NET_RAW to capture (and CAP_NET_ADMIN for promiscuous mode), or root.`;
 
-/** Loads the file and compiles every BPF filter, so a typo fails --check rather than the start. */
-function load(file: string): ProbeConfig {
-  const config = loadConfig(file);
-  const problems: string[] = [];
-  config.capture.interfaces.forEach((i, n) => {
-    const err = checkFilter(i.filter, i.snaplen);
-    if (err) problems.push(`${file}: capture.interfaces[${n}].filter: ${err}`);
-  });
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
-}
-
 export async function runMain(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv, {
     config: { type: 'string' },
@@ -71,7 +55,7 @@ export async function runMain(argv: string[]): Promise<number> {
 
   let config: ProbeConfig;
   try {
-    config = load(file);
+    config = await loadProbeConfig(file);
   } catch (e) {
     if (!(e instanceof ConfigError) || !values.check) throw e;
     for (const p of e.problems) process.stderr.write(`spanmap: ${p}\n`);
@@ -83,112 +67,49 @@ export async function runMain(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.dump) return 0;
-  return run(file, config, { stats: values.stats === true, statsEvery, logFormat, logLevel });
-}
 
-async function run(file: string, config: ProbeConfig, opts: { stats: boolean; statsEvery: number; logFormat: LogFormat; logLevel: LogLevel }): Promise<number> {
-  const out = new LineWriter();
   // JSON logs go to stdout, unless flow records do (no publish section).
   const logger = createLogger({
-    format: opts.logFormat,
-    level: opts.logLevel,
+    format: logFormat,
+    level: logLevel,
     name: 'probe',
     textPrefix: 'spanmap: ',
     base: { probe: config.probe.id },
     jsonFd: config.publish ? 1 : 2,
   });
-  const log = (line: string) => logger.info(line);
-  let daemon: ReturnType<typeof createDaemon> | null = null;
-  const pub = config.publish;
-  const session = pub
-    ? new PublishSession(
-        {
-          url: pub.url,
-          probeId: config.probe.id,
-          dataDir: config.store.dir,
-          ...(pub.username ? { username: pub.username } : {}),
-          ...(pub.password ? { password: pub.password } : {}),
-          intervalMs: pub.interval * 1000,
-          store: { maxAgeMs: config.store.maxAgeDays * 86_400_000, maxBytes: config.store.maxBytes },
-          publisher: { inflight: pub.inflight },
-        },
-        () => {
-          const s = daemon?.stats();
-          return {
-            packets: s?.packets ?? 0,
-            // The native backend counts kernel drops; cap cannot (null: unknown, never a false zero).
-            drops: s && s.interfaces.some((i) => i.kernelDrops === null) ? null : (s?.kernelDrops ?? 0),
-            ifDrops: s && s.interfaces.some((i) => i.ifaceDrops === null) ? null : (s?.ifaceDrops ?? 0),
-            decodeErrors: Object.values(s?.decodeErrors ?? {}).reduce((a, b) => a + b, 0),
-            activeFlows: s?.flows.active ?? 0,
-            emittedFlows: Object.values(s?.flows.emitted ?? {}).reduce((a, b) => a + b, 0),
-            ...(s?.exporters ? { exportLost: s.exporters.lost.v5Flows + s.exporters.lost.v9Packets + s.exporters.lost.ipfixRecords } : {}),
-          };
-        },
-        log,
-      )
-    : null;
-  daemon = createDaemon(config, { sink: session ? session.send : (r) => out.line(flowRecordJson(r)), log, now: Date.now });
-  await session?.start();
-  await daemon.start();
-  if (session) log(`publishing to ${pub!.url} as probe "${config.probe.id}"; store ${session.dataDir}`);
-  let metrics: ProbeMetrics | null = null;
-  const mAddr = config.metrics.listen ? parseHostPort(config.metrics.listen) : null;
-  if (mAddr) {
-    metrics = new ProbeMetrics({
-      capture: () => daemon!.stats(),
-      exporters: () => daemon!.stats().exporters,
-      ...(session ? { store: () => session.store.counters, publisher: () => session.publisher.counters, backlog: () => session.store.backlog() } : {}),
-    });
-    try {
-      const a = await metrics.listen(mAddr.host === '*' ? '0.0.0.0' : mAddr.host, mAddr.port);
-      log(`metrics on http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}/metrics`);
-    } catch (e) {
-      await daemon.stop();
-      await session?.stop();
-      await out.end();
-      throw e;
-    }
-  }
-  const names = config.capture.interfaces.map((i) => i.name);
-  const backends = [...new Set(daemon.stats().interfaces.map((i) => i.backend))];
-  log(names.length > 0 ? `capturing on ${names.join(', ')} (${backends.join(', ')} backend)` : 'no capture interfaces configured');
+  const probe = await createProbe(config, { log: (line) => logger.info(line), now: Date.now });
+  await probe.start();
+  return untilStopped(probe, {
+    stats: values.stats === true,
+    statsEvery,
+    reload: async () => {
+      await probe.reload(await loadProbeConfig(file));
+      logger.info(`${file}: configuration reloaded`);
+    },
+    warn: (line) => logger.warn(line),
+  });
+}
 
-  const printStats = () =>
-    void process.stderr.write(
-      JSON.stringify({ ...daemon!.stats(), ...(session ? { store: session.store.counters, publisher: session.publisher.counters } : {}) }) + '\n',
-    );
-  // Records are buffered into chunks; at capture rates below a chunk a second, push them out anyway.
-  const flushTimer = setInterval(() => out.flush(), 1000);
-  const statsTimer = opts.stats ? setInterval(printStats, opts.statsEvery) : null;
+/** Signals: SIGTERM/SIGINT stop (exit 0), SIGHUP reloads, SIGUSR1 prints the counters; one at a time. */
+function untilStopped(probe: Probe, o: { stats: boolean; statsEvery: number; reload: () => Promise<void>; warn: (line: string) => void }): Promise<number> {
+  const printStats = () => void process.stderr.write(JSON.stringify(probe.stats()) + '\n');
+  const statsTimer = o.stats ? setInterval(printStats, o.statsEvery) : null;
   let pending: Promise<void> = Promise.resolve(); // reloads and the stop run one at a time
   let stopping = false;
-
   return new Promise<number>((resolveExit, rejectExit) => {
     const reload = () => {
       if (stopping) return;
-      pending = pending.then(async () => {
-        try {
-          await daemon.reload(load(file));
-          log(`${file}: configuration reloaded`);
-        } catch (e) {
-          logger.warn(`reload failed, still running the previous configuration: ${errorLine(e)}`);
-        }
-      });
+      pending = pending.then(() => o.reload().catch((e) => o.warn(`reload failed, still running the previous configuration: ${errorLine(e)}`)));
     };
     const stop = () => {
       if (stopping) return;
       stopping = true;
       pending = pending
         .then(async () => {
-          clearInterval(flushTimer);
           if (statsTimer) clearInterval(statsTimer);
           process.off('SIGTERM', stop).off('SIGINT', stop).off('SIGHUP', reload).off('SIGUSR1', printStats);
-          await metrics?.stop();
-          await daemon!.stop();
-          await session?.stop(); // the last summaries go to the store; unacknowledged batches wait there
-          await out.end();
-          if (opts.stats) printStats();
+          await probe.stop(); // the last summaries go to the store; unacknowledged batches wait there
+          if (o.stats) printStats();
           resolveExit(0);
         })
         .catch(rejectExit);

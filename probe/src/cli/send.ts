@@ -1,6 +1,5 @@
-import { parseCommandLine, numberOption, UsageError } from '@spanmap/shared';
-import { PublishSession, tlsFromFlags } from '../publish/session.js';
-import { Progress } from '../output/progress.js';
+import { parseCommandLine, UsageError } from '@spanmap/shared';
+import { publishOptions } from '../publish/options.js';
 
 export const SEND_USAGE = `usage: spanmap probe send --publish URL --probe-id ID [--data DIR] [options]
 
@@ -38,29 +37,7 @@ export async function sendMain(argv: string[]): Promise<number> {
   }
   if (positionals.length) throw new UsageError(`probe send: unexpected argument "${positionals[0]}" (send reads no capture files)`);
   if (!values.publish || !values['probe-id']) throw new UsageError('probe send needs --publish URL and --probe-id ID');
-  const password = values.password ?? process.env.SPANMAP_MQTT_PASSWORD;
-  const tls = tlsFromFlags(values.publish, values);
-  const s = new PublishSession(
-    {
-      url: values.publish,
-      probeId: values['probe-id'],
-      ...(values.data !== undefined ? { dataDir: values.data } : {}),
-      ...(tls ? { tls } : {}),
-      ...(values.username !== undefined ? { username: values.username } : {}),
-      ...(password !== undefined ? { password } : {}),
-      ...(values['ack-timeout'] !== undefined
-        ? { publisher: { ackTimeoutMs: numberOption(values['ack-timeout'], '--ack-timeout', 30, { min: 0.1 }) * 1000 } }
-        : {}),
-    },
-    () => ({ packets: 0, drops: null, ifDrops: null, decodeErrors: 0, activeFlows: 0, emittedFlows: 0 }),
-    (msg) => process.stderr.write(`spanmap: ${msg}\n`),
-  );
-  const before = s.store.backlog();
-  await s.start();
-  const progress = new Progress('sending');
-  await s.drain((left) => progress.update(before.batches - left, before.batches, `${left} batches left`));
-  progress.done();
-  process.stderr.write(`spanmap: sent ${before.batches} batches (${before.records} records) from ${s.dataDir}\n`);
-  await s.stop();
-  return 0;
+  const session = publishOptions({ flags: { ...values, publish: values.publish, 'probe-id': values['probe-id'] }, env: process.env });
+  const { backlogSend } = await import('../publish/oneshot.js');
+  return backlogSend(session).run();
 }

@@ -29,8 +29,15 @@ type Labels = Record<string, string>;
 export class ProbeMetrics {
   readonly registry = new Registry();
   private server: Server | null = null;
+  private registered = false;
 
-  constructor(src: ProbeMetricsSources) {
+  /** Inert: the metrics are registered (and the process collectors begin) at the first listen() or text(). */
+  constructor(private readonly src: ProbeMetricsSources) {}
+
+  private register(): void {
+    if (this.registered) return;
+    this.registered = true;
+    const src = this.src;
     const r = [this.registry];
     const now = src.now ?? Date.now;
     collectDefaultMetrics({ register: this.registry, prefix: 'spanmap_probe_process_' });
@@ -149,11 +156,13 @@ export class ProbeMetrics {
   }
 
   async text(): Promise<string> {
+    this.register();
     return this.registry.metrics();
   }
 
   /** Serves GET /metrics on host:port; anything else is 404. */
   async listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    this.register();
     const server = createServer((req, res) => {
       if ((req.method === 'GET' || req.method === 'HEAD') && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
         this.text().then(

@@ -2,13 +2,14 @@ import type { NameObservation } from '@spanmap/shared';
 import type { PacketInfo } from '../decode/packet-info.js';
 
 /**
- * The seam between the packet path and passive naming. The capture/replay loop calls `wants(p)`
- * for every decoded packet (a cheap check on protocol and ports, or on the start of a TCP payload
- * for TLS), and `observe(frame, p)` only for those it wants; observations go to the sink the
- * observer was created with. Malformed payloads are counted by reason, never thrown.
+ * The seam between the packet path and passive naming. The capture/replay loop calls
+ * `wants(p, frame)` for every decoded packet (a cheap check on protocol and ports, and for TCP on
+ * the first payload byte: a TLS handshake starts with 0x16), and `observe(frame, p)` only for those
+ * it wants; observations go to the sink the observer was created with. Malformed payloads are
+ * counted by reason, never thrown.
  */
 export interface NameObserver {
-  wants(p: PacketInfo): boolean;
+  wants(p: PacketInfo, frame?: Uint8Array): boolean;
   observe(frame: Uint8Array, p: PacketInfo): void;
   readonly counters: NameCounters;
 }

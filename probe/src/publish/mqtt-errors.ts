@@ -1,9 +1,10 @@
 /**
  * What an operator should read when the broker will not have this probe: one line that says what
  * happened and what to check, instead of MQTT.js's raw messages ("Connection refused: Not
- * authorized", OpenSSL codes). Pure: the error and the broker URL in, a line out.
+ * authorized", OpenSSL codes). Pure: the error, the broker URL and where the CA came from (the
+ * flag or config key and its file, when one was given) in, a line out.
  */
-export function describeMqttError(e: Error & { code?: unknown }, url: string): string {
+export function describeMqttError(e: Error & { code?: unknown }, url: string, ca?: { name: string; file: string }): string {
   switch (e.code) {
     case 2:
       return 'the broker refused the client id (a probe connects as spanmap-probe-<probe id>: its --probe-id must be its username)';
@@ -16,7 +17,10 @@ export function describeMqttError(e: Error & { code?: unknown }, url: string): s
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
     case 'UNABLE_TO_GET_ISSUER_CERT':
-      return `TLS: ${e.message}: the broker's certificate is not signed by a CA this probe trusts (give it with --ca or publish.ca)`;
+      // Name the CA the way the user gave it (the flag or the config key), or say how to give one.
+      return ca
+        ? `TLS: ${e.message}: the broker's certificate is not signed by the CA in ${ca.name} (${ca.file})`
+        : `TLS: ${e.message}: the broker's certificate is not signed by a CA this probe trusts (give it with --ca or publish.ca)`;
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
       return `TLS: ${e.message} (connect with a host name or address the broker's certificate names)`;
     case 'CERT_HAS_EXPIRED':

@@ -16,6 +16,8 @@ export interface PublisherOptions {
   statusIntervalMs: number;
   /** TLS options for mqtts:// (CA, client certificate). */
   tls?: Pick<IClientOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized'>;
+  /** Where the CA came from (the flag or config key, and the file), for error lines. */
+  caFrom?: { name: string; file: string };
 }
 
 export const DEFAULT_PUBLISHER_OPTIONS = { inflight: 32, ackTimeoutMs: 30_000, statusIntervalMs: 10_000 };
@@ -132,7 +134,7 @@ export class Publisher {
     });
     client.on('error', (e) => {
       failed = true;
-      this.fail(describeMqttError(e, o.url));
+      this.fail(describeMqttError(e, o.url, o.caFrom));
     });
     client.on('close', () => {
       if (!answered && !failed && !this.stopping) this.fail(describeSilentClose(o.url));

@@ -1,92 +1,14 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
-import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { isValidProbeId, UsageError, SpanmapError, WIRE_VERSION, errorLine } from '@spanmap/shared';
-import { ProbeStore, DEFAULT_STORE_OPTIONS, type StoreOptions } from '../store/probe-store.js';
+import { isValidProbeId, UsageError, WIRE_VERSION, Lifecycle, type Component, type FlowRecord, type NameObservation } from '@spanmap/shared';
+import { ProbeStore, DEFAULT_STORE_OPTIONS } from '../store/probe-store.js';
 import { Outbox, DEFAULT_OUTBOX_OPTIONS } from '../store/outbox.js';
-import { Publisher, DEFAULT_PUBLISHER_OPTIONS, type PublisherOptions } from './publisher.js';
+import { Publisher, DEFAULT_PUBLISHER_OPTIONS } from './publisher.js';
+import { FLAG_NAMES, type SessionOptions } from './options.js';
+import type { TlsMaterial } from './tls.js';
 
+export type { SessionOptions } from './options.js';
 export const PROBE_VERSION = '0.1.0';
-
-export interface SessionOptions {
-  url: string;
-  probeId: string;
-  dataDir?: string;
-  username?: string;
-  password?: string;
-  intervalMs?: number;
-  maxEntriesPerBatch?: number;
-  store?: Partial<StoreOptions>;
-  publisher?: Partial<PublisherOptions>;
-  /** PEM files for mqtts:// (read and checked when the session is created). */
-  tls?: TlsFiles;
-  /** How errors name the TLS files (default: the flags --ca, --cert, --key). */
-  tlsNames?: TlsNames;
-}
-
-/** A CA to trust the broker with, and optionally this probe's client certificate and key (paths). */
-export interface TlsFiles {
-  ca?: string;
-  cert?: string;
-  key?: string;
-}
-
-/** What names each file in errors: the command-line flags, or the config keys (publish.ca, ...). */
-export type TlsNames = Record<keyof TlsFiles, string>;
-const FLAG_NAMES: TlsNames = { ca: '--ca', cert: '--cert', key: '--key' };
-
-/** --ca/--cert/--key from the command line, checked against the URL; undefined when none is given. */
-export function tlsFromFlags(url: string, values: { ca?: string | undefined; cert?: string | undefined; key?: string | undefined }): TlsFiles | undefined {
-  const files: TlsFiles = {
-    ...(values.ca !== undefined ? { ca: values.ca } : {}),
-    ...(values.cert !== undefined ? { cert: values.cert } : {}),
-    ...(values.key !== undefined ? { key: values.key } : {}),
-  };
-  if (Object.keys(files).length === 0) return undefined;
-  if ((files.cert === undefined) !== (files.key === undefined)) throw new UsageError('--cert and --key go together (a client certificate and its private key)');
-  if (!/^(mqtts|wss|ssl|tls):/.test(url)) throw new UsageError(`--ca, --cert and --key are for TLS: use an mqtts:// URL (got "${url.split('://')[0]}://")`);
-  readTlsFiles(files, FLAG_NAMES); // fail now, naming the flag
-  return files;
-}
-
-/** Reads the PEM files; a missing file, a non-PEM file or a key that does not fit its certificate is one line naming it. */
-export function readTlsFiles(files: TlsFiles, names: TlsNames = FLAG_NAMES): NonNullable<PublisherOptions['tls']> {
-  const read = (k: keyof TlsFiles): Buffer | undefined => {
-    const f = files[k];
-    if (f === undefined) return undefined;
-    try {
-      return readFileSync(f);
-    } catch (e) {
-      const line = errorLine(e);
-      throw new SpanmapError('bad_config', `${names[k]}: ${line.startsWith(f) ? line : `${f}: ${line}`}`);
-    }
-  };
-  const ca = read('ca');
-  const cert = read('cert');
-  const key = read('key');
-  for (const [k, pem] of [
-    ['ca', ca],
-    ['cert', cert],
-  ] as const) {
-    if (!pem) continue;
-    try {
-      new X509Certificate(pem);
-    } catch {
-      throw new SpanmapError('bad_config', `${names[k]}: ${files[k]} is not a PEM certificate`);
-    }
-  }
-  if (cert && key) {
-    let ok: boolean;
-    try {
-      ok = new X509Certificate(cert).checkPrivateKey(createPrivateKey(key));
-    } catch {
-      throw new SpanmapError('bad_config', `${names.key}: ${files.key} is not an unencrypted PEM private key`);
-    }
-    if (!ok) throw new SpanmapError('bad_config', `${names.key}: ${files.key} is not the key of the certificate ${files.cert}`);
-  }
-  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
-}
 
 export interface CaptureStatus {
   /** Export packets missing from NetFlow/IPFIX exporters' sequence numbers, when listening. */
@@ -97,6 +19,18 @@ export interface CaptureStatus {
   decodeErrors: number;
   activeFlows: number;
   emittedFlows: number;
+  /** Frames dropped as exact duplicates within the dedup window (when the capture deduplicates). */
+  duplicates?: number;
+  /** Names learned from the wire, and name-carrying payloads skipped as malformed (when naming is on). */
+  names?: { learned: number; errors: number };
+}
+
+export interface SessionDeps {
+  /** What the probe's retained status message says about its input. */
+  capture: () => CaptureStatus;
+  log: (msg: string) => void;
+  /** Wall clock (ms). */
+  now?: () => number;
 }
 
 /** Where a probe keeps its store by default: the XDG state directory. */
@@ -116,99 +50,167 @@ export function checkBrokerUrl(url: string): void {
     throw new UsageError(`--publish: unsupported scheme "${u.protocol}" (use mqtt:// or mqtts://)`);
 }
 
+interface Parts {
+  store: ProbeStore;
+  outbox: Outbox;
+  publisher: Publisher;
+}
+
 /**
  * The durable path from flow records to the console: store (write-ahead), outbox (summaries as
  * batches), publisher (MQTT with end-to-end acknowledgement). `send` is the flow table's sink.
+ * Inert until started: `components` read the TLS files, open the store, connect, and cut
+ * summaries, in that order (stopped in reverse); `start()`/`stop()` run them as one.
  */
 export class PublishSession {
-  readonly store: ProbeStore;
-  readonly outbox: Outbox;
-  readonly publisher: Publisher;
   readonly dataDir: string;
-  private readonly startedAt = Date.now();
+  readonly components: readonly Component[];
+  private readonly lifecycle: Lifecycle;
+  private parts: Parts | null = null;
+  private tls: TlsMaterial | undefined;
+  private startedAt = 0;
   private retentionTimer: NodeJS.Timeout | null = null;
+  private readonly now: () => number;
 
   constructor(
-    opts: SessionOptions,
-    capture: () => CaptureStatus,
-    private readonly log: (msg: string) => void,
+    private readonly opts: SessionOptions,
+    private readonly deps: SessionDeps,
   ) {
     if (!isValidProbeId(opts.probeId))
       throw new UsageError(`--probe-id: "${opts.probeId}" is not a valid probe id (letters, digits, ".", "_", "-"; at most 64)`);
     checkBrokerUrl(opts.url);
-    const tls = opts.tls ? readTlsFiles(opts.tls, opts.tlsNames) : undefined;
+    this.now = deps.now ?? Date.now;
     this.dataDir = opts.dataDir ?? defaultDataDir(opts.probeId);
-    this.store = ProbeStore.open({ dir: this.dataDir, ...DEFAULT_STORE_OPTIONS, ...opts.store });
-    this.outbox = new Outbox(this.store, {
-      probeId: opts.probeId,
-      ...DEFAULT_OUTBOX_OPTIONS,
-      ...(opts.intervalMs ? { intervalMs: opts.intervalMs } : {}),
-      ...(opts.maxEntriesPerBatch ? { maxEntriesPerBatch: opts.maxEntriesPerBatch } : {}),
-    });
-    this.publisher = new Publisher(
+    const files = opts.tls;
+    this.components = [
+      ...(files
+        ? [
+            {
+              // First, so a bad file is one line before the store is created or anything connects.
+              name: 'TLS files',
+              start: async () => {
+                const { readTlsFiles } = await import('./tls.js');
+                this.tls = readTlsFiles(files, opts.tlsNames ?? FLAG_NAMES);
+              },
+              stop: async () => {},
+            },
+          ]
+        : []),
+      { name: 'store', start: async () => void (this.parts = this.open()), stop: () => this.running().store.close() },
+      { name: 'publisher', start: () => this.running().publisher.start(), stop: () => this.running().publisher.stop() },
+      { name: 'outbox', start: () => this.running().outbox.start(), stop: () => this.running().outbox.stop() },
       {
-        url: opts.url,
-        probeId: opts.probeId,
-        ...DEFAULT_PUBLISHER_OPTIONS,
-        ...opts.publisher,
-        ...(tls ? { tls } : {}),
-        ...(opts.username !== undefined ? { username: opts.username } : {}),
-        ...(opts.password !== undefined ? { password: opts.password } : {}),
-      },
-      {
-        store: this.store,
-        log,
-        status: () => {
-          const c = capture();
-          return {
-            v: WIRE_VERSION,
-            probe: opts.probeId,
-            version: PROBE_VERSION,
-            epoch: this.store.epoch,
-            startedAt: this.startedAt,
-            uptimeSec: Math.round((Date.now() - this.startedAt) / 1000),
-            capture: { packets: c.packets, drops: c.drops, ifDrops: c.ifDrops, decodeErrors: c.decodeErrors },
-            flows: { active: c.activeFlows, emitted: c.emittedFlows },
-            ...(c.exportLost !== undefined ? { exporters: { lostPackets: c.exportLost } } : {}),
-          };
+        name: 'retention',
+        start: async () => {
+          this.retentionTimer = setInterval(() => void this.retention(), 60_000);
+          this.retentionTimer.unref();
+        },
+        stop: async () => {
+          if (this.retentionTimer) clearInterval(this.retentionTimer);
+          this.retentionTimer = null;
         },
       },
-    );
-    this.outbox.onBatches = this.publisher.wake;
+    ];
+    this.lifecycle = new Lifecycle(this.components, {}, 'publish');
   }
 
-  readonly send = (r: Parameters<Outbox['send']>[0]) => this.outbox.send(r);
+  private running(): Parts {
+    if (!this.parts) throw new Error('publish session: not started');
+    return this.parts;
+  }
 
-  async start(): Promise<void> {
-    await this.outbox.start();
-    await this.publisher.start();
-    this.retentionTimer = setInterval(() => void this.retention(), 60_000);
-    this.retentionTimer.unref();
+  get store(): ProbeStore {
+    return this.running().store;
+  }
+  get publisher(): Publisher {
+    return this.running().publisher;
+  }
+  get started(): boolean {
+    return this.parts !== null;
+  }
+
+  /** The flow table's sink: every record goes to the store first. */
+  readonly send = (r: FlowRecord): void => this.running().outbox.send(r);
+
+  /** The name observer's sink: learned names go to the store like records, and travel in the batches. */
+  readonly sendName = (n: NameObservation): void => this.running().outbox.sendName(n);
+
+  private open(): Parts {
+    const o = this.opts;
+    this.startedAt = this.now();
+    const store = ProbeStore.open({ dir: this.dataDir, ...DEFAULT_STORE_OPTIONS, ...o.store });
+    const outbox = new Outbox(store, {
+      probeId: o.probeId,
+      ...DEFAULT_OUTBOX_OPTIONS,
+      ...(o.intervalMs ? { intervalMs: o.intervalMs } : {}),
+      ...(o.maxEntriesPerBatch ? { maxEntriesPerBatch: o.maxEntriesPerBatch } : {}),
+    });
+    const caFile = o.tls?.ca;
+    const publisher = new Publisher(
+      {
+        url: o.url,
+        probeId: o.probeId,
+        ...DEFAULT_PUBLISHER_OPTIONS,
+        ...o.publisher,
+        ...(this.tls ? { tls: this.tls } : {}),
+        ...(caFile !== undefined ? { caFrom: { name: (o.tlsNames ?? FLAG_NAMES).ca, file: caFile } } : {}),
+        ...(o.username !== undefined ? { username: o.username } : {}),
+        ...(o.password !== undefined ? { password: o.password } : {}),
+      },
+      { store, log: this.deps.log, now: this.now, status: () => this.status(store) },
+    );
+    outbox.onBatches = publisher.wake;
+    return { store, outbox, publisher };
+  }
+
+  private status(store: ProbeStore) {
+    const c = this.deps.capture();
+    return {
+      v: WIRE_VERSION,
+      probe: this.opts.probeId,
+      version: PROBE_VERSION,
+      epoch: store.epoch,
+      startedAt: this.startedAt,
+      uptimeSec: Math.round((this.now() - this.startedAt) / 1000),
+      capture: {
+        packets: c.packets,
+        drops: c.drops,
+        ifDrops: c.ifDrops,
+        decodeErrors: c.decodeErrors,
+        ...(c.duplicates !== undefined ? { duplicates: c.duplicates } : {}),
+      },
+      ...(c.names ? { names: c.names } : {}),
+      flows: { active: c.activeFlows, emitted: c.emittedFlows },
+      ...(c.exportLost !== undefined ? { exporters: { lostPackets: c.exportLost } } : {}),
+    };
   }
 
   private async retention(): Promise<void> {
-    const r = await this.store.enforceRetention(Date.now());
+    const r = await this.running().store.enforceRetention(this.now());
     if (r.droppedBatches > 0)
-      this.log(
+      this.deps.log(
         `disk budget exceeded: dropped ${r.droppedBatches} unsent batches (${r.droppedRecords} records); the console will see the gap in this probe's status`,
       );
   }
 
+  async start(): Promise<void> {
+    await this.lifecycle.start();
+  }
+
   /** Cuts the last summaries and waits until the console has acknowledged every batch. */
   async drain(onWait?: (backlog: number) => void): Promise<void> {
-    await this.outbox.stop();
-    const timer = onWait ? setInterval(() => onWait(this.store.backlog().batches), 500) : null;
+    const { outbox, publisher, store } = this.running();
+    await outbox.stop();
+    const timer = onWait ? setInterval(() => onWait(store.backlog().batches), 500) : null;
     try {
-      await this.publisher.drained();
+      await publisher.drained();
     } finally {
       if (timer) clearInterval(timer);
     }
   }
 
+  /** The last summaries go to the store; unacknowledged batches wait there for the next start. */
   async stop(): Promise<void> {
-    if (this.retentionTimer) clearInterval(this.retentionTimer);
-    await this.outbox.stop();
-    await this.publisher.stop();
-    await this.store.close();
+    await this.lifecycle.stop();
   }
 }

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { SpanmapError, type FlowRecord } from '@spanmap/shared';
+import { SpanmapError, type FlowRecord, type NameObservation } from '@spanmap/shared';
+
+/** A learned name, kept in the records tree beside the flow records (same ids, same recovery). */
+interface StoredName {
+  learned: NameObservation;
+}
+
+/** What the records tree holds: a flow record or a learned name. */
+export type StoredItem = { id: number; record: FlowRecord; name?: undefined } | { id: number; name: NameObservation; record?: undefined };
 
 /** A summary batch waiting in the outbox for the console's acknowledgement. */
 export interface OutboxItem {
@@ -44,7 +52,7 @@ export class ProbeStore {
   readonly epoch: string;
   private readonly env: RootDatabase;
   private readonly meta: Database<unknown, string>;
-  private readonly records: Database<FlowRecord, number>;
+  private readonly records: Database<FlowRecord | StoredName, number>;
   private readonly outbox: Database<Omit<OutboxItem, 'seq'>, number>;
   private nextRecordId: number;
   private nextSeq: number;
@@ -94,14 +102,22 @@ export class ProbeStore {
     return id;
   }
 
-  /** Raw records still in the store (drill-down), oldest first. */
-  *storedRecords(fromId = 1): Generator<{ id: number; record: FlowRecord }> {
-    for (const { key, value } of this.records.getRange({ start: fromId })) yield { id: key, record: value };
+  /** Writes a learned name ahead of publishing, like a record; returns its id. */
+  appendName(n: NameObservation): number {
+    const id = this.nextRecordId++;
+    void this.records.put(id, { learned: n });
+    return id;
   }
 
-  /** Records written but not yet summarized into an outbox batch (after a crash): replay them. */
-  *unsummarized(): Generator<{ id: number; record: FlowRecord }> {
-    for (const { key, value } of this.records.getRange({ start: this.summarizedUpTo + 1 })) yield { id: key, record: value };
+  /** Raw records still in the store (drill-down), oldest first. */
+  *storedRecords(fromId = 1): Generator<{ id: number; record: FlowRecord }> {
+    for (const { key, value } of this.records.getRange({ start: fromId })) if (!isName(value)) yield { id: key, record: value };
+  }
+
+  /** Records and names written but not yet put into an outbox batch (after a crash): replay them. */
+  *unsummarized(): Generator<StoredItem> {
+    for (const { key, value } of this.records.getRange({ start: this.summarizedUpTo + 1 }))
+      yield isName(value) ? { id: key, name: value.learned } : { id: key, record: value };
   }
 
   /**
@@ -237,4 +253,8 @@ export class ProbeStore {
     await this.env.committed;
     await this.env.close();
   }
+}
+
+function isName(v: FlowRecord | StoredName): v is StoredName {
+  return (v as StoredName).learned !== undefined;
 }

@@ -1,9 +1,12 @@
-import type { InitiatorHow } from '../flow-record.js';
+import type { FlowRecord, InitiatorHow } from '../flow-record.js';
+import type { NameObservation } from '../names.js';
 
 /**
- * One aggregate in a summary batch: the flow records of one edge (initiator host, responder
- * host, protocol, responder port) on one VLAN and interface whose flow began in the same hour.
- * Grouping by the hour of flow start keeps the console's hourly buckets exact.
+ * Wire version 1 only (still accepted from probes that have not been upgraded, and from outboxes
+ * written by them): an aggregate of the flow records of one edge (initiator host, responder host,
+ * protocol, responder port) on one VLAN and interface whose flow began in the same hour. An
+ * aggregate cannot be matched against another probe's view of the same conversation, so version 2
+ * carries the flow records themselves.
  */
 export interface SummaryEntry {
   src: string;
@@ -30,7 +33,11 @@ export interface SummaryEntry {
   init: Record<InitiatorHow, number>;
 }
 
-/** What a probe publishes on spanmap/v1/<probeId>/flows. */
+/**
+ * What a probe publishes on spanmap/v1/<probeId>/flows. Version 2 carries the flow records (the
+ * console merges one conversation seen by several probes or on several VLANs, which needs each
+ * record's ports and times) and the host names the probe learned; version 1 carried `entries`.
+ */
 export interface SummaryBatch {
   v: number;
   probe: string;
@@ -41,6 +48,11 @@ export interface SummaryBatch {
   /** Bounds of the flow times in this batch, ms. */
   from: number;
   to: number;
+  /** Flow records (version 2). `iface` null or absent when unknown. */
+  records: FlowRecord[];
+  /** Names learned from the wire since the previous batch (version 2). */
+  names: NameObservation[];
+  /** Version 1 aggregates (empty in version 2). */
   entries: SummaryEntry[];
 }
 
@@ -60,7 +72,10 @@ export interface ProbeStatus {
   startedAt: number;
   time: number;
   uptimeSec: number;
-  capture: { packets: number; drops: number | null; ifDrops: number | null; decodeErrors: number };
+  /** `duplicates`: frames dropped as exact duplicates of a packet seen within the dedup window (absent from older probes). */
+  capture: { packets: number; drops: number | null; ifDrops: number | null; decodeErrors: number; duplicates?: number };
+  /** Names learned and payloads the name decoders skipped (absent from older probes). */
+  names?: { learned: number; errors: number };
   flows: { active: number; emitted: number };
   backlog: { batches: number; records: number; oldest: number | null };
   /** Unsent data dropped because the disk budget was exceeded. */

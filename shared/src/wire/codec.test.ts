@@ -2,6 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { encodeBatch, decodeBatch, parseAck } from './codec.js';
 import { WireFormatError } from './varint.js';
 import type { SummaryBatch, SummaryEntry } from './batch.js';
+import type { FlowRecord } from '../flow-record.js';
+import type { NameObservation } from '../names.js';
 import { formatIPv6 } from '../ip.js';
 
 /** Small deterministic PRNG so failures reproduce. */
@@ -51,17 +53,99 @@ function randomBatch(r: () => number, n: number): SummaryBatch {
     seq: 1 + int(1e9),
     from,
     to: from + 3_600_000 + 1_800_000,
+    records: [],
+    names: [],
     entries,
   };
 }
 
+/** A version 2 batch: flow records (every optional field exercised) and learned names. */
+function randomRecordBatch(r: () => number, n: number, nNames = Math.floor(r() * 20)): SummaryBatch {
+  const int = (max: number) => Math.floor(r() * max);
+  const addr = () => (r() < 0.8 ? `10.${int(4)}.${int(256)}.${int(256)}` : formatIPv6((0xfd000000 | int(65536)) >>> 0, 0, int(2), int(2 ** 32)));
+  const from = 1_717_000_000_000 + int(1e9);
+  const records: FlowRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    const first = from + int(3_600_000) - 1000;
+    const rec: FlowRecord = {
+      src: addr(),
+      dst: addr(),
+      proto: [6, 17, 1, 58, 132][int(5)]!,
+      sport: int(65536),
+      dport: int(65536),
+      packets: 1 + int(2 ** 40),
+      bytes: Math.floor(r() * 2 ** 53),
+      rpackets: int(1e6),
+      rbytes: int(1e9),
+      first,
+      last: first + int(1_800_000),
+      tcpFlags: int(256),
+      rtcpFlags: int(256),
+      vlan: r() < 0.5 ? null : int(4096),
+      end: (['idle', 'active', 'fin', 'rst', 'eof', 'forced'] as const)[int(6)]!,
+      initiator: (['syn', 'port', 'first'] as const)[int(3)]!,
+    };
+    if (r() < 0.3) rec.cont = true;
+    if (r() < 0.5) rec.iface = ['eth0', 'eth1', 'mirror-ü'][int(3)]!;
+    if (r() < 0.2) rec.sampling = 1 + int(1000);
+    records.push(rec);
+  }
+  const names: NameObservation[] = [];
+  for (let i = 0; i < nNames; i++)
+    names.push({
+      ip: addr(),
+      name: `host-${int(1000)}.example.org`,
+      source: (['dns', 'dhcp', 'netbios', 'mdns', 'tls'] as const)[int(5)]!,
+      time: from + int(3_600_000) - 5,
+    });
+  return {
+    v: 2,
+    probe: `probe-${int(100)}`,
+    epoch: Array.from({ length: 32 }, () => '0123456789abcdef'[int(16)]).join(''),
+    seq: 1 + int(1e9),
+    from,
+    to: from + 3_600_000 + 1_800_000,
+    records,
+    names,
+    entries: [],
+  };
+}
+
+/** Records in a canonical order (the encoder sorts rows for compression). */
+function sorted(b: SummaryBatch): SummaryBatch {
+  const key = (x: FlowRecord) => JSON.stringify(x);
+  return { ...b, records: [...b.records].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0)) };
+}
+
 describe('summary batch codec', () => {
-  it('round-trips random batches exactly (IPv4, IPv6, null VLAN/interface, 53-bit counters)', () => {
+  it('round-trips random version 1 batches exactly (IPv4, IPv6, null VLAN/interface, 53-bit counters)', () => {
     const r = rng(42);
     for (let i = 0; i < 200; i++) {
       const b = randomBatch(r, Math.floor(r() * 300));
-      expect(decodeBatch(encodeBatch(b))).toEqual(b);
+      const p = encodeBatch(b);
+      expect(p[2]).toBe(1);
+      expect(decodeBatch(p)).toEqual(b);
     }
+  });
+
+  it('round-trips random version 2 batches: every record field, cont, iface, sampling, and names', () => {
+    const r = rng(43);
+    for (let i = 0; i < 200; i++) {
+      const b = randomRecordBatch(r, Math.floor(r() * 300));
+      const p = encodeBatch(b);
+      expect(p[2]).toBe(2);
+      expect(sorted(decodeBatch(p))).toEqual(sorted(b));
+    }
+  });
+
+  it('refuses bad names and records without packets in version 2', () => {
+    const b = randomRecordBatch(rng(9), 3, 1);
+    b.names[0]!.name = 'a'.repeat(64) + '.example';
+    expect(() => decodeBatch(encodeBatch(b))).toThrow(/longer than 63/);
+    const c = randomRecordBatch(rng(9), 3, 0);
+    c.records[1]!.packets = 0;
+    c.records[1]!.rpackets = 0;
+    expect(() => decodeBatch(encodeBatch(c))).toThrow(/without packets/);
   });
 
   it('canonicalises IPv6 spellings', () => {
@@ -70,9 +154,9 @@ describe('summary batch codec', () => {
     expect(decodeBatch(encodeBatch(b)).entries[0]!.src).toBe('fd00::1');
   });
 
-  it('rejects garbage, truncations and bit flips with a reason, never anything else', () => {
+  it.each([1, 2])('rejects garbage, truncations and bit flips of version %i with a reason, never anything else', (v) => {
     const r = rng(7);
-    const good = encodeBatch(randomBatch(r, 50));
+    const good = encodeBatch(v === 1 ? randomBatch(r, 50) : randomRecordBatch(r, 50));
     const reasons = new Map<string, number>();
     for (let i = 0; i < 20_000; i++) {
       let p: Uint8Array;

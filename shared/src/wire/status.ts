@@ -20,6 +20,9 @@ export function parseStatus(payload: Uint8Array | string, expectedProbe: string)
   const backlog = j.backlog as Record<string, unknown> | undefined;
   const dropped = j.dropped as Record<string, unknown> | undefined;
   if (!cap || !num(cap.packets) || !numOrNull(cap.drops) || !numOrNull(cap.ifDrops) || !num(cap.decodeErrors)) return null;
+  if (cap.duplicates !== undefined && !num(cap.duplicates)) return null;
+  const names = j.names as Record<string, unknown> | undefined;
+  if (names !== undefined && (!names || typeof names !== 'object' || !num(names.learned) || !num(names.errors))) return null;
   if (!flows || !num(flows.active) || !num(flows.emitted)) return null;
   if (!backlog || !num(backlog.batches) || !num(backlog.records) || !numOrNull(backlog.oldest)) return null;
   if (!dropped || !num(dropped.batches) || !num(dropped.records)) return null;

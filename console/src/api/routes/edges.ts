@@ -1,11 +1,11 @@
 import type { Hono } from 'hono';
 import { SpanmapError, canonicalIP } from '@spanmap/shared';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../env.js';
 import { bad, boolParam, fields, intParam, ipParam, jsonBody, queryParams, rangeParams } from '../params.js';
 import { requireEditor } from '../auth.js';
 import { SORT_KEYS, type QueryEngine, type SortKey, type EdgeFilter } from '../../matrix/query.js';
 import { REVIEW_STATUSES, type ReviewStatus, type Reviews } from '../../review/reviews.js';
-import type { EdgeKey } from '../../store/console-store.js';
+import type { EdgeKey } from '../../catalog/catalog.js';
 
 export interface EdgeDeps {
   query: QueryEngine;

@@ -1,11 +1,13 @@
 import type { Hono } from 'hono';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../env.js';
 import { intParam, queryParams, rangeParams, bad } from '../params.js';
 import { parseFilter } from './edges.js';
-import type { ConsoleCore } from '../../core.js';
 import { coverage } from '../../analysis/coverage.js';
+import type { ConsoleData } from '../../data.js';
 
-export function longtailRoutes(api: Hono<AppEnv>, deps: { core: ConsoleCore; now(): number }): void {
+export type LongtailDeps = Pick<ConsoleData, 'analyzer' | 'query' | 'model' | 'probes'> & { now(): number };
+
+export function longtailRoutes(api: Hono<AppEnv>, deps: LongtailDeps): void {
   /** The review worklist: edges rarest first, with their period, first/last seen and review state. */
   api.get('/longtail', (c) => {
     const q = queryParams(c, [
@@ -30,8 +32,8 @@ export function longtailRoutes(api: Hono<AppEnv>, deps: { core: ConsoleCore; now
       offset = Number(Buffer.from(q.cursor, 'base64url').toString('utf8'));
       if (!Number.isInteger(offset) || offset < 0) bad('cursor', 'not a cursor this console issued');
     }
-    deps.core.analyzer.refresh(true);
-    const { rows, total } = deps.core.query.longtail(range, parseFilter(q), offset, limit);
+    deps.analyzer.refresh(true);
+    const { rows, total } = deps.query.longtail(range, parseFilter(q), offset, limit);
     c.header('X-Total-Count', String(total));
     if (offset + rows.length < total) c.header('X-Next-Cursor', Buffer.from(String(offset + rows.length)).toString('base64url'));
     return c.json(rows);
@@ -40,9 +42,8 @@ export function longtailRoutes(api: Hono<AppEnv>, deps: { core: ConsoleCore; now
   /** How completely each segment was observed in the window, and why not. */
   api.get('/coverage', (c) => {
     const q = queryParams(c, ['from', 'to']);
-    const core = deps.core;
-    const span = core.model.rollup.span();
+    const span = deps.model.rollup.span();
     const range = rangeParams({ from: q.from ?? String(span?.from ?? 0), to: q.to ?? String(span?.to ?? deps.now()) }, deps.now());
-    return c.json(coverage(core.model, core.store, range, core.segmentProbes()));
+    return c.json(coverage(deps.model, deps.probes, range, deps.model.segmentProbes()));
   });
 }

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../env.js';
 import { queryParams, rangeParams } from '../params.js';
 import type { QueryEngine } from '../../matrix/query.js';
 import { parseFilter } from './edges.js';

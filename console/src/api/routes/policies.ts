@@ -1,9 +1,11 @@
 import type { Hono } from 'hono';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../env.js';
 import { bad, fields, intParam, jsonBody, queryParams, rangeParams, timeParam } from '../params.js';
 import { requireEditor } from '../auth.js';
 import { edgeKeyFrom } from './edges.js';
-import type { ConsoleCore } from '../../core.js';
+import type { Policies } from '../../policy/policies.js';
+import type { EdgeModel } from '../../matrix/model.js';
+import type { Alerts } from '../../alerts/alerts.js';
 import { parsePorts, parseSelector } from '../../policy/model.js';
 import { toNftables } from '../../policy/export/nftables.js';
 import { toIptables } from '../../policy/export/iptables.js';
@@ -11,9 +13,8 @@ import { toCsv, toJson } from '../../policy/export/flat.js';
 
 const FORMATS = ['nftables', 'iptables', 'ip6tables', 'csv', 'json'] as const;
 
-export function policyRoutes(api: Hono<AppEnv>, deps: { core: ConsoleCore; now(): number }): void {
-  const core = deps.core;
-  const pol = () => core.policies;
+export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; alerts: Alerts; model: EdgeModel; now(): number }): void {
+  const pol = () => deps.policies;
   const who = (c: { get(k: 'principal'): { name: string } }) => c.get('principal').name;
   const summary = (p: ReturnType<typeof pol>['list'] extends () => Array<infer P> ? P : never) => ({
     id: p.id,
@@ -98,7 +99,7 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { core: ConsoleCore; now()
   api.post('/policies/:id/rules', requireEditor(), async (c) => {
     const b = fields(await jsonBody(c), 'body', ['rule', 'reason']);
     const r = fields(b.rule, 'rule', ['src', 'dst', 'proto', 'ports', 'comment', 'layer']);
-    const names = core.model.resolver.names;
+    const names = deps.model.resolver.names;
     const proto =
       r.proto === undefined || r.proto === null
         ? null
@@ -171,7 +172,7 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { core: ConsoleCore; now()
   api.get('/alerts', (c) => {
     const q = queryParams(c, ['status']);
     if (q.status !== undefined && q.status !== 'new' && q.status !== 'reviewed') bad('status', 'expected new or reviewed');
-    return c.json(pol().alerts(q.status as 'new' | 'reviewed' | undefined));
+    return c.json(deps.alerts.list(q.status as 'new' | 'reviewed' | undefined));
   });
 
   api.get('/policies/:id/export', (c) => {
@@ -183,14 +184,14 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { core: ConsoleCore; now()
     const now = deps.now();
     const body =
       format === 'nftables'
-        ? toNftables(p, v, core.model, now)
+        ? toNftables(p, v, deps.model, now)
         : format === 'iptables'
-          ? toIptables(p, v, core.model, now, 'v4')
+          ? toIptables(p, v, deps.model, now, 'v4')
           : format === 'ip6tables'
-            ? toIptables(p, v, core.model, now, 'v6')
+            ? toIptables(p, v, deps.model, now, 'v6')
             : format === 'csv'
               ? toCsv(p, v)
-              : toJson(p, v, core.model);
+              : toJson(p, v, deps.model);
     const ext = { nftables: 'nft', iptables: 'rules', ip6tables: 'rules6', csv: 'csv', json: 'json' }[format];
     const type = format === 'json' ? 'application/json' : format === 'csv' ? 'text/csv' : 'text/plain';
     return c.body(body, 200, {

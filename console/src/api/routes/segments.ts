@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import type { AppEnv } from '../app.js';
+import type { AppEnv } from '../env.js';
 import { jsonBody, queryParams } from '../params.js';
 import { requireEditor } from '../auth.js';
 import { validateSegments, type SegmentDef } from '../../segments/segments.js';

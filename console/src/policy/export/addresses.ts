@@ -59,7 +59,7 @@ function segmentCidrs(name: string, model: EdgeModel): string[] {
     const cidrs = d.cidrs.map((c) => parseCidr(c));
     model.catalog.hosts.forEach((ip, hid) => {
       if (seg[hid] !== idx || d.hosts.includes(ip)) return;
-      const p = model.catalog.hostIps[hid]!;
+      const p = model.catalog.hostIp(hid);
       if (
         cidrs.some(
           (c) =>

@@ -1,0 +1,65 @@
+// Synthetic flow records of a large site for the console benchmarks: N distinct edges over 28 days
+// and 50 segments, each edge active in 1-6 hours with 1-3 conversations per active hour (a long
+// tail: most edges are rare), every conversation with its own client port. Deterministic.
+export const DAY = 86_400_000;
+export const HOUR = 3_600_000;
+export const T0 = Date.UTC(2024, 5, 3);
+export const SEGS = 50;
+export const PORTS = [443, 80, 22, 53, 123, 389, 88, 445, 5432, 3306, 8080, 1433, 161, 514, 3389];
+
+export function segmentsDef() {
+  return Array.from({ length: SEGS }, (_, i) => ({ name: `seg-${String(i).padStart(2, '0')}`, cidrs: [`10.${i}.0.0/20`], vlans: [] }));
+}
+
+/** Yields arrays of flow records (about `chunk` each) covering `edges` distinct edges. */
+export function* siteRecords(edges, { seed = 7, chunk = 5000, days = 28 } = {}) {
+  let s = seed;
+  const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const host = () => `10.${Math.floor(rand() * SEGS)}.${Math.floor(rand() * 16)}.${1 + Math.floor(rand() * 254)}`;
+  const seen = new Set();
+  let out = [];
+  let made = 0;
+  let sport = 1024;
+  while (made < edges) {
+    const src = host();
+    const dst = host();
+    const port = PORTS[Math.floor(rand() * PORTS.length)] + (rand() < 0.3 ? Math.floor(rand() * 2000) : 0);
+    const k = `${src}|${dst}|${port}`;
+    if (src === dst || seen.has(k)) continue;
+    seen.add(k);
+    made++;
+    const active = 1 + Math.floor(rand() * 6);
+    for (let a = 0; a < active; a++) {
+      const hour = T0 + Math.floor(rand() * days * 24) * HOUR;
+      const n = 1 + Math.floor(rand() * 3);
+      for (let f = 0; f < n; f++) {
+        const first = hour + Math.floor(rand() * HOUR);
+        const packets = 2 + Math.floor(rand() * 30);
+        sport = sport >= 65535 ? 1024 : sport + 1;
+        out.push({
+          src,
+          dst,
+          proto: 6,
+          sport,
+          dport: port,
+          packets,
+          bytes: packets * 400,
+          rpackets: packets,
+          rbytes: packets * 1500,
+          first,
+          last: first + 50 + Math.floor(rand() * 5000),
+          tcpFlags: 27,
+          rtcpFlags: 27,
+          vlan: null,
+          end: 'fin',
+          initiator: 'syn',
+        });
+      }
+    }
+    if (out.length >= chunk) {
+      yield out;
+      out = [];
+    }
+  }
+  if (out.length) yield out;
+}

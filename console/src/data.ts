@@ -1,0 +1,178 @@
+import type { SummaryBatch } from '@spanmap/shared';
+import type { ConsoleStore } from './store/console-store.js';
+import { Catalog } from './catalog/catalog.js';
+import { Rollup, type ChunkKey } from './rollup/rollup.js';
+import { Journal, apply as applyJournal } from './rollup/journal.js';
+import { EdgeRows } from './store/edge-rows.js';
+import { Probes } from './store/probes.js';
+import { BatchWriter, type FaultPoint, type IngestResult } from './ingest/batch-writer.js';
+import { EdgeModel } from './matrix/model.js';
+import { QueryEngine } from './matrix/query.js';
+import { Reviews } from './review/reviews.js';
+import { Analyzer } from './analysis/analyzer.js';
+import { LabelTable } from './analysis/labels.js';
+import { SegmentService } from './segments/segment-service.js';
+import { Policies } from './policy/policies.js';
+import { Alerts } from './alerts/alerts.js';
+import { Retention, type RetentionOptions } from './retention.js';
+
+export interface DataOptions {
+  /** Merging one conversation seen by several probes or on several VLANs (README "One conversation, counted once"). */
+  merge: { skewMs: number; maxSpanMs: number };
+  /** Hour chunks held in memory, rows (partial days at a range's ends). */
+  hourRowBudget: number;
+  /** A checkpoint is written this often, or after this many journal entries, whichever first. */
+  checkpoint: { everyMs: number; everyEntries: number };
+  retention: RetentionOptions;
+}
+
+export const DEFAULT_DATA_OPTIONS: DataOptions = {
+  merge: { skewMs: 1000, maxSpanMs: 6 * 3_600_000 },
+  hourRowBudget: 4_000_000,
+  checkpoint: { everyMs: 30_000, everyEntries: 2000 },
+  retention: { days: null, maxBytes: null },
+};
+
+/**
+ * Everything the console knows, over its store: the catalog of hosts and edges, the pre-
+ * aggregated history (rollup) with its journal, edge rows and hours, probes, the merge of
+ * several probes' views (in the batch writer), the segment model, reviews, the long-tail analysis,
+ * the query engine and the policies. Inert until start(), which reads what was persisted — the
+ * catalog blocks, the rollup chunks, the journal since the last checkpoint and the analysis
+ * labels — without scanning history. stop() writes a checkpoint.
+ */
+export class ConsoleData {
+  readonly catalog = new Catalog();
+  readonly rollup: Rollup;
+  readonly journal: Journal;
+  readonly rows: EdgeRows;
+  readonly probes: Probes;
+  readonly writer: BatchWriter;
+  readonly model: EdgeModel;
+  readonly reviews: Reviews;
+  readonly query: QueryEngine;
+  readonly analyzer: Analyzer;
+  readonly segments: SegmentService;
+  readonly policies: Policies;
+  readonly alerts: Alerts;
+  readonly retention: Retention;
+  private lastCheckpoint = 0;
+  readonly checkpoints = { written: 0, lastMs: 0 };
+
+  constructor(
+    private readonly store: ConsoleStore,
+    private readonly opts: DataOptions = DEFAULT_DATA_OPTIONS,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.rollup = new Rollup(() => store.db<Uint8Array, ChunkKey>('chunks', 'binary'), { hourRowBudget: opts.hourRowBudget });
+    this.journal = new Journal(
+      () => store.db<Uint8Array, number>('journal', 'binary'),
+      () => store.meta,
+      () => store.db<Uint8Array, number>('journal-keys', 'binary'),
+    );
+    this.rows = new EdgeRows(store);
+    this.probes = new Probes(store);
+    this.writer = new BatchWriter(store, {
+      catalog: this.catalog,
+      rows: this.rows,
+      probes: this.probes,
+      journal: this.journal,
+      merge: opts.merge,
+      floor: () => this.retention.floor,
+    });
+    this.model = new EdgeModel(this.catalog, this.rollup);
+    this.reviews = new Reviews(store);
+    this.query = new QueryEngine(this.model, this.reviews);
+    this.analyzer = new Analyzer(this.model, this.rows);
+    this.query.labels = this.analyzer;
+    this.query.probesOf = (e) => this.rows.get(e)?.probes ?? [];
+    this.segments = new SegmentService(store, this.model, this.reviews);
+    const policyDeps = { model: this.model, query: this.query, analyzer: this.analyzer, reviews: this.reviews } as ConstructorParameters<typeof Policies>[1];
+    this.policies = new Policies(store, policyDeps);
+    this.alerts = new Alerts(store, this.policies);
+    policyDeps.alerts = this.alerts;
+    this.writer.hooks.push(this.model, this.policies, this.alerts);
+    this.retention = new Retention(store, { rollup: this.rollup, catalog: this.catalog }, opts.retention, now);
+  }
+
+  /** Reads what was persisted (the store must be open). */
+  async start(): Promise<void> {
+    this.catalog.load(this.store.db('catalog', 'binary'));
+    this.retention.load(); // before the journal replay: rows older than what is kept are ignored
+    this.rollup.load();
+    this.journal.open();
+    const filter = this.writer.filter;
+    const saved = this.store.db<Uint8Array, string>('analysis', 'binary').get('merge:filter');
+    if (!saved || !filter.load(saved)) this.writer.rebuildFilter();
+    const replayed = this.journal.replay(this.rollup, (keys) =>
+      filter.addHashes(new Uint32Array(keys.buffer.slice(keys.byteOffset, keys.byteOffset + keys.byteLength))),
+    );
+    this.writer.open();
+    this.reviews.load();
+    this.model.load(this.segments.load());
+    const labels = this.store.db<Uint8Array, string>('analysis', 'binary').get('labels');
+    const pending = this.store.db<Uint8Array, string>('analysis', 'binary').get('pending');
+    let table: LabelTable | null;
+    try {
+      table = labels ? LabelTable.deserialize(labels) : null;
+    } catch {
+      table = null; // an earlier layout: analysed again below
+    }
+    if (table) {
+      this.analyzer.table = table;
+      if (pending) this.analyzer.touched(new Uint32Array(pending.buffer.slice(pending.byteOffset, pending.byteOffset + pending.byteLength)));
+      // Edges the journal changed after the checkpoint that saved the labels.
+      this.analyzer.touched(replayed);
+    } else if (this.catalog.maxId > 0) this.analyzer.markAll();
+    this.analyzer.start();
+    this.lastCheckpoint = this.now();
+  }
+
+  async stop(): Promise<void> {
+    this.analyzer.stop();
+    await this.checkpoint();
+  }
+
+  /** After each ingest commit: the rollup and the analysis catch up. */
+  committed(result: IngestResult): void {
+    applyJournal(this.rollup, result.journal);
+    if (result.edges.length > 0) this.analyzer.touched(result.edges.map((e) => e.id));
+  }
+
+  /** Ingests batches directly (tests, the demo's replay, benchmarks): the same transaction as MQTT ingest. */
+  async ingest(batches: SummaryBatch[], now = this.now(), fault?: (p: FaultPoint) => void): Promise<IngestResult> {
+    const r = await this.writer.write(batches, now, fault);
+    this.committed(r);
+    return r;
+  }
+
+  /** Between ingest transactions: retention's next slice, and a checkpoint when one is due. */
+  async between(): Promise<void> {
+    await this.retention.run();
+    await this.checkpointIfDue();
+  }
+
+  /** Writes a checkpoint when one is due (between ingest transactions), or now with `force`. */
+  async checkpointIfDue(force = false): Promise<void> {
+    if (!force && this.journal.pending < this.opts.checkpoint.everyEntries && this.now() - this.lastCheckpoint < this.opts.checkpoint.everyMs) return;
+    await this.checkpoint();
+  }
+
+  private async checkpoint(): Promise<void> {
+    const t0 = performance.now();
+    this.lastCheckpoint = this.now();
+    if (this.rollup.dirty === 0 && this.journal.pending === 0 && this.analyzer.pending === 0 && this.checkpoints.written > 0) return;
+    const analysis = this.store.db<Uint8Array, string>('analysis', 'binary');
+    let written: { days: number[]; hours: number[] } = { days: [], hours: [] };
+    await this.store.env.transaction(() => {
+      written = this.rollup.writeDirty();
+      this.journal.checkpoint();
+      void analysis.put('labels', this.analyzer.table.serialize(this.catalog.maxId));
+      void analysis.put('pending', new Uint8Array(Uint32Array.from(this.analyzer.pendingIds()).buffer));
+      void analysis.put('merge:filter', this.writer.filter.serialize());
+    });
+    this.rollup.written(written);
+    this.checkpoints.written++;
+    this.checkpoints.lastMs = performance.now() - t0;
+  }
+}

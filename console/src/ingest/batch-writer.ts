@@ -1,0 +1,152 @@
+import type { Database } from 'lmdb';
+import type { SummaryBatch } from '@spanmap/shared';
+import type { ConsoleStore } from '../store/console-store.js';
+import type { Catalog } from '../catalog/catalog.js';
+import type { EdgeRows } from '../store/edge-rows.js';
+import type { Probes, ProbeTotals } from '../store/probes.js';
+import type { Journal } from '../rollup/journal.js';
+import { Deltas, type EdgeDelta } from '../merge/deltas.js';
+import { Fold, type MergeOptions } from '../merge/fold.js';
+import { ViewIndex, type ClusterMeta, type ViewDb } from '../merge/view-index.js';
+import { fromEntry, fromFlowRecord } from '../merge/view-record.js';
+
+/** What one ingest transaction did. */
+export interface IngestResult {
+  /** Batches applied now, and batches seen before (acknowledged again, not counted twice). */
+  applied: SummaryBatch[];
+  duplicates: SummaryBatch[];
+  /** Every edge whose counts changed, with its id and the change (signed). */
+  edges: Array<{ id: number; created: boolean; delta: EdgeDelta }>;
+  /** The journal rows written (edge, hour, counts), for the in-memory rollup after the commit. */
+  journal: Float64Array;
+  /**
+   * Where the batches came from: "receiver" when this console received them from the probes (its
+   * duty to deliver what they raise, e.g. alerts to sinks), "log" when applied from a store shared
+   * with other consoles (the console that received them delivers).
+   */
+  origin: 'receiver' | 'log';
+}
+
+/**
+ * Work done inside the ingest transaction by other stages (monitor mode records violations and
+ * alerts, names are kept): committed with the batch or not at all, so nothing acknowledged can be
+ * missing from them. Must be synchronous (LMDB puts within the transaction).
+ */
+export interface TransactionHook {
+  inTransaction(result: IngestResult, now: number): void;
+}
+
+/** Test-only fault points ("kill -9 here"), from SPANMAP_FAULT. */
+export type FaultPoint = 'ingest:in-transaction' | 'ingest:after-commit' | 'ingest:after-ack';
+
+/**
+ * Applies batches in one LMDB transaction: skips those applied before (dedupe keys: probe, store
+ * epoch, sequence), merges their records into conversations (merge/), writes edge rows, hour
+ * buckets, probe totals, the catalog and the rollup journal, and runs the transaction hooks.
+ */
+export class BatchWriter {
+  readonly fold: Fold;
+  private readonly index: ViewIndex;
+  private nextCluster = 0;
+  readonly hooks: TransactionHook[] = [];
+  /** Records refused because they are older than what retention keeps. */
+  tooOld = 0;
+
+  constructor(
+    private readonly store: ConsoleStore,
+    private readonly deps: {
+      catalog: Catalog;
+      rows: EdgeRows;
+      probes: Probes;
+      journal: Journal;
+      merge: MergeOptions & { maxSpanMs: number };
+      /** Records that ended before this are older than retention keeps: refused, counted. */
+      floor?: () => number;
+    },
+  ) {
+    const index = new ViewIndex(
+      () => store.db('merge-views', 'binary', 'binary') as unknown as ViewDb,
+      () => store.db<ClusterMeta, number>('clusters'),
+      deps.merge.maxSpanMs,
+    );
+    this.index = index;
+    this.fold = new Fold(index, deps.merge, () => this.nextCluster++);
+  }
+
+  private get dedupe(): Database<number, [string, string, number]> {
+    return this.store.db<number, [string, string, number]>('dedupe');
+  }
+
+  get filter() {
+    return this.index.filter;
+  }
+
+  /** The merge index's key filter from the index itself (no persisted filter, e.g. after an upgrade). */
+  rebuildFilter(): void {
+    this.index.rebuildFilter();
+  }
+
+  /** Reads where the merge stands (start). */
+  open(): void {
+    this.nextCluster = (this.store.meta.get('merge:nextCluster') as number | undefined) ?? 1;
+  }
+
+  async write(batches: SummaryBatch[], now: number, fault?: (p: FaultPoint) => void, origin: IngestResult['origin'] = 'receiver'): Promise<IngestResult> {
+    const result: IngestResult = { applied: [], duplicates: [], edges: [], journal: new Float64Array(0), origin };
+    const { catalog, rows, probes, journal } = this.deps;
+    const clusterBefore = this.nextCluster;
+    try {
+      await this.store.env.transaction(() => {
+        const deltas = new Deltas();
+        const totals = new Map<string, ProbeTotals>();
+        const seenNow = new Set<string>();
+        for (const b of batches) {
+          const dk: [string, string, number] = [b.probe, b.epoch, b.seq];
+          let p = totals.get(b.probe);
+          if (!p) totals.set(b.probe, (p = probes.get(b.probe, now)));
+          const dks = dk.join('|');
+          if (seenNow.has(dks) || this.dedupe.get(dk) !== undefined) {
+            result.duplicates.push(b);
+            p.duplicates++;
+            continue;
+          }
+          seenNow.add(dks);
+          void this.dedupe.put(dk, now);
+          result.applied.push(b);
+          probes.countBatch(p, b, now);
+          const floor = this.deps.floor?.() ?? -Infinity;
+          for (const r of b.records) {
+            if (r.last < floor) this.tooOld++;
+            else this.fold.apply(fromFlowRecord(b.probe, r), deltas);
+          }
+          for (const e of b.entries) {
+            if (e.last < floor) this.tooOld++;
+            else this.fold.apply(fromEntry(b.probe, e), deltas);
+          }
+        }
+        deltas.compact();
+        probes.addOverlap(totals, deltas.overlap, now);
+        for (const p of totals.values()) probes.put(p);
+        for (const d of deltas.edges.values()) {
+          const { id, created } = catalog.edge(d);
+          rows.apply(id, d);
+          for (const [hour, h] of d.hours) journal.row(id, hour, h.flows, h.records, h.packets + h.rpackets, h.bytes + h.rbytes, h.first, h.last);
+          result.edges.push({ id, created, delta: d });
+        }
+        // The hooks first: they can add to the catalog (a host's VLANs and probes), persisted next.
+        for (const h of this.hooks) h.inTransaction(result, now);
+        catalog.persist(this.store.db('catalog', 'binary'));
+        if (this.nextCluster !== clusterBefore) void this.store.meta.put('merge:nextCluster', this.nextCluster);
+        result.journal = journal.write(new Uint8Array(this.index.filter.drain().buffer));
+        fault?.('ingest:in-transaction');
+      });
+    } catch (e) {
+      journal.discard();
+      this.index.filter.discard();
+      this.nextCluster = clusterBefore;
+      throw e;
+    }
+    catalog.persisted();
+    return result;
+  }
+}

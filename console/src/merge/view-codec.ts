@@ -1,0 +1,132 @@
+import { viewId, type ViewRecord } from './view-record.js';
+
+/*
+ * The merge index's raw encoding (no serialisation library on the hot path: one put per record).
+ * Key, 20 bytes, sorted by conversation and time: the conversation key's two 32-bit hashes, the
+ * record's start in µs (uint64, big-endian), a 32-bit hash of the view. Value: the counts and times
+ * as float64s, flags, the cluster id, then the conversation key, probe, VLAN and interface as text
+ * (the key's hashes are checked against the text on reading).
+ */
+
+export const KEY_BYTES = 20;
+
+export function encodeKey(h1: number, h2: number, first: number, view: string): Buffer {
+  const b = Buffer.allocUnsafe(KEY_BYTES);
+  b.writeUInt32BE(h1, 0);
+  b.writeUInt32BE(h2, 4);
+  const us = Math.max(0, Math.round(first * 1000));
+  b.writeUInt32BE(Math.floor(us / 2 ** 32), 8);
+  b.writeUInt32BE(us >>> 0, 12);
+  b.writeUInt32BE(hash32(view), 16);
+  return b;
+}
+
+/** The first key of conversation (h1, h2) at or after `from` ms. */
+export function rangeKey(h1: number, h2: number, from: number, last = false): Buffer {
+  const b = Buffer.alloc(KEY_BYTES, last ? 0xff : 0);
+  b.writeUInt32BE(h1, 0);
+  b.writeUInt32BE(h2, 4);
+  const us = Math.max(0, Math.round(from * 1000));
+  b.writeUInt32BE(Math.floor(us / 2 ** 32), 8);
+  b.writeUInt32BE(us >>> 0, 12);
+  return b;
+}
+
+export function hash32(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+export function encodeValue(r: ViewRecord): Buffer {
+  const k = Buffer.from(r.k, 'latin1');
+  const probe = Buffer.from(r.probe, 'latin1');
+  const iface = r.iface === null ? null : Buffer.from(r.iface, 'utf8');
+  const b = Buffer.allocUnsafe(48 + 4 + 4 + 2 + k.length + 1 + probe.length + 2 + 1 + (iface?.length ?? 0));
+  let o = 0;
+  for (const x of [r.first, r.last, r.packets, r.bytes, r.rpackets, r.rbytes]) o = b.writeDoubleLE(x, o);
+  b[o++] = r.tcpFlags;
+  b[o++] = r.rtcpFlags;
+  b[o++] = r.how | (r.flows << 2) | (r.fwd ? 8 : 0);
+  b[o++] = 0;
+  o = b.writeUInt32LE(r.cl, o);
+  o = b.writeUInt16LE(k.length, o);
+  o += k.copy(b, o);
+  b[o++] = probe.length;
+  o += probe.copy(b, o);
+  o = b.writeInt16LE(r.vlan ?? -1, o);
+  b[o++] = iface ? iface.length : 255;
+  if (iface) o += iface.copy(b, o);
+  return b.subarray(0, o);
+}
+
+/** A stored record back as a view record (null when the text does not match the key: a hash collision). */
+export function decodeValue(v: Buffer, expectK?: string): ViewRecord | null {
+  let o = 48;
+  const first = v.readDoubleLE(0);
+  const last = v.readDoubleLE(8);
+  const packets = v.readDoubleLE(16);
+  const bytes = v.readDoubleLE(24);
+  const rpackets = v.readDoubleLE(32);
+  const rbytes = v.readDoubleLE(40);
+  const tcpFlags = v[o++]!;
+  const rtcpFlags = v[o++]!;
+  const bits = v[o++]!;
+  o++;
+  const cl = v.readUInt32LE(o);
+  o += 4;
+  const kl = v.readUInt16LE(o);
+  o += 2;
+  const k = v.toString('latin1', o, o + kl);
+  o += kl;
+  if (expectK !== undefined && k !== expectK) return null;
+  const pl = v[o++]!;
+  const probe = v.toString('latin1', o, o + pl);
+  o += pl;
+  const vl = v.readInt16LE(o);
+  o += 2;
+  const il = v[o++]!;
+  const iface = il === 255 ? null : v.toString('utf8', o, o + il);
+  const vlan = vl < 0 ? null : vl;
+  const fwd = (bits & 8) !== 0;
+  const parts = k.split('|');
+  const proto = Number(parts[0]);
+  let lo: string, hi: string, sport: number, dport: number;
+  if (parts.length === 4) {
+    // ICMP: proto|lo|hi|type-code; the request's type-code is the dport whichever way the record points.
+    lo = parts[1]!;
+    hi = parts[2]!;
+    sport = 0;
+    dport = Number(parts[3]);
+  } else {
+    lo = parts[1]!;
+    hi = parts[3]!;
+    sport = Number(parts[fwd ? 2 : 4]);
+    dport = Number(parts[fwd ? 4 : 2]);
+  }
+  return {
+    k,
+    first,
+    last,
+    view: viewId(probe, vlan, iface),
+    probe,
+    vlan,
+    iface,
+    src: fwd ? lo : hi,
+    dst: fwd ? hi : lo,
+    proto,
+    sport,
+    dport,
+    fwd,
+    packets,
+    bytes,
+    rpackets,
+    rbytes,
+    tcpFlags,
+    rtcpFlags,
+    how: bits & 3,
+    flows: (bits >> 2) & 1,
+    records: 1,
+    cl,
+  };
+}
