@@ -6,6 +6,7 @@ import { PcapWriter } from '@spanmap/scenario';
 import { CaptureFileReader } from '@spanmap/probe/capture/file-reader';
 import { pcap } from './helpers/paths.js';
 import { readFlows } from './helpers/flows.js';
+import { spanmap } from './helpers/cli.js';
 
 /*
  * Duplicate frames (issue 14): real captures written again with every frame doubled, the way
@@ -116,5 +117,23 @@ describe('duplicate frames', () => {
     expect(late.records.reduce((a, r) => a + r.packets + r.rpackets, 0)).toBe(2 * ipPackets);
     const wide = await readFlows(file, { dedupWindowMs: 3 });
     expect(wide.records).toEqual(clean.records);
+  });
+
+  it('spanmap probe read: the doubled capture prints the lines of the clean one, --stats counts the copies, --dedup-window 0 keeps them', async () => {
+    const name = CLEAN[1]!;
+    const file = join(tmp, `cli-${name}`);
+    const frames = doubled(pcap('mixed', name), file, routed, 300);
+    const clean = await spanmap(['probe', 'read', pcap('mixed', name)]);
+    const got = await spanmap(['probe', 'read', '--stats', file]);
+    expect(got.code).toBe(0);
+    expect(got.stdout).toBe(clean.stdout);
+    const stats = JSON.parse(got.stderr.trim().split('\n').at(-1)!);
+    expect(stats.frames).toBe(2 * frames);
+    expect(stats.duplicates).toBe(stats.packets);
+    const kept = await spanmap(['probe', 'read', '--stats', '--dedup-window', '0', file]);
+    const all = JSON.parse(kept.stderr.trim().split('\n').at(-1)!);
+    expect(all.duplicates).toBe(0);
+    expect(all.packets).toBe(2 * stats.packets);
+    expect((await spanmap(['probe', 'read', '--dedup-window', 'soon', file])).stderr).toMatch(/^spanmap: --dedup-window: expected a number/);
   });
 });

@@ -3,6 +3,7 @@ import { FlowTable, type FlowTableOptions } from './flowtable/flow-table.js';
 import type { LiveCapture, LiveCaptureConfig, LiveCaptureStats } from './capture/live.js';
 import type { OwnEndpoint } from './capture/live-filter.js';
 import type { FlowExportListener, ListenerCounters } from './netflow/index.js';
+import type { NameObserver, NameCounters } from './names/types.js';
 import { brokerAddress, parseHostPort, type ProbeConfig } from './config.js';
 import { join } from 'node:path';
 
@@ -13,10 +14,18 @@ import { join } from 'node:path';
 
 export interface InputDeps {
   sink: (record: FlowRecord) => void;
+  /** Passive naming on the captured packets (null or absent: off). */
+  names?: NameObserver | null;
   /** One human line for stderr. */
   log: (line: string) => void;
   /** Wall clock in ms: the flow table's expiry time (captures stamp packets on the same clock). */
   now: () => number;
+}
+
+/** The status message's names counters: names learned, name-carrying payloads skipped as malformed. */
+export function nameStatus(c: NameCounters): { learned: number; errors: number } {
+  const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+  return { learned: sum(c.names), errors: sum(c.errors) };
 }
 
 /** Expiry runs this often; flows end within a second of their timeout. */
@@ -40,7 +49,13 @@ export function ownEndpoints(c: ProbeConfig): OwnEndpoint[] {
 }
 
 export function liveCaptureConfig(c: ProbeConfig): LiveCaptureConfig {
-  return { backend: c.capture.backend, interfaces: c.capture.interfaces, decapInner: c.flows.decap === 'inner', own: ownEndpoints(c) };
+  return {
+    backend: c.capture.backend,
+    interfaces: c.capture.interfaces,
+    decapInner: c.flows.decap === 'inner',
+    own: ownEndpoints(c),
+    dedupWindowMs: c.flows.dedupWindow,
+  };
 }
 
 const NO_CAPTURE: LiveCaptureStats = {
@@ -50,6 +65,7 @@ const NO_CAPTURE: LiveCaptureStats = {
   ifaceDrops: 0,
   decodeErrors: {},
   fragments: { matched: 0, orphaned: 0, absorbed: 0 },
+  duplicates: 0,
   reloadDuplicates: 0,
 };
 
@@ -60,6 +76,8 @@ export type InputStats = LiveCaptureStats & {
   bytes: number;
   flows: { active: number; created: number; emitted: Record<string, number>; maxActive: number };
   exporters: ListenerCounters | null;
+  /** Passive naming, when on: packets parsed and names learned by protocol, payloads skipped by reason. */
+  names: NameCounters | null;
 };
 
 export interface FlowInputs {
@@ -74,7 +92,7 @@ export async function createFlowInputs(initial: ProbeConfig, deps: InputDeps): P
   let config = initial;
   const table = new FlowTable(flowTableOptions(config), deps.sink);
   const newCapture = async (c: ProbeConfig): Promise<LiveCapture> =>
-    (await import('./capture/live.js')).createLiveCapture(liveCaptureConfig(c), { table, log: deps.log });
+    (await import('./capture/live.js')).createLiveCapture(liveCaptureConfig(c), { table, log: deps.log, names: deps.names ?? null });
   let capture: LiveCapture | null = config.capture.interfaces.length > 0 ? await newCapture(config) : null;
   const l = config.netflow.listeners;
   const listener: FlowExportListener | null =
@@ -143,6 +161,7 @@ export async function createFlowInputs(initial: ProbeConfig, deps: InputDeps): P
         bytes: c.bytes,
         flows: { active: table.size, created: c.flowsCreated, emitted: c.flowsEmitted, maxActive: c.maxActive },
         exporters: listener?.counters() ?? null,
+        names: deps.names?.counters ?? null,
       };
     },
   };

@@ -11,7 +11,7 @@ export interface PacketPathOptions {
   decapInner: boolean;
   /** Drop copies of a packet seen again within this many ms (0: keep every copy). */
   dedupWindowMs: number;
-  /** Entries of the duplicate filter (default 32768): how many packets may pass between a packet and its copy. */
+  /** Entries of the duplicate filter (default 8192): how many packets may pass between a packet and its copy. */
   dedupEntries?: number;
   /** Passive naming: offered every decoded packet that is not a duplicate (null: off). */
   names: NameObserver | null;
@@ -88,7 +88,7 @@ export class PacketPath {
       return;
     }
     const names = this.names;
-    if (names !== null && names.wants(p)) names.observe(b, p);
+    if (names !== null && names.wants(p, b)) names.observe(b, p);
     const batch = this.batch;
     batch.push(p, iface);
     if (batch.full) this.table.addBatch(batch, this.expireEveryMs);

@@ -5,6 +5,7 @@ import type { FlowCounters, FlowTableOptions } from '../flowtable/flow-table.js'
 import { CaptureFileError } from './types.js';
 import type { ReplayStats } from './replay.js';
 import type { ReadWorkerData, ReadWorkerMessage, WorkerResult } from './read-worker.js';
+import type { NameCounters } from '../names/types.js';
 
 export interface ParallelReadOptions {
   workers: number;
@@ -12,6 +13,8 @@ export interface ParallelReadOptions {
   dedupWindowMs: number;
   /** Each worker's table holds maxFlows / workers flows, so memory stays bounded by maxFlows. */
   flow: FlowTableOptions;
+  /** Passive naming on (each worker observes its share; names are counted). */
+  names?: boolean;
 }
 
 export interface ParallelReadResult {
@@ -19,6 +22,7 @@ export interface ParallelReadResult {
   /** Sums over the workers (maxActive: the sum of each worker's maximum, an upper bound). */
   counters: FlowCounters;
   storageBytes: number;
+  names: NameCounters | null;
 }
 
 /**
@@ -45,6 +49,7 @@ export async function readInWorkers(
         dedupWindowMs: opts.dedupWindowMs,
         flow,
         output: 'onChunk' in out ? 'jsonl' : 'records',
+        names: opts.names ?? false,
       };
       return new Promise<WorkerResult>((resolve, reject) => {
         const w = new Worker(workerScript(), { workerData: data });
@@ -96,5 +101,15 @@ function merge(results: WorkerResult[]): ParallelReadResult {
       maxActive: sum((r) => r.table.maxActive),
     },
     storageBytes: sum((r) => r.storageBytes),
+    names: first.names ? sumNames(results.map((r) => r.names!)) : null,
   };
+}
+
+function sumNames(all: NameCounters[]): NameCounters {
+  const add = (k: keyof NameCounters) => {
+    const o: Record<string, number> = {};
+    for (const c of all) for (const [n, v] of Object.entries(c[k])) o[n] = (o[n] ?? 0) + v;
+    return o;
+  };
+  return { parsed: add('parsed'), names: add('names'), errors: add('errors') };
 }

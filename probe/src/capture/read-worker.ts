@@ -3,6 +3,8 @@ import type { FlowRecord } from '@spanmap/shared';
 import { FlowTable, type FlowTableOptions, type FlowCounters } from '../flowtable/flow-table.js';
 import { JsonLines } from '../flowtable/json-lines.js';
 import { replayFiles } from './replay.js';
+import { nameObserver } from './read-files.js';
+import type { NameCounters } from '../names/types.js';
 
 // One worker thread of a parallel `probe read` (parallel-read.ts): replays every file, counting
 // only its share of the packets, and posts its output to the main thread: JSON lines in chunks,
@@ -16,6 +18,8 @@ export interface ReadWorkerData {
   dedupWindowMs: number;
   flow: FlowTableOptions;
   output: 'jsonl' | 'records';
+  /** Passive naming on (names are counted). */
+  names: boolean;
 }
 
 export type ReadWorkerMessage = { type: 'chunk'; bytes: Uint8Array } | { type: 'records'; records: FlowRecord[] } | { type: 'done'; result: WorkerResult };
@@ -30,6 +34,7 @@ export interface WorkerResult {
   errors: Array<{ file: string; offset: number | null; problem: string }>;
   table: FlowCounters;
   storageBytes: number;
+  names: NameCounters | null;
 }
 
 const port = parentPort!;
@@ -47,9 +52,11 @@ const table = new FlowTable(
       }
     }),
 );
+const names = data.names ? await nameObserver() : null;
 const stats = await replayFiles(data.files, table, {
   decapInner: data.decapInner,
   dedupWindowMs: data.dedupWindowMs,
+  names,
   partition: { index: data.index, count: data.count },
 });
 table.flush('eof');
@@ -65,5 +72,6 @@ const result: WorkerResult = {
   errors: stats.errors.map((e) => ({ file: e.file, offset: e.offset, problem: e.problem })),
   table: table.counters,
   storageBytes: table.storageBytes,
+  names: names?.counters ?? null,
 };
 port.postMessage({ type: 'done', result } satisfies ReadWorkerMessage);

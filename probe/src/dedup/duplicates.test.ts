@@ -127,7 +127,7 @@ describe('DuplicateFilter', () => {
     for (let i = 0; i < 64; i++) frames.push([spec({ sport: 1000 + i }), 1000.001]);
     frames.push([spec(), 1000.002]);
     const small = run(frames, 2, 16);
-    expect(small.filter.bytes).toBe(16 * 12);
+    expect(small.filter.bytes).toBe(16 * 16);
     expect(small.dup.at(-1)).toBe(false);
     expect(run(frames, 2, 1024).dup.at(-1)).toBe(true);
   });
