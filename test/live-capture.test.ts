@@ -9,7 +9,7 @@ import type { FlowRecord } from '@spanmap/shared';
 import { readFlows } from './helpers/flows.js';
 import { aggregate, type Conversations } from './helpers/oracle.js';
 import { pcap, pcapsIn, CLI } from './helpers/paths.js';
-import { hasStackTrace } from './helpers/cli.js';
+import { hasStackTrace, spanmap } from './helpers/cli.js';
 import { Proc, killAll, track } from './helpers/procs.js';
 import { sharedInstall, AS_NOBODY } from './helpers/installed.js';
 
@@ -133,8 +133,9 @@ function differences(expected: Conversations, got: Conversations): string[] {
   return out;
 }
 
+/** tcpreplay sends at top speed, squeezing packets into less time: copies are compared without deduplication (test/dedup.test.ts covers it). */
 async function fileFlows(files: string[]): Promise<FlowRecord[]> {
-  return (await readFlows(files)).records;
+  return (await readFlows(files, { dedupWindowMs: 0 })).records;
 }
 
 const SYNTHETIC = pcap('mixed', 'arkime__arkime_synthetic.pcap');
@@ -167,7 +168,10 @@ describe.skipIf(SKIP !== null)(`live capture in a network namespace${SKIP ? ` (s
     const real = pcapsIn('mixed').filter((f) => f !== SYNTHETIC);
     // The default snap length (256) is enough for every real capture. Arkime's synthetic capture
     // has tunnels whose inner header starts past byte 256: it goes to an interface with a full snap length.
-    const cfg = config('two.yaml', 'probe:\n  id: live-test\ncapture:\n  interfaces:\n    - name: vb1\n    - name: vb2\n      snaplen: 65535\n');
+    const cfg = config(
+      'two.yaml',
+      'probe:\n  id: live-test\ncapture:\n  interfaces:\n    - name: vb1\n    - name: vb2\n      snaplen: 65535\nflows:\n  dedupWindow: 0\n',
+    );
     const probe = new Probe(cfg);
     await probe.waitFor(/capturing on vb1, vb2 \(native backend\)/);
     const sent1 = replay('va1', real);
@@ -261,6 +265,30 @@ describe.skipIf(SKIP !== null)(`live capture in a network namespace${SKIP ? ` (s
     expect(r.stats.reloadDuplicates).toBeGreaterThan(0);
   });
 
+  it('learns names from packets longer than the 256-byte snap length: a full-length capture of the name-carrying packets', async () => {
+    const files = ['malcolm__DNS.pcap', 'malcolm__SSL.pcap', 'malcolm__DHCP.pcap'].map((f) => pcap('mixed', f));
+    const cfg = config('names.yaml', 'probe:\n  id: names\ncapture:\n  interfaces: [vb1]\n'); // snaplen 256 (default)
+    const probe = new Probe(cfg);
+    await probe.waitFor(/capturing on vb1/);
+    replay('va1', files);
+    const r = await probe.stop();
+    expect(r.code).toBe(0);
+    // What the observer makes of the whole packets (the files, every copy kept, as the names capture keeps them) ...
+    const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+    const whole = JSON.parse((await spanmap(['probe', 'read', '--stats', '--dedup-window', '0', ...files])).stderr.trim().split('\n').at(-1)!).names;
+    // The names capture takes TLS ClientHellos only; the observer is offered every handshake record.
+    expect({ ...r.stats.names.parsed, tls: 0 }).toEqual({ ...whole.parsed, tls: 0 });
+    expect(r.stats.names.parsed.tls).toBeGreaterThan(100);
+    expect(r.stats.names.parsed.tls).toBeLessThan(whole.parsed.tls);
+    expect(sum(r.stats.names.errors)).toBe(whole.errors);
+    // ... and what 256 bytes of each would have given: payloads cut short, names lost.
+    const cut = join(tmp, 'names-256.pcap');
+    execFileSync('mergecap', ['-a', '-s', '256', '-F', 'pcap', '-w', cut, ...files]);
+    const short = JSON.parse((await spanmap(['probe', 'read', '--stats', '--dedup-window', '0', cut])).stderr.trim().split('\n').at(-1)!).names;
+    expect(short.errors).toBeGreaterThan(whole.errors + 100);
+    expect(sum(r.stats.names.names)).toBeGreaterThan(0);
+  });
+
   it('counts kernel drops honestly: sent = captured + dropped', async () => {
     // The smallest ring (1 MiB) and a probe stopped while ~20,000 packets arrive: the kernel must drop.
     const cfg = config('drops.yaml', 'capture:\n  interfaces:\n    - name: vb1\n      bufferSize: 1MiB\n');
@@ -284,7 +312,7 @@ describe.skipIf(SKIP !== null)(`live capture in a network namespace${SKIP ? ` (s
     expect(s.captured + s.kernelDrops).toBe(sent);
     expect(s.unread).toBe(0);
     const decodeErrors = Object.values<number>(r.stats.decodeErrors).reduce((a, b) => a + b, 0);
-    expect(r.stats.packets + decodeErrors + r.stats.fragments.absorbed).toBe(s.captured);
+    expect(r.stats.packets + decodeErrors + r.stats.fragments.absorbed + r.stats.duplicates).toBe(s.captured);
   });
 
   it('refuses to run without privileges, with one line naming the capability', async () => {

@@ -2,6 +2,7 @@ import type { DecodeReason } from '../decode/index.js';
 import type { FlowTable } from '../flowtable/flow-table.js';
 import type { NameObserver } from '../names/types.js';
 import { PacketPath, DEFAULT_DEDUP_WINDOW_MS } from './packet-path.js';
+import { openNameCapture } from './name-capture.js';
 import {
   selectBackend,
   openError,
@@ -79,6 +80,8 @@ interface Running {
   /** Everything that decides how the capture is opened: a change re-opens it on reload. */
   signature: string;
   handle: CaptureHandle | null;
+  /** The full-length capture of name-carrying packets (passive naming), when open. */
+  names: CaptureHandle | null;
   backend: CaptureBackend;
   retry: NodeJS.Timeout | null;
   /**
@@ -162,6 +165,19 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
     }
     linktype = r.handle.linktype;
     if (r.handle.warning) log(r.handle.warning);
+    if (deps.names) {
+      try {
+        r.names = openNameCapture(
+          r.backend,
+          { device: r.cfg.name, flowFilter: filter, promisc: r.cfg.promisc, linktype, decapInner: () => path.decapInner },
+          deps.names,
+        );
+        path.offerNames(r.index, false);
+      } catch (e) {
+        path.offerNames(r.index, true);
+        log(`capture on ${r.cfg.name}: no full-length capture for names (${(e as Error).message}); names come from the flow capture's first ${r.cfg.snaplen} bytes`);
+      }
+    }
   }
 
   function scheduleRetry(r: Running, key: string): void {
@@ -180,6 +196,8 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
   }
 
   function closeHandle(r: Running): void {
+    r.names?.close();
+    r.names = null;
     if (r.handle === null) return;
     add(r.cfg.name, r.handle.close());
     r.handle = null;
@@ -226,7 +244,7 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
           cur.cfg = cfg;
           continue;
         }
-        const r: Running = { cfg, index: indexFor(cfg.name), signature: sig, handle: null, backend: b, retry: null, from: -Infinity, until: Infinity };
+        const r: Running = { cfg, index: indexFor(cfg.name), signature: sig, handle: null, names: null, backend: b, retry: null, from: -Infinity, until: Infinity };
         open(r, `capture.interfaces[${i}]`);
         if (cur) r.from = Date.now(); // same clock as kernel packet timestamps (CLOCK_REALTIME)
         opened.push(r);

@@ -54,6 +54,8 @@ export class PacketPath {
   private readonly names: NameObserver | null;
   private readonly expireEveryMs: number;
   private nextFragExpire = -Infinity;
+  /** Per interface: 1 when this path offers its packets to naming (0: a names capture of its own does). */
+  private readonly namesHere = new Uint8Array(256).fill(1);
   private readonly part: number;
   private readonly parts: number;
   decapInner: boolean;
@@ -88,7 +90,7 @@ export class PacketPath {
       return;
     }
     const names = this.names;
-    if (names !== null && names.wants(p, b)) names.observe(b, p);
+    if (names !== null && this.namesHere[iface] === 1 && names.wants(p, b)) names.observe(b, p);
     const batch = this.batch;
     batch.push(p, iface);
     if (batch.full) this.table.addBatch(batch, this.expireEveryMs);
@@ -112,6 +114,11 @@ export class PacketPath {
       this.frags.expire(ts);
       this.nextFragExpire = ts + FRAGMENT_EXPIRY_MS;
     }
+  }
+
+  /** Whether this path offers interface `iface`'s packets to naming (off when a names capture of its own feeds the observer). */
+  offerNames(iface: number, on: boolean): void {
+    this.namesHere[iface & 255] = on ? 1 : 0;
   }
 
   /** Hands the packets waiting in the batch to the flow table. */
