@@ -1,6 +1,7 @@
 import type { Component, FlowRecord } from '@spanmap/shared';
 import { FlowTable, type FlowTableOptions } from './flowtable/flow-table.js';
 import type { LiveCapture, LiveCaptureConfig, LiveCaptureStats } from './capture/live.js';
+import type { LiveWorkers, LiveWorkerStats } from './capture/live-workers.js';
 import type { OwnEndpoint } from './capture/live-filter.js';
 import type { FlowExportListener, ListenerCounters } from './netflow/index.js';
 import type { NameObserver, NameCounters } from './names/types.js';
@@ -76,6 +77,8 @@ export type InputStats = LiveCaptureStats & {
   bytes: number;
   flows: { active: number; created: number; emitted: Record<string, number>; maxActive: number };
   exporters: ListenerCounters | null;
+  /** Capture threads, when capture.workers splits the interfaces between several: how many, and the packets each counted. */
+  workers?: { count: number; packets: number[] };
   /** Passive naming, when on: packets parsed and names learned by protocol, payloads skipped by reason. */
   names: NameCounters | null;
 };
@@ -90,10 +93,20 @@ export interface FlowInputs {
 
 export async function createFlowInputs(initial: ProbeConfig, deps: InputDeps): Promise<FlowInputs> {
   let config = initial;
-  const table = new FlowTable(flowTableOptions(config), deps.sink);
-  const newCapture = async (c: ProbeConfig): Promise<LiveCapture> =>
-    (await import('./capture/live.js')).createLiveCapture(liveCaptureConfig(c), { table, log: deps.log, names: deps.names ?? null });
-  let capture: LiveCapture | null = config.capture.interfaces.length > 0 ? await newCapture(config) : null;
+  // capture.workers > 1 (native backend): worker threads each count a share of every interface
+  // (a kernel fanout), each with a table of maxFlows / workers flows.
+  let workers = config.capture.backend === 'native' && config.capture.interfaces.length > 0 ? config.capture.workers : 1;
+  if (workers > 1 && 'error' in (await import('./capture/backends/index.js')).loadNativeAddon()) workers = 1; // cap has no fanout
+  const flows = flowTableOptions(config);
+  const share = { ...flows, maxFlows: Math.max(1, Math.ceil(flows.maxFlows / workers)) };
+  const table = new FlowTable(share, deps.sink);
+  const newCapture = async (c: ProbeConfig): Promise<LiveCapture | LiveWorkers> => {
+    const captureDeps = { table, log: deps.log, names: deps.names ?? null };
+    if (workers > 1)
+      return (await import('./capture/live-workers.js')).createLiveWorkers(liveCaptureConfig(c), { ...captureDeps, sink: deps.sink, flow: share }, workers);
+    return (await import('./capture/live.js')).createLiveCapture(liveCaptureConfig(c), captureDeps);
+  };
+  let capture: LiveCapture | LiveWorkers | null = config.capture.interfaces.length > 0 ? await newCapture(config) : null;
   const l = config.netflow.listeners;
   const listener: FlowExportListener | null =
     l.length > 0
@@ -153,13 +166,23 @@ export async function createFlowInputs(initial: ProbeConfig, deps: InputDeps): P
 
     stats(): InputStats {
       const c = table.counters;
+      const { workers: others = [], ...live } = (capture?.stats() ?? NO_CAPTURE) as LiveCaptureStats & { workers?: LiveWorkerStats[] };
+      const emitted = { ...c.flowsEmitted };
+      for (const w of others) for (const k of Object.keys(emitted) as Array<keyof typeof emitted>) emitted[k] += w.flows.emitted[k];
+      const sum = (f: (w: LiveWorkerStats) => number) => others.reduce((a, w) => a + f(w), 0);
       return {
         probe: config.probe.id,
         uptime: Math.round((deps.now() - startedAt) / 1000),
-        ...(capture?.stats() ?? NO_CAPTURE),
-        packets: c.packets,
-        bytes: c.bytes,
-        flows: { active: table.size, created: c.flowsCreated, emitted: c.flowsEmitted, maxActive: c.maxActive },
+        ...live,
+        ...(others.length > 0 ? { workers: { count: others.length + 1, packets: [c.packets, ...others.map((w) => w.packets)] } } : {}),
+        packets: c.packets + sum((w) => w.packets),
+        bytes: c.bytes + sum((w) => w.bytes),
+        flows: {
+          active: table.size + sum((w) => w.flows.active),
+          created: c.flowsCreated + sum((w) => w.flows.created),
+          emitted,
+          maxActive: c.maxActive + sum((w) => w.flows.maxActive),
+        },
         exporters: listener?.counters() ?? null,
         names: deps.names?.counters ?? null,
       };

@@ -37,6 +37,11 @@ export interface LiveCaptureConfig {
   own: readonly OwnEndpoint[];
   /** Drop copies of a packet seen again within this many ms, on any interface (default 2; 0 keeps every copy). */
   dedupWindowMs?: number;
+  /**
+   * One of several capture workers (live-workers.ts): each interface's flow capture founds a
+   * kernel fanout group (`create`: the first worker) or joins the group of that interface (`groups`).
+   */
+  fanout?: { create: true } | { groups: Record<string, number> };
 }
 
 export interface LiveCaptureDeps {
@@ -120,6 +125,8 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
     expireEveryMs: 0,
   });
   let stopped = false;
+  /** The fanout setting the captures being opened use (the configuration being applied). */
+  let fanoutOf: LiveCaptureConfig['fanout'] = initial.fanout;
   /** Frames both captures saw during a reload hand-over, counted once and skipped once. */
   let handover = 0;
   /** Captures replaced on reload, still draining their ring. */
@@ -152,9 +159,11 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
       scheduleRetry(r, key);
     };
     const filter = combineFilters(r.cfg.filter, own);
+    const f = fanoutOf;
+    const fanout = f === undefined ? undefined : 'create' in f ? { group: 0, create: true } : { group: f.groups[r.cfg.name] ?? 0, create: false };
     try {
       r.handle = r.backend.open(
-        { device: r.cfg.name, filter, snaplen: r.cfg.snaplen, promisc: r.cfg.promisc, bufferSize: r.cfg.bufferSize },
+        { device: r.cfg.name, filter, snaplen: r.cfg.snaplen, promisc: r.cfg.promisc, bufferSize: r.cfg.bufferSize, ...(fanout ? { fanout } : {}) },
         onFrame,
         onError,
         onFlush,
@@ -175,7 +184,9 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
         path.offerNames(r.index, false);
       } catch (e) {
         path.offerNames(r.index, true);
-        log(`capture on ${r.cfg.name}: no full-length capture for names (${(e as Error).message}); names come from the flow capture's first ${r.cfg.snaplen} bytes`);
+        log(
+          `capture on ${r.cfg.name}: no full-length capture for names (${(e as Error).message}); names come from the flow capture's first ${r.cfg.snaplen} bytes`,
+        );
       }
     }
   }
@@ -221,8 +232,9 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
     closeHandle(r);
   }
 
-  function signature(i: LiveInterface, b: CaptureBackend): string {
-    return JSON.stringify([b.name, i.filter, i.promisc, i.snaplen, i.bufferSize, combineFilters(i.filter, own)]);
+  function signature(i: LiveInterface, b: CaptureBackend, fanout: LiveCaptureConfig['fanout']): string {
+    const group = fanout && 'groups' in fanout ? (fanout.groups[i.name] ?? null) : null;
+    return JSON.stringify([b.name, i.filter, i.promisc, i.snaplen, i.bufferSize, combineFilters(i.filter, own), group]);
   }
 
   /**
@@ -230,28 +242,46 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
    * capture (no gap); changed ones are opened anew before the old capture is closed. On a
    * failure nothing that was running is stopped, and the error is thrown.
    */
-  async function apply(next: LiveCaptureConfig): Promise<void> {
+  /**
+   * `handOver` (capture workers, live-workers.ts): the captures that replace running ones count
+   * nothing until it resolves with the moment every worker switches at, so that all of them split
+   * the packets of their old and new fanout groups at one instant.
+   */
+  async function apply(next: LiveCaptureConfig, handOver?: () => Promise<number>): Promise<void> {
     const nextOwn = await resolveEndpoints(next.own, log);
     const b = backend && requested === next.backend ? backend : selectBackend(next.backend, log);
     const prevOwn = own;
     own = nextOwn;
+    const prevFanout = fanoutOf;
+    fanoutOf = next.fanout;
     const opened: Running[] = [];
     try {
       for (const [i, cfg] of next.interfaces.entries()) {
-        const sig = signature(cfg, b);
+        const sig = signature(cfg, b, next.fanout);
         const cur = running.get(cfg.name);
         if (cur && cur.signature === sig) {
           cur.cfg = cfg;
           continue;
         }
-        const r: Running = { cfg, index: indexFor(cfg.name), signature: sig, handle: null, names: null, backend: b, retry: null, from: -Infinity, until: Infinity };
+        const r: Running = {
+          cfg,
+          index: indexFor(cfg.name),
+          signature: sig,
+          handle: null,
+          names: null,
+          backend: b,
+          retry: null,
+          from: -Infinity,
+          until: Infinity,
+        };
         open(r, `capture.interfaces[${i}]`);
-        if (cur) r.from = Date.now(); // same clock as kernel packet timestamps (CLOCK_REALTIME)
+        if (cur) r.from = handOver ? Infinity : Date.now(); // same clock as kernel packet timestamps (CLOCK_REALTIME)
         opened.push(r);
       }
     } catch (e) {
       for (const r of opened) stop1(r);
       own = prevOwn;
+      fanoutOf = prevFanout;
       throw e;
     }
     backend = b;
@@ -265,6 +295,15 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
         retiring.add(cur);
       }
       running.set(r.cfg.name, r);
+    }
+    if (handOver) {
+      let at = Date.now();
+      try {
+        at = await handOver();
+      } finally {
+        for (const r of opened) if (r.from === Infinity) r.from = at;
+        for (const r of retiring) if (r.until === Infinity) r.until = at;
+      }
     }
     const keep = new Set(next.interfaces.map((i) => i.name));
     for (const [name, r] of running) {
@@ -331,13 +370,19 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
   return {
     /** Resolves the own-traffic exclusion and opens every interface; throws one clear SpanmapError on failure. */
     start: () => apply(config),
-    /** Applies a new configuration (SIGHUP): re-opens only the captures whose settings changed. */
-    reload: (next: LiveCaptureConfig) => apply(next),
+    /** Applies a new configuration (SIGHUP): re-opens only the captures whose settings changed (see apply for `handOver`). */
+    reload: (next: LiveCaptureConfig, handOver?: () => Promise<number>) => apply(next, handOver),
     /** Expires fragment state at `now` (ms); the flow table is expired by its owner. */
     expire(now: number): void {
       path.expire(now);
     },
     stats,
+    /** Per interface, the kernel fanout group its flow capture belongs to (workers join these). */
+    fanoutGroups(): Record<string, number> {
+      const out: Record<string, number> = {};
+      for (const [name, r] of running) if (r.handle?.fanoutGroup !== undefined) out[name] = r.handle.fanoutGroup;
+      return out;
+    },
     /** Lets the kernel hand over the blocks it still holds, then closes every capture. */
     async stop(): Promise<void> {
       if (stopped) return;

@@ -10,13 +10,14 @@ interface NativeCapture {
   readonly buffer: ArrayBuffer;
   readonly linktype: number;
   readonly warning?: string;
+  readonly fanoutGroup?: number;
   stats(): { received: number; dropped: number; ifDropped: number; delivered: number };
   close(): { received: number; dropped: number; ifDropped: number; delivered: number };
 }
 
 export interface NativeAddon {
   LiveCapture: new (
-    opts: OpenOptions & { timeoutMs: number; batchBytes: number },
+    opts: Omit<OpenOptions, 'fanout'> & { timeoutMs: number; batchBytes: number; fanoutGroup?: number; fanoutNew?: boolean },
     onBatch: (count: number, bytes: number) => void,
     onError: (message: string) => void,
   ) => NativeCapture;
@@ -74,7 +75,12 @@ export function nativeBackend(addon: NativeAddon): CaptureBackend {
       };
       let cap: NativeCapture;
       try {
-        cap = new addon.LiveCapture({ ...opts, timeoutMs: BLOCK_TIMEOUT_MS, batchBytes: BATCH_BYTES }, onBatch, onError);
+        const { fanout, ...rest } = opts;
+        cap = new addon.LiveCapture(
+          { ...rest, timeoutMs: BLOCK_TIMEOUT_MS, batchBytes: BATCH_BYTES, ...(fanout ? { fanoutGroup: fanout.group, fanoutNew: fanout.create } : {}) },
+          onBatch,
+          onError,
+        );
       } catch (e) {
         const err = e as Error & { code?: string };
         throw new CaptureOpenError((err.code ?? 'EPCAP') as OpenErrorCode, err.message);
@@ -84,6 +90,7 @@ export function nativeBackend(addon: NativeAddon): CaptureBackend {
       return {
         linktype: cap.linktype,
         ...(cap.warning ? { warning: cap.warning } : {}),
+        ...(cap.fanoutGroup !== undefined ? { fanoutGroup: cap.fanoutGroup } : {}),
         stats: () => cap.stats(),
         close: () => cap.close(),
       };

@@ -7,6 +7,11 @@ export interface OpenOptions {
   promisc: boolean;
   /** Kernel ring buffer, bytes. */
   bufferSize: number;
+  /**
+   * Share the interface with other workers through a kernel fanout by address pair (native
+   * backend only): join group `group`, or with `create` found a new group (its id in the handle).
+   */
+  fanout?: { group: number; create: boolean };
 }
 
 /**
@@ -33,6 +38,8 @@ export interface CaptureHandle {
   readonly linktype: number;
   /** A non-fatal note from opening (e.g. promiscuous mode not supported). */
   readonly warning?: string;
+  /** The kernel fanout group joined (OpenOptions.fanout). */
+  readonly fanoutGroup?: number;
   stats(): BackendStats;
   /** Stops capturing; returns the final counters. */
   close(): BackendStats;
