@@ -34,7 +34,8 @@ const spanmap = (name, args, onOneCore = true) => ({
   cmd: onOneCore && pin.length ? pin[0] : process.execPath,
   args: [...(onOneCore && pin.length ? [...pin.slice(1), process.execPath] : []), CLI, 'probe', 'read', ...args, capture],
 });
-const peer = (name, cmd, args) => have(cmd) && { name, cmd: pin.length ? pin[0] : cmd, args: [...(pin.length ? [...pin.slice(1), cmd] : []), ...args], peer: true };
+const peer = (name, cmd, args) =>
+  have(cmd) && { name, cmd: pin.length ? pin[0] : cmd, args: [...(pin.length ? [...pin.slice(1), cmd] : []), ...args], peer: true };
 const tools = [
   spanmap('spanmap', ['--workers', '1']),
   ...(values.quick
@@ -48,7 +49,20 @@ const tools = [
   // Every tool does the same work: all flows held (softflowd -m above the flow count), records out.
   // softflowd 1.1.0 reads an uninitialised pollfd in file mode and can block in accept() on its
   // control socket; with a short socket path the stack happens to be clean. Keep it short.
-  peer('softflowd', 'softflowd', ['-r', capture, '-m', String(Math.max(300000, flows * 3)), '-n', '127.0.0.1:9', '-d', '-6', '-p', '/tmp/sfb.pid', '-c', '/tmp/sfb.ctl']),
+  peer('softflowd', 'softflowd', [
+    '-r',
+    capture,
+    '-m',
+    String(Math.max(300000, flows * 3)),
+    '-n',
+    '127.0.0.1:9',
+    '-d',
+    '-6',
+    '-p',
+    '/tmp/sfb.pid',
+    '-c',
+    '/tmp/sfb.ctl',
+  ]),
   peer('nfpcapd', 'nfpcapd', ['-r', capture, '-w', work]),
   peer('argus', 'argus', ['-r', capture, '-w', '/dev/null']),
 ].filter(Boolean);
@@ -75,7 +89,9 @@ const rows = tools.map((t) => {
     t.peer ? `${(m / ours).toFixed(2)}x` : '',
   ];
 });
-console.log(`\nprobe read throughput: ${packets} packets, ${flows} flows, median of ${runs} alternating runs${pin.length ? ', one core (taskset -c 0) unless workers' : ''}`);
+console.log(
+  `\nprobe read throughput: ${packets} packets, ${flows} flows, median of ${runs} alternating runs${pin.length ? ', one core (taskset -c 0) unless workers' : ''}`,
+);
 console.log(table(rows, ['tool', 'median s', 'min s', 'Mpkt/s', 'peak RSS MiB', 'spanmap is faster by']));
 
 // Memory per active flow: 1M flows all open at once (SYN and SYN-ACK each), read with room for all.
