@@ -29,3 +29,4 @@ export { DOMAIN as NAMES_DOMAIN, MOVING_LEASE_IP, SAAS_IP, SAAS_NAME, GRAFANA_NA
 export { writeMultiProbeCaptures, type MultiProbeOptions, type MultiProbeStats } from './multiprobe.js';
 export { buildPolicySite, writePolicySite, type PolicySiteOptions, type PolicySiteFacts, type PolicySiteTruth } from './policy-site.js';
 export { ANOMALY_HIGH_PORT, type PolicyAnomalyKind } from './policy-anomalies.js';
+export { splitCapture } from './pcap-split.js';
