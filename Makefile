@@ -4,9 +4,10 @@ SHELL := /bin/bash
 
 # Debian packages: libpcap-dev builds the `cap` binding; the rest are real peers the tests run
 # (tshark is the flow oracle, softflowd exports NetFlow/IPFIX, tcpreplay feeds live capture,
-# mosquitto is the external broker, clickhouse-server the shared console store (issue 19), chromium runs the browser tests, nftables/iptables validate
-# policy exports, systemd-analyze verifies the units).
-APT_PACKAGES := libpcap-dev tshark softflowd tcpreplay mosquitto clickhouse-server chromium nftables iptables iproute2 systemd python3 make g++
+# mosquitto is the external broker, clickhouse-server the shared console store (issue 19), chromium runs the browser tests,
+# nftables/iptables validate policy exports, systemd-analyze verifies the units, rsyslog (with its openssl TLS driver)
+# receives alerts over UDP, TCP and TLS).
+APT_PACKAGES := libpcap-dev tshark softflowd tcpreplay mosquitto clickhouse-server chromium nftables iptables iproute2 systemd python3 make g++ rsyslog rsyslog-openssl
 # Peers for benchmarks only.
 APT_BENCH := softflowd nfdump argus-server argus-client tcpreplay
 

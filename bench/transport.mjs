@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Transport benchmarks (issue 4):
-//  1. bytes per flow on the wire: our summary batches vs NetFlow v9 from softflowd, same capture;
-//  2. console ingest rate into LMDB (flow records/s) on one core, through decode + ingest;
+// Transport benchmarks (issues 4 and 14):
+//  1. bytes per flow on the wire: our batches (wire v2: flow records) vs NetFlow v9 from softflowd,
+//     same capture;
+//  2. console ingest rate (flow records/s) on one core, through decode + merge + LMDB commit;
 //  3. end-to-end: `probe read --publish` of a 1M-flow capture until the console acknowledged all.
 // usage: node bench/transport.mjs [--skip-e2e] [--flows N]
 import { createSocket } from 'node:dgram';
@@ -13,9 +14,9 @@ import { parseArgs } from 'node:util';
 import { OUT, CLI, ensureCapture, have, table } from './lib.mjs';
 import { FlowTable, DEFAULT_FLOW_OPTIONS } from '../probe/dist/flowtable/flow-table.js';
 import { replayFiles } from '../probe/dist/capture/replay.js';
-import { Summarizer } from '../probe/dist/store/summarizer.js';
 import { encodeBatch } from '../shared/dist/index.js';
 import { ConsoleStore } from '../console/dist/store/console-store.js';
+import { ConsoleData } from '../console/dist/data.js';
 import { Ingester } from '../console/dist/ingest/ingester.js';
 import { RateLimitedLog } from '../console/dist/util/rate-limited-log.js';
 
@@ -31,14 +32,15 @@ async function records(file) {
   return out;
 }
 
-function encodeAll(entries) {
+/** Wire version 2 batches of 5000 records (the probe's default), as published. */
+function encodeAll(records, per = 5000) {
   let bytes = 0;
   const payloads = [];
-  for (let i = 0, seq = 1; i < entries.length; i += 2000, seq++) {
-    const chunk = entries.slice(i, i + 2000);
+  for (let i = 0, seq = 1; i < records.length; i += per, seq++) {
+    const chunk = records.slice(i, i + per);
     const from = Math.min(...chunk.map((e) => e.first));
     const to = Math.max(...chunk.map((e) => e.last));
-    const p = encodeBatch({ v: 1, probe: 'bench', epoch: EPOCH, seq, from, to, entries: chunk });
+    const p = encodeBatch({ v: 2, probe: 'bench', epoch: EPOCH, seq, from, to, records: chunk, names: [], entries: [] });
     payloads.push(p);
     bytes += p.length + 30; // + MQTT fixed header, topic, packet id
   }
@@ -49,30 +51,7 @@ function encodeAll(entries) {
 const site = join(OUT, 'site-7d.pcap');
 ensureCapture(site, ['--days', '7', '--seed', '3']);
 const recs = await records(site);
-const s = new Summarizer();
-recs.forEach((r, i) => s.add(r, i + 1));
-const summarized = encodeAll(s.drain().entries);
-const perRecord = encodeAll(
-  recs.map((r) => ({
-    src: r.src,
-    dst: r.dst,
-    proto: r.proto,
-    port: r.dport,
-    vlan: r.vlan,
-    iface: r.iface ?? null,
-    flows: r.cont ? 0 : 1,
-    records: 1,
-    packets: r.packets,
-    bytes: r.bytes,
-    rpackets: r.rpackets,
-    rbytes: r.rbytes,
-    first: r.first,
-    last: r.last,
-    tcpFlags: r.tcpFlags,
-    rtcpFlags: r.rtcpFlags,
-    init: { syn: +(r.initiator === 'syn'), port: +(r.initiator === 'port'), first: +(r.initiator === 'first') },
-  })),
-);
+const perRecord = encodeAll(recs);
 
 let nf9 = null;
 if (have('softflowd')) {
@@ -97,46 +76,32 @@ if (have('softflowd')) {
 }
 const flows = recs.length;
 console.log(`\nbytes on the wire per flow record (${flows} records from ${site}, 7 days)`);
-const rows = [
-  ['spanmap summaries (default)', summarized.bytes, (summarized.bytes / flows).toFixed(1)],
-  ['spanmap, one entry per record', perRecord.bytes, (perRecord.bytes / flows).toFixed(1)],
-];
+const rows = [['spanmap wire v2 (flow records, deflated)', perRecord.bytes, (perRecord.bytes / flows).toFixed(1)]];
 if (nf9) rows.push(['NetFlow v9 (softflowd, UDP/IP incl.)', nf9.bytes, (nf9.bytes / flows).toFixed(1)]);
 console.log(table(rows, ['encoding', 'bytes', 'bytes/flow']));
-if (nf9) console.log(`ratio to NetFlow v9: summaries ${(summarized.bytes / nf9.bytes).toFixed(3)}, per record ${(perRecord.bytes / nf9.bytes).toFixed(3)}`);
+if (nf9) console.log(`ratio to NetFlow v9: ${(perRecord.bytes / nf9.bytes).toFixed(3)}`);
 
 // ---- 2. console ingest rate ---------------------------------------------------------------------
-// Records from the 7-day site repeated under several probe ids, so the edge table and hour buckets grow.
+// Records from the 7-day site repeated under several probe ids with shifted client ports (distinct
+// conversations), so the merge index, edge table and hour buckets grow as on a larger site.
 {
   const store = new ConsoleStore(join(work, 'console'));
-  const ingester = new Ingester(store, { ack: () => {}, log: new RateLimitedLog(() => {}) });
+  store.open();
+  const data = new ConsoleData(store);
+  await data.start();
+  const ingester = new Ingester({ writer: data.writer, ack: () => {}, log: new RateLimitedLog(() => {}) });
+  ingester.afterCommit.push((r) => data.committed(r));
   const batches = [];
-  const entries = recs.map((r) => ({
-    src: r.src,
-    dst: r.dst,
-    proto: r.proto,
-    port: r.dport,
-    vlan: r.vlan,
-    iface: null,
-    flows: r.cont ? 0 : 1,
-    records: 1,
-    packets: r.packets,
-    bytes: r.bytes,
-    rpackets: r.rpackets,
-    rbytes: r.rbytes,
-    first: r.first,
-    last: r.last,
-    tcpFlags: r.tcpFlags,
-    rtcpFlags: r.rtcpFlags,
-    init: { syn: +(r.initiator === 'syn'), port: +(r.initiator === 'port'), first: +(r.initiator === 'first') },
-  }));
   let total = 0;
   for (let copy = 0; copy < 5; copy++) {
-    for (let i = 0, seq = 1; i < entries.length; i += 2000, seq++) {
-      const chunk = entries.slice(i, i + 2000);
+    const shifted = recs.map((r) => ({ ...r, sport: (r.sport + copy * 7919) % 65536 }));
+    for (let i = 0, seq = 1; i < shifted.length; i += 5000, seq++) {
+      const chunk = shifted.slice(i, i + 5000);
+      const from = Math.min(...chunk.map((e) => e.first));
+      const to = Math.max(...chunk.map((e) => e.last));
       batches.push({
         probe: `probe-${copy}`,
-        payload: encodeBatch({ v: 1, probe: `probe-${copy}`, epoch: EPOCH, seq, from: chunk[0].first, to: chunk.at(-1).last, entries: chunk }),
+        payload: encodeBatch({ v: 2, probe: `probe-${copy}`, epoch: EPOCH, seq, from, to, records: chunk, names: [], entries: [] }),
       });
       total += chunk.length;
     }
@@ -145,8 +110,10 @@ if (nf9) console.log(`ratio to NetFlow v9: summaries ${(summarized.bytes / nf9.b
   await Promise.all(batches.map((b) => ingester.submit(b.probe, b.payload)));
   const secs = (performance.now() - t0) / 1000;
   console.log(
-    `\nconsole ingest: ${total} flow records in ${batches.length} batches (one entry per record, decode + dedupe + LMDB commit) in ${secs.toFixed(2)} s = ${Math.round(total / secs).toLocaleString()} records/s; ${ingester.counters.transactions} transactions, ${store.edgeCount} edges`,
+    `\nconsole ingest: ${total} flow records in ${batches.length} batches (decode + merge + LMDB commit) in ${secs.toFixed(2)} s = ${Math.round(total / secs).toLocaleString()} records/s; ${ingester.counters.transactions} transactions, ${data.catalog.maxId} edges`,
   );
+  data.analyzer.stop();
+  await data.stop();
   await store.close();
 }
 

@@ -242,6 +242,14 @@ describe('fuzz: garbage on every API entry point is refused with a 4xx JSON erro
       ['POST', () => `/policies/${policyId}/rollback`, { version: 1, reason: 'r' }],
       ['POST', () => `/policies/${policyId}/mode`, { mode: 'monitor' }],
       ['POST', () => `/policies/${policyId}/violations/review`, { edges: [edge], action: 'investigate', note: '' }, 404], // valid, but this edge is no violation
+      [
+        'PUT',
+        () => '/names',
+        [
+          { ip: '10.10.0.5', name: 'dc01.corp.example' },
+          { ip: 'fd00::5', name: null },
+        ],
+      ],
     ];
     const statuses = new Map<number, number>();
     const failures: string[] = [];
@@ -274,8 +282,31 @@ describe('fuzz: garbage on every API entry point is refused with a 4xx JSON erro
       `/policies/${policyId}/diff`,
       `/policies/${policyId}/export`,
       '/alerts',
+      '/hosts',
     ];
-    const params = ['from', 'to', 'limit', 'cursor', 'sort', 'order', 'segment', 'src', 'dst', 'proto', 'port', 'version', 'format', 'status', 'bucket', 'x'];
+    const params = [
+      'from',
+      'to',
+      'limit',
+      'cursor',
+      'sort',
+      'order',
+      'segment',
+      'src',
+      'dst',
+      'proto',
+      'port',
+      'version',
+      'format',
+      'status',
+      'bucket',
+      'x',
+      'host',
+      'ip',
+      'q',
+      'at',
+      'named',
+    ];
     for (let i = 0; i < PER_ENDPOINT * 2; i++) {
       const path = gets[Math.floor(r() * gets.length)]!.replace(policyId, r() < 0.1 ? encodeURIComponent(String(anyValue(r))) || 'x' : policyId);
       const q = new URLSearchParams();

@@ -48,6 +48,9 @@ describe('spanmap demo', () => {
     const policies = await api('/policies');
     expect(policies).toHaveLength(1);
     expect(policies[0].mode).toBe('monitor');
+    // SNMP is polled by the management station: no "any → device udp/161" rule (issue 16).
+    const { rules } = await api(`/policies/${policies[0].id}`);
+    expect(rules.filter((r: { src: object; proto: number; ports: unknown[] }) => 'any' in r.src && r.proto === 17 && r.ports.includes(161))).toEqual([]);
     const violations = await api(`/policies/${policies[0].id}/violations`);
     expect(violations.length).toBeGreaterThan(0);
     expect((await api('/alerts')).length).toBeGreaterThan(0);

@@ -55,9 +55,10 @@ describe('spanmap probe run --check / --dump', () => {
     expect(c.capture).toEqual({
       backend: 'native',
       interfaces: [{ name: 'eth1', filter: 'not (ip6 and icmp6)', promisc: true, snaplen: 256, bufferSize: 64 << 20 }],
+      workers: expect.any(Number),
     });
     expect(c.netflow).toEqual({ listeners: [{ protocol: 'ipfix', listen: '0.0.0.0:4739' }] });
-    expect(c.flows).toEqual({ idle: 120, active: 1800, grace: 5, maxFlows: 1_000_000, decap: 'inner' });
+    expect(c.flows).toEqual({ idle: 120, active: 1800, grace: 5, maxFlows: 1_000_000, decap: 'inner', dedupWindow: 2 });
     expect(c.store).toEqual({ dir: '/var/lib/spanmap', maxAgeDays: 30, maxBytes: 1 << 30 });
     expect(c.publish).toEqual({ url: 'mqtt://broker.example:1883', username: 'probe', password: '(hidden)', interval: 10, inflight: 8 });
     expect(c.metrics).toEqual({ listen: null });

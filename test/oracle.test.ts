@@ -15,6 +15,8 @@ import { oracle, aggregate, compare, tshark } from './helpers/oracle.js';
  *    (see helpers/oracle.ts): the packets are the same, only the conversation key differs.
  *  - The frames matched by EXCLUDE below: removed from the capture by tshark itself before both
  *    sides read it, because the two keys cannot be reconciled; each filter says why.
+ *  - Duplicate frames: tshark counts every copy, so the probe reads with deduplication off here
+ *    (test/dedup.test.ts covers it).
  */
 const EXCLUDE: Array<{ why: string; filter: string }> = [
   {
@@ -49,7 +51,7 @@ async function withoutExcluded(file: string): Promise<{ file: string; excluded: 
 async function check(file: string) {
   const input = await withoutExcluded(file);
   const truth = await oracle(input.file);
-  const { records } = await readFlows(input.file, { decap: 'outer' });
+  const { records } = await readFlows(input.file, { decap: 'outer', dedupWindowMs: 0 });
   return { ...compare(truth, aggregate(records)), excluded: input.excluded };
 }
 

@@ -12,6 +12,10 @@ import type { ApiToken } from './api/auth.js';
 import { ConsoleMetrics } from './metrics/metrics.js';
 import { faultFromEnv } from './util/fault.js';
 import { SharedStore, type ClickHouseSpec } from './clickhouse/shared-store.js';
+import { AlertDispatcher } from './sinks/dispatcher.js';
+import type { SinkConfig } from './sinks/types.js';
+import type { Clock } from './sinks/clock.js';
+import { DEFAULT_STORM, type StormOptions } from './alerts/model.js';
 
 export interface ConsoleOptions {
   dataDir: string;
@@ -36,6 +40,8 @@ export interface ConsoleOptions {
    * the LMDB store under `dataDir` is this console's cache of the model built from them.
    */
   sharedStore?: { spec: ClickHouseSpec; username?: string; password?: string; lagMs?: number; everyMs?: number };
+  /** Alert delivery: the sinks, the console's URL for links in messages, storm grouping (README "Alerts"). */
+  alerts?: { consoleUrl: string; sinks: SinkConfig[]; storm?: StormOptions; clock?: Clock };
 }
 
 /** A running console, as main.ts and tests see it. */
@@ -48,6 +54,7 @@ export interface Console {
   readonly http: HttpServer;
   readonly metrics: ConsoleMetrics | null;
   readonly shared: SharedStore | null;
+  readonly sinks: AlertDispatcher;
   readonly brokerUrl: string;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -64,7 +71,19 @@ export function createConsole(opts: ConsoleOptions): Console {
   const log = new RateLimitedLog(opts.log);
   const now = opts.now ?? Date.now;
   const store = new ConsoleStore(opts.dataDir);
-  const data = new ConsoleData(store, { ...DEFAULT_DATA_OPTIONS, ...opts.data }, now);
+  const alertSinks = opts.alerts?.sinks ?? [];
+  const data = new ConsoleData(
+    store,
+    { ...DEFAULT_DATA_OPTIONS, ...opts.data, alerts: { sinks: alertSinks.map((s) => s.name), storm: opts.alerts?.storm ?? DEFAULT_STORM } },
+    now,
+  );
+  const sinks = new AlertDispatcher(alertSinks, {
+    alerts: data.alerts,
+    consoleUrl: opts.alerts?.consoleUrl ?? `http://${opts.http.host}:${opts.http.port}`,
+    ...(opts.alerts?.clock ? { clock: opts.alerts.clock } : {}),
+    log: (line) => log.log('alert-sink', line),
+  });
+  data.onCommitted.push(() => sinks.wake());
   const broker = opts.mqttUrl ? null : new EmbeddedBroker(opts.broker);
   const statusRejects = { count: 0 };
   const ingest = { submit: (probe: string, payload: Uint8Array) => ingester.submit(probe, payload) };
@@ -110,7 +129,7 @@ export function createConsole(opts: ConsoleOptions): Console {
   });
   ingester.afterCommit.push((r) => data.committed(r));
   if (shared) ingester.afterCommit.push((r) => shared.received([...r.applied, ...r.duplicates]));
-  ingester.between.push(() => data.checkpointIfDue());
+  ingester.between.push(() => data.between());
 
   const m = opts.metrics ?? { enabled: true, auth: true };
   const metrics = m.enabled
@@ -122,6 +141,9 @@ export function createConsole(opts: ConsoleOptions): Console {
         probes: () => data.probes.list(),
         mqttConnected: () => subscriber.connected,
         policy: () => data.policies.openCounts(),
+        retention: () => ({ ...data.retention.counters, tooOld: data.writer.tooOld }),
+        merge: () => data.writer.fold.counters,
+        alerts: () => ({ raised: data.alerts.counters, sinks: sinks.health() }),
         ...(broker ? { broker: () => broker.stats() } : {}),
       })
     : null;
@@ -129,6 +151,7 @@ export function createConsole(opts: ConsoleOptions): Console {
     ...(metrics ? { metrics: { metrics, auth: m.auth } } : {}),
     ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
     data,
+    sinks: () => sinks.health(),
     tokens: () => opts.tokens,
     now,
     stats: () => ({
@@ -163,7 +186,7 @@ export function createConsole(opts: ConsoleOptions): Console {
   let timer: NodeJS.Timeout | null = null;
   const checkpoints: Component = {
     start: async () => {
-      timer = setInterval(() => void ingester.idleTask(() => data.checkpointIfDue()), 5000);
+      timer = setInterval(() => void ingester.idleTask(() => data.between()), 5000);
       timer.unref();
     },
     stop: async () => {
@@ -175,6 +198,13 @@ export function createConsole(opts: ConsoleOptions): Console {
     { start: async () => store.open(), stop: () => store.close() },
     { start: () => data.start(), stop: () => data.stop() },
     ...(shared ? [shared] : []),
+    {
+      start: async () => {
+        for (const [sink, n] of data.alertsDropped) opts.log(`alerts: dropped ${n} undelivered alerts of sink "${sink}", no longer configured`);
+        await sinks.start();
+      },
+      stop: () => sinks.stop(),
+    },
     ...(broker ? [broker] : []),
     { start: () => subscriber.start(), stop: async () => (await subscriber.stop(), await ingester.drained()) },
     checkpoints,
@@ -190,6 +220,7 @@ export function createConsole(opts: ConsoleOptions): Console {
     http,
     metrics,
     shared,
+    sinks,
     get brokerUrl() {
       return broker ? broker.url : opts.mqttUrl!;
     },

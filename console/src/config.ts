@@ -6,6 +6,7 @@ import { Check, SpanmapError, errorLine, parseListen } from '@spanmap/shared';
 import type { Role } from './api/auth.js';
 import { parseUsersEnv } from './broker/users.js';
 import { parseStoreUrl } from './store/store-url.js';
+import { checkAlerts, redactAlerts, DEFAULT_ALERTS, type AlertsFileConfig } from './sinks/config.js';
 
 const MiB = 1 << 20;
 
@@ -26,6 +27,12 @@ export interface ConsoleConfig {
   api: { tokens: Array<{ name: string; role: Role; token: string }>; bodyLimit: number };
   metrics: { enabled: boolean; auth: boolean };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
+  /** History kept: days (null: all) and a disk budget in bytes (null: none). */
+  store: { retentionDays: number | null; maxBytes: number | null };
+  /** One conversation seen by several probes or VLANs: clock skew allowed between them, longest record span searched. */
+  merge: { clockSkewMs: number; maxRecordSpanMs: number };
+  /** Alert delivery (syslog, webhooks) and storm grouping: README "Alerts". */
+  alerts: AlertsFileConfig;
 }
 
 export function defaultConsoleConfig(dataDir: string): ConsoleConfig {
@@ -36,6 +43,9 @@ export function defaultConsoleConfig(dataDir: string): ConsoleConfig {
     api: { tokens: [], bodyLimit: MiB },
     metrics: { enabled: true, auth: true },
     log: { level: 'info' },
+    store: { retentionDays: null, maxBytes: null },
+    merge: { clockSkewMs: 1000, maxRecordSpanMs: 6 * 3_600_000 },
+    alerts: DEFAULT_ALERTS,
   };
 }
 
@@ -56,19 +66,19 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
   const v = new Check(problems);
   const d = defaultConsoleConfig(ctx.dataDir);
   const env = ctx.env ?? {};
-  const top = v.map(raw, '', ['console', 'broker', 'mqtt', 'api', 'metrics', 'log']) ?? {};
+  const top = v.map(raw, '', ['console', 'broker', 'mqtt', 'api', 'metrics', 'log', 'store', 'merge', 'alerts']) ?? {};
   const path = (x: string) => resolve(ctx.baseDir ?? process.cwd(), x);
 
   const c = v.map(top.console, 'console', ['data', 'http', 'store']) ?? {};
   let data = c.data === undefined ? d.console.data : path(v.str(c.data, 'console.data', d.console.data, /./, 'a directory'));
   const http = c.http === undefined ? d.console.http : (v.hostPort(c.http, 'console.http') ?? d.console.http);
-  let store: string | null = null;
+  let sharedStore: string | null = null;
   if (c.store !== undefined && c.store !== null) {
     const s = v.str(c.store, 'console.store', '', /./, 'lmdb:DIR or clickhouse://HOST:PORT/DATABASE');
     try {
       const spec = parseStoreUrl(s, ctx.baseDir ?? process.cwd());
       if (spec.kind === 'lmdb') data = spec.dir;
-      else store = s;
+      else sharedStore = s;
     } catch (e) {
       v.problem('console.store', errorLine(e).replace(/^--store "[^"]*": /, ''));
     }
@@ -137,15 +147,30 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
   const lg = v.map(top.log, 'log', ['level']) ?? {};
   const metrics = { enabled: v.bool(mt.enabled, 'metrics.enabled', true), auth: v.bool(mt.auth, 'metrics.auth', true) };
   const log = { level: v.choice(lg.level, 'log.level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info') };
+  const alerts = top.alerts === undefined ? d.alerts : checkAlerts(v, top.alerts, { baseDir: ctx.baseDir ?? process.cwd(), env });
+
+  const st = v.map(top.store, 'store', ['retentionDays', 'maxBytes']) ?? {};
+  const store: ConsoleConfig['store'] = {
+    retentionDays: st.retentionDays === undefined || st.retentionDays === null ? null : v.num(st.retentionDays, 'store.retentionDays', 0, 1, 3650, true),
+    maxBytes: st.maxBytes === undefined || st.maxBytes === null ? null : v.size(st.maxBytes, 'store.maxBytes', 0, 16 * MiB, 2 ** 50),
+  };
+  const mg = v.map(top.merge, 'merge', ['clockSkewMs', 'maxRecordSpanMs']) ?? {};
+  const merge: ConsoleConfig['merge'] = {
+    clockSkewMs: v.num(mg.clockSkewMs, 'merge.clockSkewMs', d.merge.clockSkewMs, 0, 600_000),
+    maxRecordSpanMs: v.num(mg.maxRecordSpanMs, 'merge.maxRecordSpanMs', d.merge.maxRecordSpanMs, 60_000, 7 * 86_400_000),
+  };
 
   if (problems.length > 0) throw new ConfigError(problems.map((p) => (ctx.file ? `${ctx.file}: ${p}` : p)));
   return {
-    console: { data, http, store },
+    console: { data, http, store: sharedStore },
     broker: { listen, users, tls },
     mqtt,
     api: { tokens, bodyLimit },
     metrics,
     log,
+    store,
+    merge,
+    alerts,
   };
 }
 
@@ -186,6 +211,7 @@ export function dumpConsoleConfig(c: ConsoleConfig): string {
       broker: { ...c.broker, users: c.broker.users.map((u) => ({ username: u.username, password: '(hidden)' })) },
       mqtt: { ...c.mqtt, password: hide(c.mqtt.password) },
       api: { ...c.api, tokens: c.api.tokens.map((t) => ({ ...t, token: '(hidden)' })) },
+      alerts: redactAlerts(c.alerts),
     },
     { lineWidth: 0 },
   );

@@ -13,7 +13,13 @@ import { Analyzer } from './analysis/analyzer.js';
 import { LabelTable } from './analysis/labels.js';
 import { SegmentService } from './segments/segment-service.js';
 import { Policies } from './policy/policies.js';
-import { Alerts } from './alerts/alerts.js';
+import { Retention, type RetentionOptions } from './retention.js';
+import { Names } from './names/names.js';
+import { HostDirectory } from './names/hosts.js';
+import { Alerts, type AlertsOptions } from './alerts/alerts.js';
+import { Triage } from './alerts/triage.js';
+import { DEFAULT_STORM } from './alerts/model.js';
+import { RelatedConnections, RelatedLabels } from './related/related.js';
 
 export interface DataOptions {
   /** Merging one conversation seen by several probes or on several VLANs (README "One conversation, counted once"). */
@@ -22,12 +28,16 @@ export interface DataOptions {
   hourRowBudget: number;
   /** A checkpoint is written this often, or after this many journal entries, whichever first. */
   checkpoint: { everyMs: number; everyEntries: number };
+  retention: RetentionOptions;
+  /** Alerts: the sinks each new alert is queued for, and storm grouping (README "Alerts"). */
+  alerts?: AlertsOptions;
 }
 
 export const DEFAULT_DATA_OPTIONS: DataOptions = {
   merge: { skewMs: 1000, maxSpanMs: 6 * 3_600_000 },
   hourRowBudget: 4_000_000,
   checkpoint: { everyMs: 30_000, everyEntries: 2000 },
+  retention: { days: null, maxBytes: null },
 };
 
 /**
@@ -52,6 +62,15 @@ export class ConsoleData {
   readonly segments: SegmentService;
   readonly policies: Policies;
   readonly alerts: Alerts;
+  readonly retention: Retention;
+  readonly names: Names;
+  readonly hosts: HostDirectory;
+  readonly triage: Triage;
+  /** After each ingest commit (the alert dispatcher wakes up). */
+  readonly onCommitted: Array<(result: IngestResult) => void> = [];
+  /** Outbox entries dropped at start because their sink is no longer configured, per sink. */
+  alertsDropped = new Map<string, number>();
+  readonly related: RelatedConnections;
   private lastCheckpoint = 0;
   readonly checkpoints = { written: 0, lastMs: 0 };
 
@@ -68,24 +87,41 @@ export class ConsoleData {
     );
     this.rows = new EdgeRows(store);
     this.probes = new Probes(store);
-    this.writer = new BatchWriter(store, { catalog: this.catalog, rows: this.rows, probes: this.probes, journal: this.journal, merge: opts.merge });
+    this.writer = new BatchWriter(store, {
+      catalog: this.catalog,
+      rows: this.rows,
+      probes: this.probes,
+      journal: this.journal,
+      merge: opts.merge,
+      floor: () => this.retention.floor,
+    });
     this.model = new EdgeModel(this.catalog, this.rollup);
     this.reviews = new Reviews(store);
     this.query = new QueryEngine(this.model, this.reviews);
+    this.names = new Names(store, this.reviews);
+    this.query.names = this.names;
+    this.hosts = new HostDirectory(this.names, this.model);
     this.analyzer = new Analyzer(this.model, this.rows);
-    this.query.labels = this.analyzer;
+    this.related = new RelatedConnections(store, this.catalog);
+    this.query.labels = new RelatedLabels(this.analyzer, this.related);
     this.query.probesOf = (e) => this.rows.get(e)?.probes ?? [];
     this.segments = new SegmentService(store, this.model, this.reviews);
-    const policyDeps = { model: this.model, query: this.query, analyzer: this.analyzer, reviews: this.reviews } as ConstructorParameters<typeof Policies>[1];
+    const policyDeps = { model: this.model, query: this.query, analyzer: this.analyzer, reviews: this.reviews, related: this.related } as ConstructorParameters<
+      typeof Policies
+    >[1];
     this.policies = new Policies(store, policyDeps);
-    this.alerts = new Alerts(store, this.policies);
+    this.alerts = new Alerts(store, this.policies, this.model, opts.alerts ?? { sinks: [], storm: DEFAULT_STORM });
+    this.alerts.names = this.names; // alert rows carry the names their addresses had
+    this.triage = new Triage({ alerts: this.alerts, policies: this.policies, reviews: this.reviews });
     policyDeps.alerts = this.alerts;
-    this.writer.hooks.push(this.model, this.policies, this.alerts);
+    this.writer.hooks.push(this.model, this.names, this.related, this.policies, this.alerts);
+    this.retention = new Retention(store, { rollup: this.rollup, catalog: this.catalog }, opts.retention, now);
   }
 
   /** Reads what was persisted (the store must be open). */
   async start(): Promise<void> {
     this.catalog.load(this.store.db('catalog', 'binary'));
+    this.retention.load(); // before the journal replay: rows older than what is kept are ignored
     this.rollup.load();
     this.journal.open();
     const filter = this.writer.filter;
@@ -96,11 +132,20 @@ export class ConsoleData {
     );
     this.writer.open();
     this.reviews.load();
+    this.names.load();
+    this.related.load();
     this.model.load(this.segments.load());
+    this.alertsDropped = await this.alerts.load();
     const labels = this.store.db<Uint8Array, string>('analysis', 'binary').get('labels');
     const pending = this.store.db<Uint8Array, string>('analysis', 'binary').get('pending');
-    if (labels) {
-      this.analyzer.table = LabelTable.deserialize(labels);
+    let table: LabelTable | null;
+    try {
+      table = labels ? LabelTable.deserialize(labels) : null;
+    } catch {
+      table = null; // an earlier layout: analysed again below
+    }
+    if (table) {
+      this.analyzer.table = table;
       if (pending) this.analyzer.touched(new Uint32Array(pending.buffer.slice(pending.byteOffset, pending.byteOffset + pending.byteLength)));
       // Edges the journal changed after the checkpoint that saved the labels.
       this.analyzer.touched(replayed);
@@ -116,8 +161,11 @@ export class ConsoleData {
 
   /** After each ingest commit: the rollup and the analysis catch up. */
   committed(result: IngestResult): void {
+    this.names.committed();
     applyJournal(this.rollup, result.journal);
     if (result.edges.length > 0) this.analyzer.touched(result.edges.map((e) => e.id));
+    this.alerts.committed();
+    for (const f of this.onCommitted) f(result);
   }
 
   /** Ingests batches directly (tests, the demo's replay, benchmarks): the same transaction as MQTT ingest. */
@@ -143,6 +191,12 @@ export class ConsoleData {
     return r;
   }
 
+  /** Between ingest transactions: retention's next slice, and a checkpoint when one is due. */
+  async between(): Promise<void> {
+    await this.retention.run();
+    await this.checkpointIfDue();
+  }
+
   /** Writes a checkpoint when one is due (between ingest transactions), or now with `force`. */
   async checkpointIfDue(force = false): Promise<void> {
     if (!force && this.journal.pending < this.opts.checkpoint.everyEntries && this.now() - this.lastCheckpoint < this.opts.checkpoint.everyMs) return;
@@ -155,7 +209,7 @@ export class ConsoleData {
     if (this.rollup.dirty === 0 && this.journal.pending === 0 && this.analyzer.pending === 0 && this.checkpoints.written > 0) return;
     const analysis = this.store.db<Uint8Array, string>('analysis', 'binary');
     let written: { days: number[]; hours: number[] } = { days: [], hours: [] };
-    await this.store.env.transaction(() => {
+    await this.store.atomic(() => {
       written = this.rollup.writeDirty();
       this.journal.checkpoint();
       void analysis.put('labels', this.analyzer.table.serialize(this.catalog.maxId));

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
-import { writeScenario, type ScenarioTruth } from '@spanmap/scenario';
+import { writeScenario, splitCapture, type ScenarioTruth } from '@spanmap/scenario';
 import { parseCommandLine, parseHostPort, numberOption, UsageError, SpanmapError } from '@spanmap/shared';
 import { createConsole } from './app.js';
 import { loadOrCreateToken } from './api/token-file.js';
@@ -177,10 +177,13 @@ async function setUp(
   const end = start + days * DAY;
   const before = join(dataDir, 'weeks-before.pcap');
   const last = join(dataDir, 'last-week.pcap');
-  say(`generating ${days - 7} days of traffic for a site (web, app, db, infrastructure, users, legacy jobs)`);
-  const truth: ScenarioTruth = writeScenario(before, { start, days: days - 7, seed });
-  say('generating the last week, with a few connections no policy would allow');
-  writeScenario(last, { start: split, days: 7, seed, anomaliesFrom: split });
+  say(
+    `generating ${days} days of traffic for a site (web, app, db, infrastructure, users, legacy jobs); the last week holds a few connections no policy would allow`,
+  );
+  const all = join(dataDir, 'site.pcap');
+  const truth: ScenarioTruth = writeScenario(all, { start, days, seed, anomaliesFrom: split });
+  splitCapture(all, split, before, last);
+  rmSync(all, { force: true });
 
   await api('PUT', '/segments', truth.segments);
   say(`segments: ${truth.segments.map((s) => s.name).join(', ')}`);

@@ -6,6 +6,7 @@ import { createConsole } from './app.js';
 import { loadOrCreateToken } from './api/token-file.js';
 import type { EmbeddedBrokerOptions } from './broker/embedded.js';
 import { loadBrokerTls } from './broker/tls.js';
+import { runtimeAlerts } from './sinks/config.js';
 import { loadConsoleConfig, dumpConsoleConfig, listenAddress, ConsoleConfigError, clientIdFor, groupProblems, type ConsoleConfig } from './config.js';
 import { parseStoreUrl } from './store/store-url.js';
 
@@ -217,6 +218,11 @@ async function run(config: ConsoleConfig, logFormat: LogFormat): Promise<number>
     ...(sharedStore ? { sharedStore } : {}),
     metrics: config.metrics,
     bodyLimit: config.api.bodyLimit,
+    data: {
+      retention: { days: config.store.retentionDays, maxBytes: config.store.maxBytes },
+      merge: { skewMs: config.merge.clockSkewMs, maxSpanMs: config.merge.maxRecordSpanMs },
+    },
+    alerts: runtimeAlerts(config.alerts, config.console.http, process.env),
     log: warn,
   });
   // No token configured anywhere: one of our own, kept in the store so it survives restarts.

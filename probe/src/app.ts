@@ -1,6 +1,6 @@
 import { Lifecycle, flowRecordJson, type Component, type FlowRecord } from '@spanmap/shared';
 import { loadConfig, ConfigError, parseHostPort, type ProbeConfig } from './config.js';
-import { createFlowInputs, type InputStats } from './daemon.js';
+import { createFlowInputs, nameStatus, type InputStats } from './daemon.js';
 import { LineWriter } from './output/line-writer.js';
 import { publishOptions } from './publish/options.js';
 import type { PublishSession } from './publish/session.js';
@@ -82,7 +82,11 @@ export async function createProbe(config: ProbeConfig, deps: ProbeDeps): Promise
       },
     });
   }
-  const inputs = await createFlowInputs(config, { sink: (r) => sink(r), log: deps.log, now: deps.now });
+  // Passive naming: names learned from the captured packets travel with the records when
+  // publishing; without a publisher they are only counted (stdout carries flow records).
+  const { createNameObserver } = await import('./names/observer.js');
+  const names = createNameObserver(session ? session.sendName : () => {});
+  const inputs = await createFlowInputs(config, { sink: (r) => sink(r), log: deps.log, now: deps.now, names });
 
   const metricsAt = config.metrics.listen ? parseHostPort(config.metrics.listen) : null;
   const metricsParts: Component[] = [];
@@ -138,5 +142,6 @@ function captureStatus(s: InputStats) {
     activeFlows: s.flows.active,
     emittedFlows: Object.values(s.flows.emitted).reduce((a, b) => a + b, 0),
     ...(s.exporters ? { exportLost: s.exporters.lost.v5Flows + s.exporters.lost.v9Packets + s.exporters.lost.ipfixRecords } : {}),
+    ...(s.names ? { names: nameStatus(s.names) } : {}),
   };
 }

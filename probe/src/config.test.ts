@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { validateConfig, loadConfig, dumpConfig, parseHostPort, brokerAddress, ConfigError } from './config.js';
+import { validateConfig, loadConfig, dumpConfig, parseHostPort, brokerAddress, ConfigError, defaultWorkers } from './config.js';
 import { DEFAULT_FLOW_OPTIONS } from './flowtable/flow-table.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'spanmap-config-'));
@@ -23,7 +23,13 @@ describe('probe config: defaults', () => {
   it('fills every section from defaults in code', () => {
     const c = validateConfig({ capture: { interfaces: [{ name: 'eth1' }] } }, { baseDir: '/etc/spanmap' });
     expect(c.probe.id).toBe(hostname());
-    expect(c.capture).toEqual({ backend: 'native', interfaces: [{ name: 'eth1', filter: '', promisc: true, snaplen: 256, bufferSize: 32 << 20 }] });
+    expect(c.capture).toEqual({
+      backend: 'native',
+      interfaces: [{ name: 'eth1', filter: '', promisc: true, snaplen: 256, bufferSize: 32 << 20 }],
+      workers: defaultWorkers(),
+    });
+    expect(defaultWorkers()).toBeGreaterThanOrEqual(1);
+    expect(defaultWorkers()).toBeLessThanOrEqual(8);
     expect(c.netflow).toEqual({ listeners: [] });
     expect(c.flows).toEqual({
       idle: DEFAULT_FLOW_OPTIONS.idleMs / 1000,
@@ -31,6 +37,7 @@ describe('probe config: defaults', () => {
       grace: DEFAULT_FLOW_OPTIONS.graceMs / 1000,
       maxFlows: DEFAULT_FLOW_OPTIONS.maxFlows,
       decap: 'inner',
+      dedupWindow: 2,
     });
     expect(c.store).toEqual({ dir: '/var/lib/spanmap', maxAgeDays: 30, maxBytes: 1 << 30 });
     expect(c.publish).toBeNull();
@@ -41,9 +48,13 @@ describe('probe config: defaults', () => {
     const c = validateConfig(
       {
         probe: { id: 'dc1-span-3' },
-        capture: { backend: 'cap', interfaces: ['eth2', { name: 'eth3', filter: 'vlan or ip', promisc: false, snaplen: 128, bufferSize: '64MiB' }] },
+        capture: {
+          backend: 'cap',
+          workers: 3,
+          interfaces: ['eth2', { name: 'eth3', filter: 'vlan or ip', promisc: false, snaplen: 128, bufferSize: '64MiB' }],
+        },
         netflow: { listeners: [{ protocol: 'ipfix', listen: '[::]:4739' }, { listen: '0.0.0.0:2055' }] },
-        flows: { idle: 60, active: 600, grace: 2.5, maxFlows: 5000, decap: 'outer' },
+        flows: { idle: 60, active: 600, grace: 2.5, maxFlows: 5000, decap: 'outer', dedupWindow: 0.5 },
         store: { dir: 'data', maxAgeDays: 7, maxBytes: '2 GiB' },
         publish: { url: 'mqtts://broker.example:8883', username: 'probe', password: 'secret', interval: 30, inflight: 4 },
         metrics: { listen: '127.0.0.1:9464' },
@@ -58,7 +69,8 @@ describe('probe config: defaults', () => {
       { protocol: 'ipfix', listen: '[::]:4739' },
       { protocol: 'netflow', listen: '0.0.0.0:2055' },
     ]);
-    expect(c.flows).toEqual({ idle: 60, active: 600, grace: 2.5, maxFlows: 5000, decap: 'outer' });
+    expect(c.flows).toEqual({ idle: 60, active: 600, grace: 2.5, maxFlows: 5000, decap: 'outer', dedupWindow: 0.5 });
+    expect(c.capture.workers).toBe(3);
     expect(c.store).toEqual({ dir: '/etc/spanmap/data', maxAgeDays: 7, maxBytes: 2 * 2 ** 30 });
     expect(c.publish).toEqual({ url: 'mqtts://broker.example:8883', username: 'probe', password: 'secret', interval: 30, inflight: 4 });
     expect(c.metrics.listen).toBe('127.0.0.1:9464');
@@ -83,6 +95,8 @@ describe('probe config: problems name the key and what was wrong', () => {
       { capture: { interfaces: [{ name: 'eth0', snaplen: 10 }] } },
       'capture.interfaces[0].snaplen: expected a whole number from 64 to 262144, got 10',
     ],
+    ['workers zero', { capture: { interfaces: ['eth0'], workers: 0 } }, 'capture.workers: expected a whole number from 1 to 64, got 0'],
+    ['dedup window negative', { capture: { interfaces: ['eth0'] }, flows: { dedupWindow: -1 } }, 'flows.dedupWindow: expected a number from 0 to 1000, got -1'],
     [
       'unknown key, with a suggestion',
       { capture: { interfaces: [{ name: 'eth0', filtre: 'tcp' }] } },

@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { hostname, availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { Check, parseListen } from '@spanmap/shared';
@@ -34,10 +34,11 @@ export interface PublishConfig {
 
 export interface ProbeConfig {
   probe: { id: string };
-  capture: { backend: 'native' | 'cap'; interfaces: InterfaceConfig[] };
+  /** workers: capture threads per interface, fed by a kernel fanout on flow hash (native backend). */
+  capture: { backend: 'native' | 'cap'; interfaces: InterfaceConfig[]; workers: number };
   netflow: { listeners: ListenerConfig[] };
-  /** Seconds, as in the file; maxFlows bounds memory. */
-  flows: { idle: number; active: number; grace: number; maxFlows: number; decap: 'inner' | 'outer' };
+  /** Seconds, as in the file; maxFlows bounds memory; dedupWindow in milliseconds (0: keep duplicate frames). */
+  flows: { idle: number; active: number; grace: number; maxFlows: number; decap: 'inner' | 'outer'; dedupWindow: number };
   store: { dir: string; maxAgeDays: number; maxBytes: number };
   /** Absent: flow records are printed as JSON lines on stdout. */
   publish: PublishConfig | null;
@@ -47,11 +48,19 @@ export interface ProbeConfig {
 const MiB = 1 << 20;
 export const INTERFACE_DEFAULTS = { filter: '', promisc: true, snaplen: 256, bufferSize: 32 * MiB } as const;
 export const PUBLISH_DEFAULTS = { username: null, password: null, interval: 10, inflight: 8 } as const;
+/** Most workers a probe uses by default, whatever the machine has. */
+export const MAX_DEFAULT_WORKERS = 8;
+/** Workers the probe uses unless told: the machine's cores, up to MAX_DEFAULT_WORKERS. */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_WORKERS, availableParallelism()));
+}
+/** Copies of a packet within this many milliseconds are dropped (flows.dedupWindow, --dedup-window). */
+export const DEFAULT_DEDUP_WINDOW = 2;
 
 export function defaultConfig(): ProbeConfig {
   return {
     probe: { id: hostname() },
-    capture: { backend: 'native', interfaces: [] },
+    capture: { backend: 'native', interfaces: [], workers: defaultWorkers() },
     netflow: { listeners: [] },
     flows: {
       idle: DEFAULT_FLOW_OPTIONS.idleMs / 1000,
@@ -59,6 +68,7 @@ export function defaultConfig(): ProbeConfig {
       grace: DEFAULT_FLOW_OPTIONS.graceMs / 1000,
       maxFlows: DEFAULT_FLOW_OPTIONS.maxFlows,
       decap: 'inner',
+      dedupWindow: DEFAULT_DEDUP_WINDOW,
     },
     store: { dir: '/var/lib/spanmap', maxAgeDays: 30, maxBytes: 1024 * MiB },
     publish: null,
@@ -90,8 +100,9 @@ export function validateConfig(raw: unknown, ctx: { file?: string; baseDir?: str
     'letters, digits, ".", "_" or "-" (at most 64; it is part of MQTT topics)',
   );
 
-  const cap = v.map(top.capture, 'capture', ['backend', 'interfaces']) ?? {};
+  const cap = v.map(top.capture, 'capture', ['backend', 'interfaces', 'workers']) ?? {};
   const backend = v.choice(cap.backend, 'capture.backend', ['native', 'cap'] as const, d.capture.backend);
+  const workers = v.num(cap.workers, 'capture.workers', d.capture.workers, 1, 64, true);
   const interfaces: InterfaceConfig[] = v.list(cap.interfaces, 'capture.interfaces', 64).map((entry, i) => {
     const k = `capture.interfaces[${i}]`;
     const it = typeof entry === 'string' ? { name: entry } : entry; // "- eth1" is short for "- name: eth1"
@@ -124,13 +135,14 @@ export function validateConfig(raw: unknown, ctx: { file?: string; baseDir?: str
   if (interfaces.length === 0 && listeners.length === 0 && problems.length === 0)
     v.problem('capture.interfaces', 'nothing to capture: list at least one interface (or a netflow listener)');
 
-  const fl = v.map(top.flows, 'flows', ['idle', 'active', 'grace', 'maxFlows', 'decap']) ?? {};
+  const fl = v.map(top.flows, 'flows', ['idle', 'active', 'grace', 'maxFlows', 'decap', 'dedupWindow']) ?? {};
   const flows = {
     idle: v.num(fl.idle, 'flows.idle', d.flows.idle, 1, 86400),
     active: v.num(fl.active, 'flows.active', d.flows.active, 1, 86400),
     grace: v.num(fl.grace, 'flows.grace', d.flows.grace, 0, 3600),
     maxFlows: v.num(fl.maxFlows, 'flows.maxFlows', d.flows.maxFlows, 1, 50_000_000, true),
     decap: v.choice(fl.decap, 'flows.decap', ['inner', 'outer'] as const, d.flows.decap),
+    dedupWindow: v.num(fl.dedupWindow, 'flows.dedupWindow', d.flows.dedupWindow, 0, 1000),
   };
 
   const st = v.map(top.store, 'store', ['dir', 'maxAgeDays', 'maxBytes']) ?? {};
@@ -177,7 +189,7 @@ export function validateConfig(raw: unknown, ctx: { file?: string; baseDir?: str
   const metrics = { listen: mt.listen === undefined || mt.listen === null ? null : v.hostPort(mt.listen, 'metrics.listen') };
 
   if (problems.length > 0) throw new ConfigError(problems.map((p) => (ctx.file ? `${ctx.file}: ${p}` : p)));
-  return { probe: { id }, capture: { backend, interfaces }, netflow: { listeners }, flows, store, publish, metrics };
+  return { probe: { id }, capture: { backend, interfaces, workers }, netflow: { listeners }, flows, store, publish, metrics };
 }
 
 /** The effective configuration as YAML, with the password hidden. */

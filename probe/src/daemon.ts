@@ -1,8 +1,10 @@
 import type { Component, FlowRecord } from '@spanmap/shared';
 import { FlowTable, type FlowTableOptions } from './flowtable/flow-table.js';
 import type { LiveCapture, LiveCaptureConfig, LiveCaptureStats } from './capture/live.js';
+import type { LiveWorkers, LiveWorkerStats } from './capture/live-workers.js';
 import type { OwnEndpoint } from './capture/live-filter.js';
 import type { FlowExportListener, ListenerCounters } from './netflow/index.js';
+import type { NameObserver, NameCounters } from './names/types.js';
 import { brokerAddress, parseHostPort, type ProbeConfig } from './config.js';
 import { join } from 'node:path';
 
@@ -13,10 +15,18 @@ import { join } from 'node:path';
 
 export interface InputDeps {
   sink: (record: FlowRecord) => void;
+  /** Passive naming on the captured packets (null or absent: off). */
+  names?: NameObserver | null;
   /** One human line for stderr. */
   log: (line: string) => void;
   /** Wall clock in ms: the flow table's expiry time (captures stamp packets on the same clock). */
   now: () => number;
+}
+
+/** The status message's names counters: names learned, name-carrying payloads skipped as malformed. */
+export function nameStatus(c: NameCounters): { learned: number; errors: number } {
+  const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+  return { learned: sum(c.names), errors: sum(c.errors) };
 }
 
 /** Expiry runs this often; flows end within a second of their timeout. */
@@ -40,7 +50,13 @@ export function ownEndpoints(c: ProbeConfig): OwnEndpoint[] {
 }
 
 export function liveCaptureConfig(c: ProbeConfig): LiveCaptureConfig {
-  return { backend: c.capture.backend, interfaces: c.capture.interfaces, decapInner: c.flows.decap === 'inner', own: ownEndpoints(c) };
+  return {
+    backend: c.capture.backend,
+    interfaces: c.capture.interfaces,
+    decapInner: c.flows.decap === 'inner',
+    own: ownEndpoints(c),
+    dedupWindowMs: c.flows.dedupWindow,
+  };
 }
 
 const NO_CAPTURE: LiveCaptureStats = {
@@ -50,6 +66,7 @@ const NO_CAPTURE: LiveCaptureStats = {
   ifaceDrops: 0,
   decodeErrors: {},
   fragments: { matched: 0, orphaned: 0, absorbed: 0 },
+  duplicates: 0,
   reloadDuplicates: 0,
 };
 
@@ -60,6 +77,10 @@ export type InputStats = LiveCaptureStats & {
   bytes: number;
   flows: { active: number; created: number; emitted: Record<string, number>; maxActive: number };
   exporters: ListenerCounters | null;
+  /** Capture threads, when capture.workers splits the interfaces between several: how many, and the packets each counted. */
+  workers?: { count: number; packets: number[] };
+  /** Passive naming, when on: packets parsed and names learned by protocol, payloads skipped by reason. */
+  names: NameCounters | null;
 };
 
 export interface FlowInputs {
@@ -72,10 +93,20 @@ export interface FlowInputs {
 
 export async function createFlowInputs(initial: ProbeConfig, deps: InputDeps): Promise<FlowInputs> {
   let config = initial;
-  const table = new FlowTable(flowTableOptions(config), deps.sink);
-  const newCapture = async (c: ProbeConfig): Promise<LiveCapture> =>
-    (await import('./capture/live.js')).createLiveCapture(liveCaptureConfig(c), { table, log: deps.log });
-  let capture: LiveCapture | null = config.capture.interfaces.length > 0 ? await newCapture(config) : null;
+  // capture.workers > 1 (native backend): worker threads each count a share of every interface
+  // (a kernel fanout), each with a table of maxFlows / workers flows.
+  let workers = config.capture.backend === 'native' && config.capture.interfaces.length > 0 ? config.capture.workers : 1;
+  if (workers > 1 && 'error' in (await import('./capture/backends/index.js')).loadNativeAddon()) workers = 1; // cap has no fanout
+  const flows = flowTableOptions(config);
+  const share = { ...flows, maxFlows: Math.max(1, Math.ceil(flows.maxFlows / workers)) };
+  const table = new FlowTable(share, deps.sink);
+  const newCapture = async (c: ProbeConfig): Promise<LiveCapture | LiveWorkers> => {
+    const captureDeps = { table, log: deps.log, names: deps.names ?? null };
+    if (workers > 1)
+      return (await import('./capture/live-workers.js')).createLiveWorkers(liveCaptureConfig(c), { ...captureDeps, sink: deps.sink, flow: share }, workers);
+    return (await import('./capture/live.js')).createLiveCapture(liveCaptureConfig(c), captureDeps);
+  };
+  let capture: LiveCapture | LiveWorkers | null = config.capture.interfaces.length > 0 ? await newCapture(config) : null;
   const l = config.netflow.listeners;
   const listener: FlowExportListener | null =
     l.length > 0
@@ -135,14 +166,25 @@ export async function createFlowInputs(initial: ProbeConfig, deps: InputDeps): P
 
     stats(): InputStats {
       const c = table.counters;
+      const { workers: others = [], ...live } = (capture?.stats() ?? NO_CAPTURE) as LiveCaptureStats & { workers?: LiveWorkerStats[] };
+      const emitted = { ...c.flowsEmitted };
+      for (const w of others) for (const k of Object.keys(emitted) as Array<keyof typeof emitted>) emitted[k] += w.flows.emitted[k];
+      const sum = (f: (w: LiveWorkerStats) => number) => others.reduce((a, w) => a + f(w), 0);
       return {
         probe: config.probe.id,
         uptime: Math.round((deps.now() - startedAt) / 1000),
-        ...(capture?.stats() ?? NO_CAPTURE),
-        packets: c.packets,
-        bytes: c.bytes,
-        flows: { active: table.size, created: c.flowsCreated, emitted: c.flowsEmitted, maxActive: c.maxActive },
+        ...live,
+        ...(others.length > 0 ? { workers: { count: others.length + 1, packets: [c.packets, ...others.map((w) => w.packets)] } } : {}),
+        packets: c.packets + sum((w) => w.packets),
+        bytes: c.bytes + sum((w) => w.bytes),
+        flows: {
+          active: table.size + sum((w) => w.flows.active),
+          created: c.flowsCreated + sum((w) => w.flows.created),
+          emitted,
+          maxActive: c.maxActive + sum((w) => w.flows.maxActive),
+        },
         exporters: listener?.counters() ?? null,
+        names: deps.names?.counters ?? null,
       };
     },
   };

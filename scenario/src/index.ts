@@ -27,3 +27,6 @@ export { scenarioMain, SCENARIO_USAGE } from './cli.js';
 export { nameAt, nameFactTimes, namesTruth, type NamesTruth, type NameInterval, type NameTruthAddress, type NameFact } from './names-truth.js';
 export { DOMAIN as NAMES_DOMAIN, MOVING_LEASE_IP, SAAS_IP, SAAS_NAME, GRAFANA_NAME } from './names-site.js';
 export { writeMultiProbeCaptures, type MultiProbeOptions, type MultiProbeStats } from './multiprobe.js';
+export { buildPolicySite, writePolicySite, type PolicySiteOptions, type PolicySiteFacts, type PolicySiteTruth } from './policy-site.js';
+export { ANOMALY_HIGH_PORT, type PolicyAnomalyKind } from './policy-anomalies.js';
+export { splitCapture } from './pcap-split.js';

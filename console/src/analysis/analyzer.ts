@@ -142,16 +142,16 @@ export class Analyzer implements LabelSource {
   private analyse(e: number, fromHour: number, toHour: number): void {
     const acts: Activity[] = [];
     const days = new Set<number>();
+    let last = -Infinity;
     for (const [h, v] of this.rows.edgeHours(e, fromHour, toHour)) {
       acts.push({ t: v[4], flows: v[0] });
       days.add(Math.floor(h / 24));
+      if (v[5] > last) last = v[5];
     }
-    this.table.set(
-      e,
-      acts.length === 0 ? { period: null, nextExpected: null, confidence: null, note: null } : detectPeriod(acts, this.observation),
-      acts.length,
-      days.size,
-    );
+    // No activity left in the window (retention dropped it): what was learned about the edge stays.
+    if (acts.length === 0 && this.table.get(e)) return;
+    const labels = acts.length === 0 ? { period: null, nextExpected: null, confidence: null, note: null } : detectPeriod(acts, this.observation);
+    this.table.set(e, labels, acts.length, days.size, acts.length ? last : NaN);
   }
 
   /**

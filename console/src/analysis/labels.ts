@@ -14,12 +14,14 @@ export class LabelTable {
   note = new Uint16Array(1024);
   hours = new Uint32Array(1024);
   days = new Uint16Array(1024);
+  /** When the edge was last active (ms): survives retention with the period (a monthly job's last run). */
+  last = new Float64Array(1024).fill(NaN);
   /** 1 once computed. */
   known = new Uint8Array(1024);
   readonly notes: string[] = [''];
   private readonly noteIds = new Map<string, number>([['', 0]]);
 
-  set(edge: number, l: EdgeLabels, activeHours: number, activeDays: number): void {
+  set(edge: number, l: EdgeLabels, activeHours: number, activeDays: number, last: number): void {
     this.ensure(edge + 1);
     this.period[edge] = PERIODS.indexOf(l.period);
     this.next[edge] = l.nextExpected ?? NaN;
@@ -27,10 +29,11 @@ export class LabelTable {
     this.note[edge] = this.noteId(l.note ?? '');
     this.hours[edge] = activeHours;
     this.days[edge] = activeDays;
+    this.last[edge] = last;
     this.known[edge] = 1;
   }
 
-  get(edge: number): (EdgeLabels & { activeHours: number; activeDays: number }) | null {
+  get(edge: number): (EdgeLabels & { activeHours: number; activeDays: number; lastActive: number | null }) | null {
     if (edge >= this.known.length || !this.known[edge]) return null;
     const next = this.next[edge]!;
     const conf = this.confidence[edge]!;
@@ -41,6 +44,7 @@ export class LabelTable {
       note: this.notes[this.note[edge]!] || null,
       activeHours: this.hours[edge]!,
       activeDays: this.days[edge]!,
+      lastActive: Number.isNaN(this.last[edge]!) ? null : this.last[edge]!,
     };
   }
 
@@ -70,15 +74,16 @@ export class LabelTable {
     this.note = g(this.note);
     this.hours = g(this.hours);
     this.days = g(this.days);
+    this.last = g(this.last, NaN);
     this.known = g(this.known);
   }
 
   serialize(n: number): Uint8Array {
     this.ensure(n);
-    const head = Buffer.from(JSON.stringify({ n, notes: this.notes }));
+    const head = Buffer.from(JSON.stringify({ n, notes: this.notes, v: 2 }));
     const len = Buffer.alloc(4);
     len.writeUInt32LE(head.length);
-    const cols = [this.period, this.next, this.confidence, this.note, this.hours, this.days, this.known].map((a) =>
+    const cols = [this.period, this.next, this.confidence, this.note, this.hours, this.days, this.last, this.known].map((a) =>
       Buffer.from(a.buffer, 0, n * a.BYTES_PER_ELEMENT),
     );
     return Buffer.concat([len, head, ...cols]);
@@ -87,12 +92,13 @@ export class LabelTable {
   static deserialize(blob: Uint8Array): LabelTable {
     const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
     const hl = b.readUInt32LE(0);
-    const { n, notes } = JSON.parse(b.toString('utf8', 4, 4 + hl)) as { n: number; notes: string[] };
+    const { n, notes, v } = JSON.parse(b.toString('utf8', 4, 4 + hl)) as { n: number; notes: string[]; v?: number };
+    if (v !== 2) throw new Error('labels of an earlier layout: analysed again');
     const t = new LabelTable();
     t.ensure(n);
     for (const note of notes.slice(1)) t.noteId(note);
     let o = 4 + hl;
-    for (const a of [t.period, t.next, t.confidence, t.note, t.hours, t.days, t.known]) {
+    for (const a of [t.period, t.next, t.confidence, t.note, t.hours, t.days, t.last, t.known]) {
       const bytes = n * a.BYTES_PER_ELEMENT;
       new Uint8Array(a.buffer).set(b.subarray(o, o + bytes));
       o += bytes;

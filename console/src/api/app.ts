@@ -13,10 +13,17 @@ import { matrixRoutes } from './routes/matrix.js';
 import { timelineRoutes } from './routes/timeline.js';
 import { longtailRoutes } from './routes/longtail.js';
 import { policyRoutes } from './routes/policies.js';
+import { nameRoutes } from './routes/names.js';
+import { hostRoutes } from './routes/hosts.js';
+import { alertRoutes } from './routes/alerts.js';
+import type { SinkHealth } from '../sinks/types.js';
 import type { ConsoleMetrics } from '../metrics/metrics.js';
 
 /** What the API serves: the console's data (each route group takes only the part it needs). */
-export type ApiData = Pick<ConsoleData, 'catalog' | 'rows' | 'probes' | 'model' | 'query' | 'reviews' | 'analyzer' | 'segments' | 'policies' | 'alerts'>;
+export type ApiData = Pick<
+  ConsoleData,
+  'catalog' | 'rows' | 'probes' | 'model' | 'query' | 'reviews' | 'analyzer' | 'segments' | 'policies' | 'alerts' | 'triage' | 'names' | 'hosts'
+>;
 
 export interface AppDeps {
   data: ApiData;
@@ -28,6 +35,8 @@ export interface AppDeps {
   metrics?: { metrics: ConsoleMetrics; auth: boolean };
   /** Largest request body accepted (bytes); default 1 MiB. */
   bodyLimit?: number;
+  /** The alert sinks' health (GET /alerts/sinks). */
+  sinks?: () => SinkHealth[];
 }
 
 export type { AppEnv } from './env.js';
@@ -88,7 +97,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   matrixRoutes(api, { query: d.query, now });
   longtailRoutes(api, { analyzer: d.analyzer, query: d.query, model: d.model, probes: d.probes, now });
-  policyRoutes(api, { policies: d.policies, alerts: d.alerts, model: d.model, now });
+  policyRoutes(api, { policies: d.policies, alerts: d.alerts, model: d.model, names: d.names, now });
+  nameRoutes(api, { names: d.names, now });
+  hostRoutes(api, { hosts: d.hosts });
+  alertRoutes(api, { alerts: d.alerts, triage: d.triage, sinks: deps.sinks ?? (() => []), now });
   app.route('/api/v1', api);
   app.use('*', (c, next) => import('../http/ui.js').then((ui) => ui.serveUi(c, next))); // the web UI (console/ui/dist) at /, after the API
   return app;

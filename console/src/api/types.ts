@@ -10,9 +10,16 @@ import type { SegmentCoverage, Gap as CoverageGap } from '../analysis/coverage.j
 import type { Review, ReviewStatus, AuditEntry } from '../review/reviews.js';
 import type { SegmentDef } from '../segments/segments.js';
 import type { StatusPoint } from '../store/probes.js';
-import type { Policy as StoredPolicy, PolicyVersion, Rule as PolicyRule, Selector as Endpoint } from '../policy/model.js';
-import type { Violation, SimulateResult, ViolationAction } from '../policy/policies.js';
+import type { Policy as StoredPolicy, PolicyVersion, Selector as Endpoint } from '../policy/model.js';
+import type { Violation as StoredViolation, SimulateResult as StoredSimulateResult, ViolationAction } from '../policy/policies.js';
+import type { Named, NamedRule } from '../names/label.js';
+import type { HostRow } from '../names/hosts.js';
+import type { NamesResult, NamesSummary } from './routes/names.js';
 import type { Alert } from '../alerts/alerts.js';
+import type { AlertAction, AlertStatus, AlertReview } from '../alerts/model.js';
+import type { SinkHealth } from '../sinks/types.js';
+import type { PolicyStats, RuleStats, Surface } from '../policy/stats.js';
+import type { Proposal } from '../policy/narrowest.js';
 import type { ErrorBody } from './errors.js';
 
 export type {
@@ -30,15 +37,30 @@ export type {
   AuditEntry,
   SegmentDef,
   ProbeStatus,
-  PolicyRule,
   Endpoint,
   PolicyVersion,
-  Violation,
   Alert,
-  SimulateResult,
+  AlertAction,
+  AlertStatus,
+  AlertReview,
+  SinkHealth,
   ViolationAction,
   ErrorBody,
+  Named,
+  HostRow,
+  NamesResult,
+  NamesSummary,
+  PolicyStats,
+  RuleStats,
+  Surface,
+  Proposal,
 };
+
+/** A rule as the API shows it: with the names of its host selectors and justifying edges (names/label.ts). */
+export type PolicyRule = NamedRule;
+/** Would-be-blocked edges carry the names their addresses had when last seen (alerts carry theirs: alerts/). */
+export type Violation = Named<StoredViolation>;
+export type SimulateResult = Omit<StoredSimulateResult, 'blocked'> & { blocked: Array<Named<StoredSimulateResult['blocked'][number]>> };
 
 /** GET /probes: what each probe delivered, and where its view overlaps other probes'. */
 export interface ProbeRow {
@@ -92,14 +114,28 @@ export type PolicySummary = Pick<StoredPolicy, 'id' | 'name' | 'mode' | 'monitor
   version: number;
   updatedAt: number;
   rules: number;
+  /** The current version's allowed surface among known hosts, beside the edges of the policy's window. */
+  surface: Surface;
 };
 
 /** GET /policies/:id: one version with its rules, and the version history (rules counted). */
 export type PolicyDetail = Omit<PolicySummary, 'rules'> & {
   defaultAction: StoredPolicy['defaultAction'];
   rules: PolicyRule[];
-  versions: Array<Omit<PolicyVersion, 'rules'> & { rules: number }>;
+  versions: Array<Omit<PolicyVersion, 'rules'> & { rules: number; surface: Surface }>;
 };
+
+/** GET /policies/:id/check: would this connection be allowed, and by which rule. */
+export interface PolicyCheck {
+  allowed: boolean;
+  rule: PolicyRule | null;
+  version: number;
+  srcSegment: string;
+  dstSegment: string;
+}
+
+/** GET /policies/:id/violations: a would-be-blocked edge, its related-connection label, and the narrowest rule allowing it would add. */
+export type ViolationRow = Violation & { related: string | null; proposal: Proposal };
 
 export type PolicyMode = StoredPolicy['mode'];
 
@@ -125,6 +161,17 @@ export interface DraftRequest {
   infrastructureLayer?: boolean;
 }
 
+/** GET /hosts query parameters. */
+export type HostQuery = {
+  ip?: string;
+  q?: string;
+  at?: number;
+  named?: boolean;
+  sort?: 'ip' | 'name';
+  limit?: number;
+  cursor?: string;
+};
+
 /** GET /edges and /longtail query parameters. */
 export type EdgeQuery = {
   from?: number;
@@ -132,6 +179,7 @@ export type EdgeQuery = {
   segment?: string;
   srcSegment?: string;
   dstSegment?: string;
+  /** An address, or a name prefix (either side had a name starting with it). */
   host?: string;
   proto?: number;
   port?: number;
@@ -144,3 +192,37 @@ export type EdgeQuery = {
   limit?: number;
   cursor?: string;
 };
+
+/** GET /alerts query parameters (the body is a plain array; X-Total-Count and X-Next-Cursor page it). */
+export type AlertQuery = {
+  status?: AlertStatus | 'open';
+  kind?: Alert['kind'];
+  policy?: string;
+  segment?: string;
+  host?: string;
+  since?: number;
+  until?: number;
+  /** Comma-separated alert ids. */
+  id?: string;
+  order?: 'asc' | 'desc';
+  limit?: number;
+  cursor?: string;
+};
+
+/** POST /alerts/review */
+export interface AlertReviewRequest {
+  ids: string[];
+  action: AlertAction;
+  note?: string;
+  /** investigate: who looks into it (default: whoever triages). */
+  owner?: string;
+  /** dismiss: days of expected noise (default 7). */
+  days?: number;
+}
+
+export interface AlertReviewResult {
+  reviewed: number;
+  alerts: Alert[];
+  /** Policies "allow" changed, with their new version. */
+  policies: Array<{ id: string; version: number }>;
+}

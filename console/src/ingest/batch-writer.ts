@@ -49,10 +49,20 @@ export class BatchWriter {
   private readonly index: ViewIndex;
   private nextCluster = 0;
   readonly hooks: TransactionHook[] = [];
+  /** Records refused because they are older than what retention keeps. */
+  tooOld = 0;
 
   constructor(
     private readonly store: ConsoleStore,
-    private readonly deps: { catalog: Catalog; rows: EdgeRows; probes: Probes; journal: Journal; merge: MergeOptions & { maxSpanMs: number } },
+    private readonly deps: {
+      catalog: Catalog;
+      rows: EdgeRows;
+      probes: Probes;
+      journal: Journal;
+      merge: MergeOptions & { maxSpanMs: number };
+      /** Records that ended before this are older than retention keeps: refused, counted. */
+      floor?: () => number;
+    },
   ) {
     const index = new ViewIndex(
       () => store.db('merge-views', 'binary', 'binary') as unknown as ViewDb,
@@ -86,7 +96,7 @@ export class BatchWriter {
     const { catalog, rows, probes, journal } = this.deps;
     const clusterBefore = this.nextCluster;
     try {
-      await this.store.env.transaction(() => {
+      await this.store.atomic(() => {
         const deltas = new Deltas();
         const totals = new Map<string, ProbeTotals>();
         const seenNow = new Set<string>();
@@ -104,8 +114,15 @@ export class BatchWriter {
           void this.dedupe.put(dk, now);
           result.applied.push(b);
           probes.countBatch(p, b, now);
-          for (const r of b.records) this.fold.apply(fromFlowRecord(b.probe, r), deltas);
-          for (const e of b.entries) this.fold.apply(fromEntry(b.probe, e), deltas);
+          const floor = this.deps.floor?.() ?? -Infinity;
+          for (const r of b.records) {
+            if (r.last < floor) this.tooOld++;
+            else this.fold.apply(fromFlowRecord(b.probe, r), deltas);
+          }
+          for (const e of b.entries) {
+            if (e.last < floor) this.tooOld++;
+            else this.fold.apply(fromEntry(b.probe, e), deltas);
+          }
         }
         deltas.compact();
         probes.addOverlap(totals, deltas.overlap, now);

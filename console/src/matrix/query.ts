@@ -5,6 +5,7 @@ import { serviceName, infrastructureByPort } from '../analysis/service.js';
 import type { Reviews, Review } from '../review/reviews.js';
 import { topK } from './topk.js';
 import { CellIndex } from './cell-index.js';
+import { MatrixView } from './matrix-view.js';
 
 export type Period = 'continuous' | 'hourly' | 'daily' | 'weekly' | 'monthly' | null;
 
@@ -54,6 +55,16 @@ export interface EdgeRow {
   review: Review | null;
   /** The probes that saw the edge's conversations. */
   probes: string[];
+  /** The names the addresses had at the edge's last-seen time in the range (console/src/names); null when unknown. */
+  srcName: string | null;
+  dstName: string | null;
+}
+
+/** The name seam (console/src/names): the name an address had at a time, and who ever had a name with a prefix. */
+export interface HostNames {
+  nameAt(ip: string, time: number): string | null;
+  /** Addresses that ever had a name starting with `prefix` (lower case). */
+  addressesNamed(prefix: string): Set<string>;
 }
 
 export const SORT_KEYS = ['flows', 'bytes', 'packets', 'firstSeen', 'lastSeen', 'daysSeen', 'src', 'dst', 'port'] as const;
@@ -64,6 +75,8 @@ export interface EdgeFilter {
   srcSegment?: string;
   dstSegment?: string;
   host?: string;
+  /** Either side had, at the edge's last-seen time in the range, a name starting with this (lower case). */
+  hostName?: string;
   proto?: number;
   port?: number;
   minFlows?: number;
@@ -88,17 +101,18 @@ export interface MatrixCell {
  */
 export class QueryEngine {
   private readonly acc: Accumulator;
-  private readonly cells: CellIndex;
+  private readonly matrixView: MatrixView;
   labels: LabelSource = { labels: () => null };
   /** The probes that saw an edge (its stored row), for the rows a query shows. */
   probesOf: (edge: number) => string[] = () => [];
+  names: HostNames | null = null;
 
   constructor(
     private readonly model: EdgeModel,
     private readonly reviews: Reviews,
   ) {
     this.acc = new Accumulator(model);
-    this.cells = new CellIndex(model);
+    this.matrixView = new MatrixView(model, new CellIndex(model));
   }
 
   /** Every edge active in the range (ids into the catalog) with its totals. */
@@ -123,6 +137,7 @@ export class QueryEngine {
     const srcSeg = segIndex(f.srcSegment, 'srcSegment');
     const dstSeg = segIndex(f.dstSegment, 'dstSegment');
     const host = f.host === undefined ? undefined : (cat.hostIds.get(f.host) ?? -1);
+    const byName = f.hostName === undefined ? undefined : this.namedHosts(f.hostName);
     const ids = new Uint32Array(acc.count);
     const hostSeg = seg !== undefined || srcSeg !== undefined || dstSeg !== undefined ? m.hostSegments() : null;
     let n = 0;
@@ -132,6 +147,7 @@ export class QueryEngine {
       if (f.proto !== undefined && cat.proto[e] !== f.proto) continue;
       if (f.port !== undefined && cat.port[e] !== f.port) continue;
       if (host !== undefined && cat.src[e] !== host && cat.dst[e] !== host) continue;
+      if (byName !== undefined && !this.nameMatches(byName, e, acc.last[e]!, f.hostName!)) continue;
       if (hostSeg) {
         const s = hostSeg[cat.src[e]!]!;
         const d = hostSeg[cat.dst[e]!]!;
@@ -148,6 +164,27 @@ export class QueryEngine {
       ids[n++] = e;
     }
     return { acc, ids, n };
+  }
+
+  /** Host ids that ever had a name starting with the prefix: the name filter's candidates. */
+  private namedHosts(prefix: string): Uint8Array {
+    const cat = this.model.catalog;
+    const mask = new Uint8Array(cat.hosts.length);
+    for (const ip of this.names?.addressesNamed(prefix) ?? []) {
+      const h = cat.hostIds.get(ip);
+      if (h !== undefined) mask[h] = 1;
+    }
+    return mask;
+  }
+
+  /** Either side had a name starting with the prefix at the edge's last-seen time. */
+  private nameMatches(mask: Uint8Array, e: number, time: number, prefix: string): boolean {
+    const cat = this.model.catalog;
+    for (const h of [cat.src[e]!, cat.dst[e]!]) {
+      if (mask[h] !== 1) continue;
+      if (this.names!.nameAt(cat.hosts[h]!, time)?.toLowerCase().startsWith(prefix)) return true;
+    }
+    return false;
   }
 
   private service(e: number): string | null {
@@ -232,116 +269,16 @@ export class QueryEngine {
       periodNote: l?.note ?? null,
       review: this.reviews.get(k),
       probes: this.probesOf(e),
+      srcName: this.names?.nameAt(k.src, acc.last[e]!) ?? null,
+      dstName: this.names?.nameAt(k.dst, acc.last[e]!) ?? null,
     };
   }
 
   matrix(range: Range, f: EdgeFilter = {}): { segments: string[]; cells: MatrixCell[] } {
     const { acc, ids, n } = this.select(range, f);
-    const m = this.model;
-    const names = m.resolver.names;
-    const ci = this.cells;
-    const S = ci.refresh();
-    const b = this.matrixBuffers(S * S, ci.pairCell.length);
-    const { edges, flows, packets, bytes, pairFlows, pairStamp, touched } = b;
-    const gen = ++b.gen;
-    let nt = 0;
-    const cellOf = ci.cellOf;
-    const pairOf = ci.pairOf;
-    const aFlows = acc.flows;
-    const aPackets = acc.packets;
-    const aBytes = acc.bytes;
-    // One pass over the edges in range: cell totals, and flows per (cell, service) pair touched.
-    for (let i = 0; i < n; i++) {
-      const e = ids[i]!;
-      const cell = cellOf[e]!;
-      const fl = aFlows[e]!;
-      edges[cell]!++;
-      flows[cell] += fl;
-      packets[cell] += aPackets[e]!;
-      bytes[cell] += aBytes[e]!;
-      const p = pairOf[e]!;
-      if (pairStamp[p] !== gen) {
-        pairStamp[p] = gen;
-        pairFlows[p] = 0;
-        touched[nt++] = p;
-      }
-      pairFlows[p] += fl;
-    }
-    // The touched pairs grouped by cell (a counting sort), then each cell's busiest services.
-    const C = S * S;
-    const start = new Uint32Array(C + 1);
-    for (let i = 0; i < nt; i++) start[ci.pairCell[touched[i]!]! + 1]!++;
-    for (let c = 1; c <= C; c++) start[c] += start[c - 1]!;
-    const fill = start.slice(0, C);
-    const grouped = new Uint32Array(nt);
-    for (let i = 0; i < nt; i++) {
-      const p = touched[i]!;
-      grouped[fill[ci.pairCell[p]!]!++] = p;
-    }
-    const byFlows = (x: number, y: number) => pairFlows[y]! - pairFlows[x]! || ci.pairSvcKey[x]! - ci.pairSvcKey[y]!;
-    const cells: MatrixCell[] = [];
-    const used = new Set<number>();
-    for (let cell = 0; cell < C; cell++) {
-      if (edges[cell] === 0) continue;
-      const s = Math.floor(cell / S);
-      const d = cell % S;
-      used.add(s);
-      used.add(d);
-      const group = grouped.subarray(start[cell]!, start[cell + 1]!);
-      const services = topK(group, group.length, MATRIX_SERVICES, byFlows).map((p) => {
-        const k = ci.pairSvcKey[p]!;
-        const proto = Math.floor(k / 65536);
-        return { proto, port: k % 65536, service: serviceName(proto, k % 65536), flows: pairFlows[p]! };
-      });
-      cells.push({ src: names[s]!, dst: names[d]!, edges: edges[cell]!, flows: flows[cell]!, packets: packets[cell]!, bytes: bytes[cell]!, services });
-      edges[cell] = flows[cell] = packets[cell] = bytes[cell] = 0; // the buffers are reused
-    }
-    // Defined segments always appear; "unassigned" and "external" only when some traffic lands there.
-    const segments = names.filter((_, i) => i < m.resolver.unassigned || used.has(i));
-    return { segments, cells };
-  }
-
-  private mb: {
-    edges: Float64Array;
-    flows: Float64Array;
-    packets: Float64Array;
-    bytes: Float64Array;
-    pairFlows: Float64Array;
-    pairStamp: Uint32Array;
-    touched: Uint32Array;
-    gen: number;
-  } | null = null;
-
-  /** Buffers for matrix(), reused between queries (queries run one at a time on the event loop). */
-  private matrixBuffers(cells: number, pairs: number) {
-    let b = this.mb;
-    if (!b || b.edges.length < cells) {
-      const n = Math.max(cells, 16);
-      b = {
-        edges: new Float64Array(n),
-        flows: new Float64Array(n),
-        packets: new Float64Array(n),
-        bytes: new Float64Array(n),
-        pairFlows: new Float64Array(0),
-        pairStamp: new Uint32Array(0),
-        touched: new Uint32Array(0),
-        gen: 0,
-      };
-      this.mb = b;
-    }
-    if (b.pairStamp.length < pairs) {
-      const n = Math.max(pairs, b.pairStamp.length * 2, 1024);
-      b.pairFlows = new Float64Array(n);
-      b.pairStamp = new Uint32Array(n);
-      b.touched = new Uint32Array(n);
-      b.gen = 0;
-    }
-    return b;
+    return this.matrixView.build(acc, ids, n);
   }
 }
-
-/** Services listed per matrix cell (the busiest first). */
-const MATRIX_SERVICES = 10;
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

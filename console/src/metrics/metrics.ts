@@ -1,6 +1,7 @@
 import { Registry, Counter, Gauge, Histogram, collectDefaultMetrics } from 'prom-client';
 import type { IngestCounters } from '../ingest/ingester.js';
 import type { ProbeTotals } from '../store/probes.js';
+import type { SinkHealth } from '../sinks/types.js';
 
 /** Where the console's numbers live; read at scrape time only, so the hot path pays nothing. */
 export interface MetricsSources {
@@ -14,6 +15,12 @@ export interface MetricsSources {
   broker?: () => { clients: number; refused: Record<string, number> };
   /** Monitor mode: would-be-blocked violations and open alerts. */
   policy?: () => { violations: number; alerts: number };
+  /** Retention: what was dropped, and records refused as older than what is kept. */
+  retention?: () => { daysDropped: number; daysDroppedForSpace: number; hourBuckets: number; mergeRecords: number; tooOld: number };
+  /** Merging views of one conversation: records that joined another view's. */
+  merge?: () => { merged: number; repeated: number };
+  /** Alerts raised since start, and each sink's delivery state. */
+  alerts?: () => { raised: { edges: number; storms: number; grouped: number; again: number }; sinks: SinkHealth[] };
   now?: () => number;
 }
 
@@ -110,6 +117,48 @@ export class ConsoleMetrics {
         this.set(src.edges());
       },
     });
+    if (src.retention) {
+      const ret = src.retention;
+      new Counter({
+        name: 'spanmap_retention_dropped_total',
+        help: 'History dropped by retention: days (by age or for the disk budget), hour buckets, merge-index records',
+        labelNames: ['what'],
+        registers: r,
+        collect() {
+          const x = ret();
+          mirror(this, [
+            [{ what: 'days' }, x.daysDropped],
+            [{ what: 'days_for_space' }, x.daysDroppedForSpace],
+            [{ what: 'hour_buckets' }, x.hourBuckets],
+            [{ what: 'merge_records' }, x.mergeRecords],
+          ]);
+        },
+      });
+      new Counter({
+        name: 'spanmap_ingest_records_too_old_total',
+        help: 'Flow records refused because they are older than what retention keeps',
+        registers: r,
+        collect() {
+          mirror(this, [[{}, ret().tooOld]]);
+        },
+      });
+    }
+    if (src.merge) {
+      const mg = src.merge;
+      new Counter({
+        name: 'spanmap_merge_records_total',
+        help: 'Flow records that joined another view of the same conversation (merged), or repeated a record already held',
+        labelNames: ['outcome'],
+        registers: r,
+        collect() {
+          const x = mg();
+          mirror(this, [
+            [{ outcome: 'merged' }, x.merged],
+            [{ outcome: 'repeated' }, x.repeated],
+          ]);
+        },
+      });
+    }
     new Gauge({
       name: 'spanmap_mqtt_connected',
       help: '1 while the console is subscribed to its broker',
@@ -235,6 +284,8 @@ export class ConsoleMetrics {
       });
     }
 
+    if (src.alerts) alertMetrics(src.alerts, r, mirror);
+
     this.http = new Histogram({
       name: 'spanmap_http_request_duration_seconds',
       help: 'HTTP API request latency by route (the route pattern, not the path)',
@@ -251,4 +302,81 @@ export class ConsoleMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/** Alerts raised, and per sink: delivered, failed attempts by reason, queued, up, last latency. */
+function alertMetrics(
+  alerts: NonNullable<MetricsSources['alerts']>,
+  r: Registry[],
+  mirror: (c: Counter<string>, values: Array<[Record<string, string>, number]>) => void,
+): void {
+  new Counter({
+    name: 'spanmap_alerts_raised_total',
+    help: 'Alerts raised since start: edge (one new edge), storm (a storm opened), grouped (new edges folded into a storm), again (raised again)',
+    labelNames: ['kind'],
+    registers: r,
+    collect() {
+      const x = alerts().raised;
+      mirror(this, [
+        [{ kind: 'edge' }, x.edges],
+        [{ kind: 'storm' }, x.storms],
+        [{ kind: 'grouped' }, x.grouped],
+        [{ kind: 'again' }, x.again],
+      ]);
+    },
+  });
+  new Counter({
+    name: 'spanmap_alert_sink_delivered_total',
+    help: 'Alerts delivered to each sink since start',
+    labelNames: ['sink'],
+    registers: r,
+    collect() {
+      mirror(
+        this,
+        alerts().sinks.map((s) => [{ sink: s.name }, s.delivered]),
+      );
+    },
+  });
+  new Counter({
+    name: 'spanmap_alert_sink_failures_total',
+    help: 'Failed delivery attempts per sink and reason (refused, timeout, closed, tls, unreachable, http_4xx, http_5xx, error); retried',
+    labelNames: ['sink', 'reason'],
+    registers: r,
+    collect() {
+      mirror(
+        this,
+        alerts().sinks.flatMap((s) => Object.entries(s.failures).map(([reason, n]) => [{ sink: s.name, reason }, n] as [Record<string, string>, number])),
+      );
+    },
+  });
+  new Gauge({
+    name: 'spanmap_alert_sink_queued',
+    help: 'Alerts waiting in each sink outbox',
+    labelNames: ['sink'],
+    registers: r,
+    collect() {
+      this.reset();
+      for (const s of alerts().sinks) this.set({ sink: s.name }, s.queued);
+    },
+  });
+  new Gauge({
+    name: 'spanmap_alert_sink_up',
+    help: '1 while the sink takes deliveries, 0 after a failed attempt (until one succeeds)',
+    labelNames: ['sink'],
+    registers: r,
+    collect() {
+      this.reset();
+      for (const s of alerts().sinks) this.set({ sink: s.name }, s.state === 'ok' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'spanmap_alert_sink_last_latency_seconds',
+    help: 'Time from raising to delivery of the last alert each sink took',
+    labelNames: ['sink'],
+    registers: r,
+    collect() {
+      this.reset();
+      for (const s of alerts().sinks) if (s.lastLatencyMs !== null) this.set({ sink: s.name }, s.lastLatencyMs / 1000);
+    },
+  });
 }

@@ -22,6 +22,10 @@ export interface Rule {
   justifiedBy: EdgeKey[];
   edges: number;
   layer: 'infrastructure' | 'application';
+  /** Shared infrastructure: which side was shared (in: any → server; out: manager → devices). */
+  orientation?: 'in' | 'out';
+  /** The data connections of a control/data pair, allowed as a range after their control port. */
+  related?: { service: string; control: { proto: number; port: number } };
   /** The rule is kept for a periodic job the drafting window missed. */
   keptPeriodic?: { period: string; lastSeen: number; nextExpected: number | null };
 }

@@ -8,29 +8,19 @@ import type { Range } from '../matrix/accumulate.js';
 import type { EdgeModel } from '../matrix/model.js';
 import type { QueryEngine } from '../matrix/query.js';
 import type { Analyzer } from '../analysis/analyzer.js';
-import { edgeKeyString, type Reviews } from '../review/reviews.js';
+import type { Reviews } from '../review/reviews.js';
+import type { RelatedLabel } from '../related/related.js';
 import { Evaluator } from './evaluate.js';
 import { draftRules, type DraftOptions } from './draft.js';
 import { normalizePorts, ruleId, type Policy, type PolicyVersion, type Rule } from './model.js';
+import { MonitorLog, type Violation, type ViolationAction } from './monitor.js';
+import { narrowest, proposalRule, type Proposal } from './narrowest.js';
+import { ruleStats, SurfaceCache, type PolicyStats, type Surface } from './stats.js';
+import { simulate, type SimulateResult } from './simulate.js';
 
-export type ViolationAction = 'allow' | 'reject' | 'investigate';
+export type { Violation, ViolationAction } from './monitor.js';
 
-export interface Violation extends EdgeKey {
-  srcSegment: string;
-  dstSegment: string;
-  flows: number;
-  firstSeen: number;
-  lastSeen: number;
-  review: { action: ViolationAction; note: string; by: string; at: number } | null;
-}
-
-export interface SimulateResult {
-  policy: string;
-  version: number;
-  blocked: Array<EdgeKey & { flows: number; firstSeen: number; lastSeen: number; srcSegment: string; dstSegment: string }>;
-  allowedFlows: number;
-  blockedFlows: number;
-}
+export type { SimulateResult } from './simulate.js';
 
 /** What policies need from the rest of the console. */
 export interface PolicyDeps {
@@ -38,8 +28,13 @@ export interface PolicyDeps {
   query: QueryEngine;
   analyzer: Analyzer;
   reviews: Reviews;
+  /** Related-connection labels of edges (related/). */
+  related?: { label(edge: number): RelatedLabel | null };
   /** Alerts of reviewed violations count as reviewed (set once alerts exist: they read the policies). */
-  alerts?: { markReviewed(edges: EdgeKey[]): void; openCount(): number };
+  alerts?: {
+    markReviewed(edges: EdgeKey[], review?: { action: 'allow' | 'reject' | 'investigate'; note: string; by: string; at: number }): void;
+    openCount(): number;
+  };
 }
 
 /**
@@ -51,6 +46,8 @@ export interface PolicyDeps {
  */
 export class Policies implements TransactionHook {
   private readonly evaluators = new Map<string, { key: string; ev: Evaluator }>();
+  private readonly surfaceCache: SurfaceCache;
+  private readonly log: MonitorLog;
 
   constructor(
     private readonly store: ConsoleStore,
@@ -60,14 +57,12 @@ export class Policies implements TransactionHook {
     // violations each console records from the batches it applies are its own (the same batches
     // and policies give the same violations on every console).
     store.shared.names.add('policies');
+    this.log = new MonitorLog(store, core.model);
+    this.surfaceCache = new SurfaceCache(core.model, core.query);
   }
 
   private get db(): Database<Policy, string> {
     return this.store.db<Policy, string>('policies');
-  }
-
-  private get violationsDb(): Database<Violation, [string, string]> {
-    return this.store.db<Violation, [string, string]>('violations');
   }
 
   list(): Policy[] {
@@ -89,7 +84,7 @@ export class Policies implements TransactionHook {
 
   async create(name: string, o: DraftOptions, by: string, now: number): Promise<Policy> {
     const c = this.core;
-    const rules = draftRules(c.model, c.query, c.analyzer, c.reviews, o);
+    const rules = draftRules(c.model, c.query, c.analyzer, c.reviews, o, c.related);
     const p: Policy = {
       id: randomBytes(4).toString('hex'),
       name,
@@ -183,28 +178,7 @@ export class Policies implements TransactionHook {
   simulate(id: string, range: Range, version?: number): SimulateResult {
     const p = this.get(id);
     const v = this.version(p, version);
-    const ev = this.evaluator(p, v);
-    const { acc, ids, n } = this.core.query.active(range);
-    const cat = this.core.model.catalog;
-    const out: SimulateResult = { policy: p.id, version: v.version, blocked: [], allowedFlows: 0, blockedFlows: 0 };
-    for (let i = 0; i < n; i++) {
-      const e = ids[i]!;
-      const k = cat.key(e);
-      if (ev.match(k)) out.allowedFlows += acc.flows[e]!;
-      else {
-        out.blockedFlows += acc.flows[e]!;
-        out.blocked.push({
-          ...k,
-          flows: acc.flows[e]!,
-          firstSeen: acc.first[e]!,
-          lastSeen: acc.last[e]!,
-          srcSegment: this.core.model.segmentOf(k.src),
-          dstSegment: this.core.model.segmentOf(k.dst),
-        });
-      }
-    }
-    out.blocked.sort((a, b) => b.flows - a.flows || a.firstSeen - b.firstSeen);
-    return out;
+    return simulate(this.core.model, this.core.query, this.evaluator(p, v), range, { policy: p.id, version: v.version });
   }
 
   async setMode(id: string, mode: Policy['mode'], by: string, now: number): Promise<Policy> {
@@ -212,106 +186,84 @@ export class Policies implements TransactionHook {
     if (p.mode === mode) return p;
     p.mode = mode;
     p.monitorSince = mode === 'monitor' ? now : null;
+    if (mode === 'monitor') await this.log.resetHits(id);
     await this.save(p, by, now, 'policy-mode', { mode });
     return p;
   }
 
   /**
    * Inside the ingest transaction: every edge whose flows changed is evaluated against the policies
-   * in monitor mode; would-be-blocked edges add to their violation, and an edge new to the console
-   * outside an active policy raises an alert.
+   * in monitor mode; would-be-blocked edges add to their violation, allowed ones to their rule's hits.
    */
   inTransaction(result: IngestResult): void {
     if (result.applied.length === 0) return;
-    const monitored = this.list().filter((p) => p.mode === 'monitor');
-    if (monitored.length === 0) return;
-    for (const p of monitored) {
-      const ev = this.evaluator(p, this.version(p));
-      for (const { delta } of result.edges) {
-        const k: EdgeKey = { src: delta.src, dst: delta.dst, proto: delta.proto, port: delta.port };
-        if (ev.match(k)) continue;
-        let flows = 0;
-        let first = Infinity;
-        let last = -Infinity;
-        for (const h of delta.hours.values()) {
-          flows += h.flows;
-          if (h.first < first) first = h.first;
-          if (h.last > last) last = h.last;
-        }
-        if (flows === 0 && first === Infinity) continue; // nothing new here (a retraction only)
-        const ks = edgeKeyString(k);
-        const old = this.violationsDb.get([p.id, ks]);
-        const v: Violation = old
-          ? { ...old, flows: old.flows + flows, firstSeen: Math.min(old.firstSeen, first), lastSeen: Math.max(old.lastSeen, last) }
-          : {
-              ...k,
-              srcSegment: this.core.model.segmentOf(k.src),
-              dstSegment: this.core.model.segmentOf(k.dst),
-              flows,
-              firstSeen: first,
-              lastSeen: last,
-              review: null,
-            };
-        void this.violationsDb.put([p.id, ks], v);
-      }
-    }
+    for (const p of this.list()) if (p.mode === 'monitor') this.log.record(p.id, this.evaluator(p, this.version(p)), result);
   }
 
-  violations(id: string): Violation[] {
+  /** Would-be-blocked edges, latest first, each with the narrowest rule that would allow it. */
+  violations(id: string): Array<Violation & { related: string | null; proposal: Proposal }> {
     this.get(id);
-    return [...this.violationsDb.getRange({ start: [id, ''], end: [id, '\uffff'] })].map((x) => x.value).sort((a, b) => b.lastSeen - a.lastSeen);
+    return this.log
+      .violations(id)
+      .sort((a, b) => b.lastSeen - a.lastSeen)
+      .map((v) => {
+        const rel = this.relatedOf(v);
+        return { ...v, related: rel?.kind.service ?? null, proposal: narrowest(v, rel, this.core.model) };
+      });
+  }
+
+  private relatedOf(e: EdgeKey): RelatedLabel | null {
+    const id = this.core.model.catalog.find(e);
+    return id >= 0 ? (this.core.related?.label(id) ?? null) : null;
   }
 
   /**
-   * Reviews would-be-blocked edges: "allow" adds rules for them in a new version (at the policy's
-   * granularity); "reject" and "investigate" record the decision. Their alerts count as reviewed.
+   * Reviews would-be-blocked edges: "allow" adds, in a new version, the narrowest rule for each
+   * (narrowest.ts; `widen: "segment"` asks for the segment pair instead); "reject" and
+   * "investigate" record the decision. Their alerts count as reviewed.
    */
-  async reviewViolations(id: string, edges: EdgeKey[], action: ViolationAction, note: string, by: string, now: number): Promise<Policy> {
+  async reviewViolations(
+    id: string,
+    edges: EdgeKey[],
+    action: ViolationAction,
+    note: string,
+    by: string,
+    now: number,
+    widen: 'segment' | null = null,
+  ): Promise<Policy> {
     let p = this.get(id);
     for (const [i, e] of edges.entries()) {
-      if (!this.violationsDb.get([id, edgeKeyString(e)]))
+      if (!this.log.violation(id, e))
         throw new SpanmapError('not_found', `edges[${i}]: ${e.src} → ${e.dst} proto ${e.proto} port ${e.port} is not a violation of this policy`, {
           field: `edges[${i}]`,
         });
     }
     if (action === 'allow') {
-      const current = this.version(p);
-      const rules = [...current.rules];
+      const rules = [...this.version(p).rules];
       for (const e of edges) {
-        const m = this.core.model;
-        const src = p.granularity === 'host' ? { host: e.src } : { segment: m.segmentOf(e.src) };
-        const dst = p.granularity === 'host' ? { host: e.dst } : { segment: m.segmentOf(e.dst) };
-        const rule: Rule = {
-          id: ruleId({ src, dst, proto: e.proto, ports: [e.port] }),
-          src,
-          dst,
-          proto: e.proto,
-          ports: [e.port],
-          comment: `allowed from monitor mode by ${by}${note ? `: ${note}` : ''}`,
-          justifiedBy: [e],
-          edges: 1,
-          layer: 'application',
-        };
+        const rule = proposalRule(narrowest(e, this.relatedOf(e), this.core.model, widen), e, by, note);
         if (!rules.some((r) => r.id === rule.id)) rules.push(rule);
       }
-      p = await this.change(id, rules, `allowed ${edges.length} would-be-blocked edge(s)${note ? `: ${note}` : ''}`, by, now);
+      p = await this.change(
+        id,
+        rules,
+        `allowed ${edges.length} would-be-blocked edge(s)${widen ? ` (widened to ${widen} pairs)` : ''}${note ? `: ${note}` : ''}`,
+        by,
+        now,
+      );
     }
-    await this.store.env.transaction(() => {
-      for (const e of edges) {
-        const ks = edgeKeyString(e);
-        const v = this.violationsDb.get([id, ks])!;
-        this.violationsDb.put([id, ks], { ...v, review: { action, note, by, at: now } });
-      }
-      this.core.alerts?.markReviewed(edges);
+    await this.store.atomic(() => {
+      this.log.setReview(id, edges, { action, note, by, at: now });
+      this.core.alerts?.markReviewed(edges, { action, note, by, at: now });
     });
-    await this.core.reviews.record({ at: now, by, action: 'violation-review', target: { policy: id, edges }, detail: { action, note } });
+    await this.core.reviews.record({ at: now, by, action: 'violation-review', target: { policy: id, edges }, detail: { action, note, widen } });
     return p;
   }
 
   /** For metrics: unreviewed would-be-blocked edges of policies in monitor mode, and alerts not yet reviewed. */
   openCounts(): { violations: number; alerts: number } {
     let violations = 0;
-    for (const p of this.list()) if (p.mode === 'monitor') for (const v of this.violations(p.id)) if (!v.review) violations++;
+    for (const p of this.list()) if (p.mode === 'monitor') for (const v of this.log.violations(p.id)) if (!v.review) violations++;
     return { violations, alerts: this.core.alerts?.openCount() ?? 0 };
   }
 
@@ -324,7 +276,27 @@ export class Policies implements TransactionHook {
 
   /** Whether the current version of a policy allows an edge. */
   allows(policyId: string, k: EdgeKey): boolean {
+    return this.check(policyId, k).rule !== null;
+  }
+
+  /** Policy check: would a version (default: the current one) allow this connection, and by which rule. */
+  check(policyId: string, k: EdgeKey, version?: number): { version: number; rule: Rule | null } {
     const p = this.get(policyId);
-    return this.evaluator(p, this.version(p)).match(k) !== null;
+    const v = this.version(p, version);
+    return { version: v.version, rule: this.evaluator(p, v).match(k) };
+  }
+
+  /** Allowed surface of versions among the known hosts, beside the policy window's edges (stats.ts). */
+  surfaces(p: Policy, versions: PolicyVersion[] = p.versions): Map<number, Surface> {
+    return this.surfaceCache.get(p, versions, (v) => this.evaluator(p, v));
+  }
+
+  /** Rule statistics over a window, with monitor-mode hits, and the surface (stats.ts). */
+  stats(id: string, range: Range, idleDays: number, version?: number): PolicyStats {
+    const p = this.get(id);
+    const v = this.version(p, version);
+    const monitor = p.mode === 'monitor' && v.version === p.versions.length ? this.log.hits(id) : null;
+    const s = ruleStats(this.core.model, this.core.query, v.rules, this.evaluator(p, v), { range, idleDays, monitor });
+    return { policy: p.id, version: v.version, window: range, idleDays, reference: s.reference, surface: s.surface, rules: s.rules };
   }
 }

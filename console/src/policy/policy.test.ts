@@ -269,7 +269,7 @@ describe('policies', () => {
     await check('iptables', 'iptables-restore', ['--test']);
     await check('ip6tables', 'ip6tables-restore', ['--test']);
     const csv = (await s.call('GET', `/policies/${p.id}/export?format=csv`)).text.trim().split('\n');
-    expect(csv[1]).toBe('id,layer,src,dst,protocol,ports,comment,edges,kept_periodic');
+    expect(csv[1]).toBe('id,layer,src,dst,protocol,ports,comment,edges,kept_periodic,src_name,dst_name');
     expect(csv.length).toBe(2 + (await s.call('GET', `/policies/${p.id}`)).body.rules.length);
     const json = (await s.call('GET', `/policies/${p.id}/export?format=json`)).body;
     expect(json.policy.defaultAction).toBe('deny');

@@ -70,7 +70,7 @@ export class Reviews {
   async review(edges: EdgeKey[], status: ReviewStatus, note: string, by: string, now: number): Promise<Review> {
     if (!REVIEW_STATUSES.includes(status)) throw new SpanmapError('bad_request', `status: expected one of ${REVIEW_STATUSES.join(', ')}`);
     const r: Review = { status, note, by, at: now };
-    await this.db.transaction(() => {
+    await this.store.atomic(() => {
       for (const e of edges) this.db.put(edgeKeyString(e), r);
       this.audit.put([now, this.seq++], { at: now, by, action: 'review', target: edges, detail: { status, note } });
     });

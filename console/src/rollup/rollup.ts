@@ -29,6 +29,8 @@ export class Rollup {
   private readonly dirtyHours = new Set<number>();
   /** Bumps on every change (caches key on it). */
   version = 0;
+  /** Days before this were dropped by retention: rows for them (a late record, a journal replay) are ignored. */
+  floorDay = -Infinity;
 
   constructor(
     private readonly db: () => Database<Uint8Array, ChunkKey>,
@@ -65,6 +67,7 @@ export class Rollup {
   /** Adds signed counts of one edge in one hour (ingest, and journal replay at start). */
   apply(edge: number, hour: number, flows: number, records: number, packets: number, bytes: number, first: number, last: number): void {
     const day = Math.floor(hour / 24);
+    if (day < this.floorDay) return;
     let d = this.days.get(day);
     if (!d) {
       d = new Chunk(day);
@@ -226,6 +229,7 @@ export class Rollup {
       this.hourRows -= c.size;
     }
     this.sortedDays = [...this.days.keys()].sort((a, b) => a - b);
+    if (day > this.floorDay) this.floorDay = day;
     this.version++;
     return { days: dropped };
   }

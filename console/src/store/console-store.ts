@@ -40,6 +40,27 @@ export class ConsoleStore {
 
   private readonly dbs = new Map<string, Database<unknown, never>>();
 
+  /**
+   * Runs `work` in one write transaction that commits all of it or none: lmdb-js commits what an
+   * async transaction callback wrote even when the callback throws, so the work runs in a child
+   * transaction, which is rolled back when it throws (the error is passed on).
+   */
+  atomic<T>(work: () => T): Promise<T> {
+    const env = this.env;
+    const before = new Set(this.raws.keys());
+    return env
+      .transaction(() => env.childTransaction(work) as T)
+      .catch((e: unknown) => {
+        // A database first opened inside a transaction that was rolled back is not open any more.
+        for (const name of [...this.raws.keys()]) {
+          if (before.has(name)) continue;
+          this.raws.delete(name);
+          this.dbs.delete(name);
+        }
+        throw e;
+      });
+  }
+
   /** A named database (opened once); a shared one records its changes (shared-state.ts). */
   db<V, K extends string | number | Buffer | Array<string | number> = string>(name: string, encoding?: 'binary', keyEncoding?: 'binary'): Database<V, K> {
     let d = this.dbs.get(name);

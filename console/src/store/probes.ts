@@ -104,7 +104,7 @@ export class Probes {
 
   /** Keeps the latest status per probe and a log of them. */
   async recordStatus(probe: string, status: ProbeStatus, now: number): Promise<void> {
-    await this.store.env.transaction(() => {
+    await this.store.atomic(() => {
       const p = this.get(probe, now);
       p.status = status;
       void this.db.put(probe, p);

@@ -106,19 +106,21 @@ export class SharedState {
   ): Promise<number> {
     const touched = new Set<string>();
     let applied = 0;
-    await env.transaction(() => {
-      for (const e of [...events].sort(order)) {
-        const ck = `${e.db}\u0000${e.key}`;
-        const last = clock.get(ck);
-        if (last && order(e, { ts: last[0], console: last[1], seq: last[2] } as StateEvent) <= 0) continue;
-        void clock.put(ck, [e.ts, e.console, e.seq]);
-        const key = JSON.parse(e.key) as Key;
-        if (e.value === null) void db(e.db).remove(key);
-        else void db(e.db).put(key, JSON.parse(e.value) as unknown);
-        touched.add(e.db);
-        applied++;
-      }
-    });
+    await env.transaction(() =>
+      env.childTransaction(() => {
+        for (const e of [...events].sort(order)) {
+          const ck = `${e.db}\u0000${e.key}`;
+          const last = clock.get(ck);
+          if (last && order(e, { ts: last[0], console: last[1], seq: last[2] } as StateEvent) <= 0) continue;
+          void clock.put(ck, [e.ts, e.console, e.seq]);
+          const key = JSON.parse(e.key) as Key;
+          if (e.value === null) void db(e.db).remove(key);
+          else void db(e.db).put(key, JSON.parse(e.value) as unknown);
+          touched.add(e.db);
+          applied++;
+        }
+      }),
+    );
     for (const name of touched) for (const f of this.listeners.get(name) ?? []) f();
     return applied;
   }

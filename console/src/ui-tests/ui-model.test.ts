@@ -179,6 +179,9 @@ describe('policy formatting', () => {
         layer: 'application',
       }),
     ).toBe('allow segment web → host 10.0.0.5 tcp port 5432');
+    expect(ruleText({ src: { any: true }, dst: { host: '10.0.0.5' }, dstName: 'db1.corp.example', proto: 6, ports: [5432] })).toBe(
+      'allow any → host db1.corp.example (10.0.0.5) tcp port 5432',
+    );
   });
 });
 

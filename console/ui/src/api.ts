@@ -12,8 +12,11 @@ import type {
   SegmentDef,
   PolicyRule,
   Endpoint,
-  Violation,
   Alert,
+  AlertQuery,
+  AlertReviewRequest,
+  AlertReviewResult,
+  SinkHealth,
   SimulateResult,
   ViolationAction,
   ErrorBody,
@@ -28,6 +31,13 @@ import type {
   ExportFormat,
   DraftRequest,
   EdgeQuery,
+  HostRow,
+  HostQuery,
+  NamesResult,
+  NamesSummary,
+  PolicyCheck,
+  PolicyStats,
+  ViolationRow,
 } from '../../src/api/types.js';
 
 export type * from '../../src/api/types.js';
@@ -84,7 +94,11 @@ export function createApi(opts: ApiOptions) {
   const base = opts.base ?? '/api/v1';
   const doFetch = opts.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
 
-  async function raw(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<Response> {
+  /** `text` with `type`: a body sent as is (a hosts file or CSV import); `body`: sent as JSON. */
+  async function raw(
+    path: string,
+    init: { method?: string; body?: unknown; text?: { type: string; body: string }; signal?: AbortSignal } = {},
+  ): Promise<Response> {
     let res: Response;
     try {
       res = await doFetch(base + path, {
@@ -92,9 +106,9 @@ export function createApi(opts: ApiOptions) {
         headers: {
           authorization: `Bearer ${opts.token}`,
           accept: 'application/json',
-          ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(init.body !== undefined ? { 'content-type': 'application/json' } : init.text ? { 'content-type': init.text.type } : {}),
         },
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        body: init.body === undefined ? init.text?.body : JSON.stringify(init.body),
         signal: init.signal,
       });
     } catch (e) {
@@ -117,7 +131,7 @@ export function createApi(opts: ApiOptions) {
     throw new ApiError(res.status, code, message, errorField(body, message));
   }
 
-  async function json<T>(path: string, init: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+  async function json<T>(path: string, init: Parameters<typeof raw>[1] = {}): Promise<T> {
     const res = await raw(path, init);
     return (await res.json()) as T;
   }
@@ -165,13 +179,29 @@ export function createApi(opts: ApiOptions) {
     simulate: (id: string, q: { from: number; to: number; version?: number }, signal?: AbortSignal) =>
       json<SimulateResult>(`/policies/${encodeURIComponent(id)}/simulate${queryString(q)}`, { signal }),
     setMode: (id: string, mode: 'monitor' | 'off') => json<PolicySummary>(`/policies/${encodeURIComponent(id)}/mode`, { method: 'POST', body: { mode } }),
-    violations: (id: string, signal?: AbortSignal) => json<Violation[]>(`/policies/${encodeURIComponent(id)}/violations`, { signal }),
-    reviewViolations: (id: string, edges: EdgeKey[], action: ViolationAction, note: string) =>
+    violations: (id: string, signal?: AbortSignal) => json<ViolationRow[]>(`/policies/${encodeURIComponent(id)}/violations`, { signal }),
+    /** `widen: "segment"` allows the segment pair instead of the narrowest rule (an explicit choice). */
+    reviewViolations: (id: string, edges: EdgeKey[], action: ViolationAction, note: string, widen?: 'segment') =>
       json<{ id: string; version: number }>(`/policies/${encodeURIComponent(id)}/violations/review`, {
         method: 'POST',
-        body: { edges: edges.map(keyOf), action, note },
+        body: { edges: edges.map(keyOf), action, note, ...(widen ? { widen } : {}) },
       }),
+    checkPolicy: (id: string, q: EdgeKey & { version?: number }, signal?: AbortSignal) =>
+      json<PolicyCheck>(`/policies/${encodeURIComponent(id)}/check${queryString(q as unknown as Query)}`, { signal }),
+    policyStats: (id: string, q: { from: number; to: number; version?: number; idleDays?: number }, signal?: AbortSignal) =>
+      json<PolicyStats>(`/policies/${encodeURIComponent(id)}/stats${queryString(q)}`, { signal }),
     alerts: (status?: Alert['status'], signal?: AbortSignal) => json<Alert[]>(`/alerts${queryString({ status })}`, { signal }),
+    hosts: (q: HostQuery, signal?: AbortSignal) => page<HostRow>(`/hosts${queryString(q as Query)}`, signal),
+    names: (signal?: AbortSignal) => json<NamesSummary>('/names', { signal }),
+    /** Sets operator names (null removes one: the learned name shows again). */
+    putNames: (entries: Array<{ ip: string; name: string | null }>) => json<NamesResult>('/names', { method: 'PUT', body: entries }),
+    /** Imports a hosts file or a CSV (ip,name) as operator names. */
+    importNames: (text: string, format: 'hosts' | 'csv') =>
+      json<NamesResult>('/names', { method: 'PUT', text: { type: format === 'csv' ? 'text/csv' : 'text/plain', body: text } }),
+    alertPage: (q: AlertQuery, signal?: AbortSignal) => page<Alert>(`/alerts${queryString(q as Query)}`, signal),
+    alert: (id: string, signal?: AbortSignal) => json<Alert>(`/alerts/${encodeURIComponent(id)}`, { signal }),
+    reviewAlerts: (body: AlertReviewRequest) => json<AlertReviewResult>('/alerts/review', { method: 'POST', body }),
+    alertSinks: (signal?: AbortSignal) => json<SinkHealth[]>('/alerts/sinks', { signal }),
     /** A policy export as a file; `progress` reports bytes received (and the total when known). */
     exportPolicy: async (id: string, format: ExportFormat, progress?: (got: number, total: number | null) => void, signal?: AbortSignal) => {
       const res = await raw(`/policies/${encodeURIComponent(id)}/export${queryString({ format })}`, { signal });

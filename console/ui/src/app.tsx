@@ -18,6 +18,7 @@ import { ProbesView } from './views/Probes.js';
 import { PoliciesView } from './views/Policies.js';
 import { PolicyView } from './views/Policy.js';
 import { AlertsView } from './views/Alerts.js';
+import { HostsView } from './views/Hosts.js';
 
 const NAV: Array<{ path: string; label: string; title: string }> = [
   { path: '/', label: 'Matrix', title: 'segment × segment communication matrix' },
@@ -26,6 +27,7 @@ const NAV: Array<{ path: string; label: string; title: string }> = [
   { path: '/coverage', label: 'Coverage', title: 'is the observation window complete per segment?' },
   { path: '/policies', label: 'Policies', title: 'allow-list policies, simulation, monitor mode' },
   { path: '/alerts', label: 'Alerts', title: 'new connections outside the active policy' },
+  { path: '/hosts', label: 'Hosts', title: 'addresses and their names: learned from the wire, set by operators' },
   { path: '/segments', label: 'Segments', title: 'segment definitions: CIDRs, VLANs, hosts' },
   { path: '/probes', label: 'Probes', title: 'probe status, ingest rate and drops' },
 ];
@@ -170,6 +172,7 @@ function Route({ path }: { path: string }) {
   const m = /^\/policies\/([^/]+)$/.exec(path);
   if (m) return <PolicyView id={decodeURIComponent(m[1]!)} />;
   if (path === '/alerts') return <AlertsView />;
+  if (path === '/hosts') return <HostsView />;
   return (
     <main class="page-pad">
       <h2>Not found</h2>

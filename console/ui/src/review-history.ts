@@ -4,6 +4,8 @@ import { edgeId, type AuditEntry, type EdgeKey } from './api.js';
 export function reviewHistory(entries: readonly AuditEntry[], k: EdgeKey): AuditEntry[] {
   const id = edgeId(k);
   return entries
-    .filter((e) => e.action === 'review' && Array.isArray(e.target) && (e.target as EdgeKey[]).some((t) => t && edgeId(t) === id))
+    .filter(
+      (e) => (e.action === 'review' || e.action === 'alert-review') && Array.isArray(e.target) && (e.target as EdgeKey[]).some((t) => t && edgeId(t) === id),
+    )
     .sort((a, b) => b.at - a.at);
 }

@@ -10,11 +10,13 @@
 //   - reports pcap_stats (received, kernel drops, interface drops) accumulated into 64-bit
 //     totals, since libpcap's counters are 32-bit and wrap after 2^32 packets (8 h at 150 kpps).
 //
-// Files: module.c (this: the JS API), open.c (libpcap setup), capture.c (polling, batches, stats).
+// Files: module.c (this: the JS API), open.c (libpcap setup), capture.c (polling, batches, stats),
+// fanout.c (splitting an interface between worker threads).
 //
-// JS API:  new LiveCapture({device, filter, snaplen, promisc, bufferSize, timeoutMs, batchBytes},
+// JS API:  new LiveCapture({device, filter, snaplen, promisc, bufferSize, timeoutMs, batchBytes,
+//                           fanoutGroup?, fanoutNew?},
 //                          onBatch(count, bytes), onError(message))
-//          .buffer (ArrayBuffer)  .linktype (DLT)  .warning (string|undefined)
+//          .buffer (ArrayBuffer)  .linktype (DLT)  .warning (string|undefined)  .fanoutGroup (joined)
 //          .stats() -> {received, dropped, ifDropped, delivered}   .close() -> stats
 //          checkFilter(filter, linktype, snaplen) -> null | error message
 // Open errors throw an Error whose `code` is EPERM, EPROMISC, ENODEV, ENETDOWN, EFILTER or EPCAP.
@@ -101,6 +103,27 @@ static napi_value construct(napi_env env, napi_callback_info info) {
     free(filter);
     napi_throw_error(env, code, text);
     return NULL;
+  }
+
+  // Several workers on one interface: join (or found) a kernel fanout group that splits the
+  // packets between them by address pair (fanout.c).
+  napi_value fv;
+  if (get_prop(env, argv[0], "fanoutGroup", napi_number, &fv)) {
+    uint32_t group = 0;
+    bool unique = false;
+    napi_get_value_uint32(env, fv, &group);
+    if (get_prop(env, argv[0], "fanoutNew", napi_boolean, &v)) napi_get_value_bool(env, v, &unique);
+    if (capture_join_fanout(p, &group, unique, msg, sizeof msg) != 0) {
+      pcap_close(p);
+      snprintf(text, sizeof text, "capture on %.300s: %s", device, msg);
+      free(device);
+      free(filter);
+      napi_throw_error(env, "EPCAP", text);
+      return NULL;
+    }
+    napi_value g;
+    napi_create_uint32(env, group, &g);
+    napi_set_named_property(env, self, "fanoutGroup", g);
   }
 
   capture_t *c = calloc(1, sizeof *c);

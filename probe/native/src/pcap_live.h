@@ -50,6 +50,10 @@ pcap_t *live_open(const live_opts_t *o, const char **code, char *msg, size_t msg
 /* open.c: NULL when `filter` compiles for this link type, else libpcap's complaint (in `msg`). */
 const char *live_check_filter(const char *filter, int linktype, int snaplen, char *msg, size_t msg_len);
 
+/* fanout.c: joins `p`'s socket to PACKET_FANOUT group *group (or, with `unique`, a new group whose
+   id is written to *group) with the address-pair program; -1 with a message on failure. */
+int capture_join_fanout(pcap_t *p, uint32_t *group, int unique, char *msg, size_t msg_len);
+
 /* capture.c */
 void capture_attach(capture_t *c, napi_value self, napi_value on_batch, napi_value on_error, napi_value buffer, int fd);
 void capture_refresh_stats(capture_t *c);

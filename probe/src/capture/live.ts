@@ -1,6 +1,8 @@
-import { decodeFrame, PacketInfo, DECODE_REASONS, type DecodeReason } from '../decode/index.js';
-import { FragmentTracker } from '../decode/fragments.js';
+import type { DecodeReason } from '../decode/index.js';
 import type { FlowTable } from '../flowtable/flow-table.js';
+import type { NameObserver } from '../names/types.js';
+import { PacketPath, DEFAULT_DEDUP_WINDOW_MS } from './packet-path.js';
+import { openNameCapture } from './name-capture.js';
 import {
   selectBackend,
   openError,
@@ -13,10 +15,10 @@ import {
 } from './backends/index.js';
 import { combineFilters, resolveEndpoints, type OwnEndpoint, type ResolvedEndpoint } from './live-filter.js';
 
-// The live capture stage: one capture per interface, every frame decoded synchronously into one
-// reused PacketInfo and added to the flow table with the interface's index (its name goes into
-// the records' `iface`). Capture is lossy by nature: what the kernel dropped is counted and
-// reported, never hidden.
+// The live capture stage: one capture per interface, every frame going synchronously through the
+// packet path (packet-path.ts: decode, duplicates, fragments, names, flow table) with the
+// interface's index (its name goes into the records' `iface`). Capture is lossy by nature: what
+// the kernel dropped is counted and reported, never hidden.
 
 export interface LiveInterface {
   name: string;
@@ -33,10 +35,19 @@ export interface LiveCaptureConfig {
   decapInner: boolean;
   /** The probe's own connections, excluded from every capture. */
   own: readonly OwnEndpoint[];
+  /** Drop copies of a packet seen again within this many ms, on any interface (default 2; 0 keeps every copy). */
+  dedupWindowMs?: number;
+  /**
+   * One of several capture workers (live-workers.ts): each interface's flow capture founds a
+   * kernel fanout group (`create`: the first worker) or joins the group of that interface (`groups`).
+   */
+  fanout?: { create: true } | { groups: Record<string, number> };
 }
 
 export interface LiveCaptureDeps {
   table: FlowTable;
+  /** Passive naming (default: off). */
+  names?: NameObserver | null;
   /** One human line to stderr (warnings, interfaces failing and coming back). */
   log: (line: string) => void;
 }
@@ -62,6 +73,8 @@ export interface LiveCaptureStats {
   ifaceDrops: number | null;
   decodeErrors: Partial<Record<DecodeReason, number>>;
   fragments: { matched: number; orphaned: number; absorbed: number };
+  /** Copies of a packet already counted (within the dedup window, on any interface), dropped. Always set by stats(). */
+  duplicates?: number;
   /** Frames seen by both the old and the new capture during a reload, counted once. */
   reloadDuplicates: number;
 }
@@ -72,6 +85,8 @@ interface Running {
   /** Everything that decides how the capture is opened: a change re-opens it on reload. */
   signature: string;
   handle: CaptureHandle | null;
+  /** The full-length capture of name-carrying packets (passive naming), when open. */
+  names: CaptureHandle | null;
   backend: CaptureBackend;
   retry: NodeJS.Timeout | null;
   /**
@@ -100,11 +115,18 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
   const running = new Map<string, Running>();
   const closedTotals = new Map<string, Totals>();
   const indexOf = new Map<string, number>();
-  const p = new PacketInfo();
-  const frags = new FragmentTracker();
-  const errors = new Uint32Array(DECODE_REASONS.length);
+  // Live capture entries: copies on another interface arrive in that capture's batch, up to a
+  // kernel block (100 ms) of every interface later.
+  const path = new PacketPath(table, {
+    decapInner: initial.decapInner,
+    dedupWindowMs: initial.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS,
+    dedupEntries: 1 << 17,
+    names: deps.names ?? null,
+    expireEveryMs: 0,
+  });
   let stopped = false;
-  let decapInner = initial.decapInner;
+  /** The fanout setting the captures being opened use (the configuration being applied). */
+  let fanoutOf: LiveCaptureConfig['fanout'] = initial.fanout;
   /** Frames both captures saw during a reload hand-over, counted once and skipped once. */
   let handover = 0;
   /** Captures replaced on reload, still draining their ring. */
@@ -127,15 +149,9 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
         handover++;
         return;
       }
-      const code = decodeFrame(data, off, caplen, linktype, p, decapInner);
-      if (code !== 0) {
-        errors[code]!++;
-        return;
-      }
-      p.ts = ts;
-      if ((p.frag !== 0 || p.outerFragKey !== '') && !frags.resolve(p, data, ts)) return;
-      table.add(p, r.index);
+      path.frame(data, off, caplen, linktype, r.index, ts);
     };
+    const onFlush = () => path.flush();
     const onError = (message: string) => {
       if (r.handle === null) return;
       closeHandle(r);
@@ -143,14 +159,36 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
       scheduleRetry(r, key);
     };
     const filter = combineFilters(r.cfg.filter, own);
+    const f = fanoutOf;
+    const fanout = f === undefined ? undefined : 'create' in f ? { group: 0, create: true } : { group: f.groups[r.cfg.name] ?? 0, create: false };
     try {
-      r.handle = r.backend.open({ device: r.cfg.name, filter, snaplen: r.cfg.snaplen, promisc: r.cfg.promisc, bufferSize: r.cfg.bufferSize }, onFrame, onError);
+      r.handle = r.backend.open(
+        { device: r.cfg.name, filter, snaplen: r.cfg.snaplen, promisc: r.cfg.promisc, bufferSize: r.cfg.bufferSize, ...(fanout ? { fanout } : {}) },
+        onFrame,
+        onError,
+        onFlush,
+      );
     } catch (e) {
       if (e instanceof CaptureOpenError) throw openError(r.cfg.name, e.code, e.message, key);
       throw e;
     }
     linktype = r.handle.linktype;
     if (r.handle.warning) log(r.handle.warning);
+    if (deps.names) {
+      try {
+        r.names = openNameCapture(
+          r.backend,
+          { device: r.cfg.name, flowFilter: filter, promisc: r.cfg.promisc, linktype, decapInner: () => path.decapInner },
+          deps.names,
+        );
+        path.offerNames(r.index, false);
+      } catch (e) {
+        path.offerNames(r.index, true);
+        log(
+          `capture on ${r.cfg.name}: no full-length capture for names (${(e as Error).message}); names come from the flow capture's first ${r.cfg.snaplen} bytes`,
+        );
+      }
+    }
   }
 
   function scheduleRetry(r: Running, key: string): void {
@@ -169,6 +207,8 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
   }
 
   function closeHandle(r: Running): void {
+    r.names?.close();
+    r.names = null;
     if (r.handle === null) return;
     add(r.cfg.name, r.handle.close());
     r.handle = null;
@@ -192,8 +232,9 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
     closeHandle(r);
   }
 
-  function signature(i: LiveInterface, b: CaptureBackend): string {
-    return JSON.stringify([b.name, i.filter, i.promisc, i.snaplen, i.bufferSize, combineFilters(i.filter, own)]);
+  function signature(i: LiveInterface, b: CaptureBackend, fanout: LiveCaptureConfig['fanout']): string {
+    const group = fanout && 'groups' in fanout ? (fanout.groups[i.name] ?? null) : null;
+    return JSON.stringify([b.name, i.filter, i.promisc, i.snaplen, i.bufferSize, combineFilters(i.filter, own), group]);
   }
 
   /**
@@ -201,34 +242,52 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
    * capture (no gap); changed ones are opened anew before the old capture is closed. On a
    * failure nothing that was running is stopped, and the error is thrown.
    */
-  async function apply(next: LiveCaptureConfig): Promise<void> {
+  /**
+   * `handOver` (capture workers, live-workers.ts): the captures that replace running ones count
+   * nothing until it resolves with the moment every worker switches at, so that all of them split
+   * the packets of their old and new fanout groups at one instant.
+   */
+  async function apply(next: LiveCaptureConfig, handOver?: () => Promise<number>): Promise<void> {
     const nextOwn = await resolveEndpoints(next.own, log);
     const b = backend && requested === next.backend ? backend : selectBackend(next.backend, log);
     const prevOwn = own;
     own = nextOwn;
+    const prevFanout = fanoutOf;
+    fanoutOf = next.fanout;
     const opened: Running[] = [];
     try {
       for (const [i, cfg] of next.interfaces.entries()) {
-        const sig = signature(cfg, b);
+        const sig = signature(cfg, b, next.fanout);
         const cur = running.get(cfg.name);
         if (cur && cur.signature === sig) {
           cur.cfg = cfg;
           continue;
         }
-        const r: Running = { cfg, index: indexFor(cfg.name), signature: sig, handle: null, backend: b, retry: null, from: -Infinity, until: Infinity };
+        const r: Running = {
+          cfg,
+          index: indexFor(cfg.name),
+          signature: sig,
+          handle: null,
+          names: null,
+          backend: b,
+          retry: null,
+          from: -Infinity,
+          until: Infinity,
+        };
         open(r, `capture.interfaces[${i}]`);
-        if (cur) r.from = Date.now(); // same clock as kernel packet timestamps (CLOCK_REALTIME)
+        if (cur) r.from = handOver ? Infinity : Date.now(); // same clock as kernel packet timestamps (CLOCK_REALTIME)
         opened.push(r);
       }
     } catch (e) {
       for (const r of opened) stop1(r);
       own = prevOwn;
+      fanoutOf = prevFanout;
       throw e;
     }
     backend = b;
     requested = next.backend;
     config = next;
-    decapInner = next.decapInner;
+    path.decapInner = next.decapInner;
     for (const r of opened) {
       const cur = running.get(r.cfg.name);
       if (cur) {
@@ -236,6 +295,15 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
         retiring.add(cur);
       }
       running.set(r.cfg.name, r);
+    }
+    if (handOver) {
+      let at = Date.now();
+      try {
+        at = await handOver();
+      } finally {
+        for (const r of opened) if (r.from === Infinity) r.from = at;
+        for (const r of retiring) if (r.until === Infinity) r.until = at;
+      }
     }
     const keep = new Set(next.interfaces.map((i) => i.name));
     for (const [name, r] of running) {
@@ -286,17 +354,15 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
       });
     }
     const total = (k: 'kernelDrops' | 'ifaceDrops') => interfaces.reduce<number | null>((a, i) => (a === null || i[k] === null ? null : a + i[k]), 0);
-    const decodeErrors: Partial<Record<DecodeReason, number>> = {};
-    DECODE_REASONS.forEach((r, i) => {
-      if (i > 0 && errors[i]! > 0) decodeErrors[r] = errors[i]!;
-    });
+    const c = path.counters;
     return {
       interfaces,
       captured: interfaces.reduce((a, i) => a + i.captured, 0),
       kernelDrops: total('kernelDrops'),
       ifaceDrops: total('ifaceDrops'),
-      decodeErrors,
-      fragments: { matched: frags.matched, orphaned: frags.orphans, absorbed: frags.absorbed },
+      decodeErrors: c.decodeErrors,
+      fragments: c.fragments,
+      duplicates: c.duplicates,
       reloadDuplicates: handover,
     };
   }
@@ -304,13 +370,19 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
   return {
     /** Resolves the own-traffic exclusion and opens every interface; throws one clear SpanmapError on failure. */
     start: () => apply(config),
-    /** Applies a new configuration (SIGHUP): re-opens only the captures whose settings changed. */
-    reload: (next: LiveCaptureConfig) => apply(next),
+    /** Applies a new configuration (SIGHUP): re-opens only the captures whose settings changed (see apply for `handOver`). */
+    reload: (next: LiveCaptureConfig, handOver?: () => Promise<number>) => apply(next, handOver),
     /** Expires fragment state at `now` (ms); the flow table is expired by its owner. */
     expire(now: number): void {
-      frags.expire(now);
+      path.expire(now);
     },
     stats,
+    /** Per interface, the kernel fanout group its flow capture belongs to (workers join these). */
+    fanoutGroups(): Record<string, number> {
+      const out: Record<string, number> = {};
+      for (const [name, r] of running) if (r.handle?.fanoutGroup !== undefined) out[name] = r.handle.fanoutGroup;
+      return out;
+    },
     /** Lets the kernel hand over the blocks it still holds, then closes every capture. */
     async stop(): Promise<void> {
       if (stopped) return;

@@ -1,11 +1,18 @@
 import { CaptureFileReader, CaptureFileError } from './file-reader.js';
-import { decodeFrame, PacketInfo, DECODE_REASONS, type DecodeReason } from '../decode/index.js';
-import { FragmentTracker } from '../decode/fragments.js';
+import { DECODE_REASONS, type DecodeReason } from '../decode/index.js';
+import { PacketPath, DEFAULT_DEDUP_WINDOW_MS } from './packet-path.js';
 import type { FlowTable } from '../flowtable/flow-table.js';
+import type { NameObserver } from '../names/types.js';
 
 export interface ReplayOptions {
   /** Key tunnelled traffic on the innermost IP header (default) or the outermost. */
   decapInner: boolean;
+  /** Drop copies of a packet seen again within this many ms (default 2; 0 keeps every copy). */
+  dedupWindowMs?: number;
+  /** Passive naming (default: off). */
+  names?: NameObserver | null;
+  /** Count only this worker's share of the packets (see partition.ts). */
+  partition?: { index: number; count: number };
   /** Called between steps with bytes read so far and the total, for progress display. */
   onProgress?: (done: number, total: number) => void;
   /** Lets the caller yield to the event loop between steps (e.g. to publish); sync when absent. */
@@ -16,6 +23,8 @@ export interface ReplayStats {
   files: number;
   frames: number;
   decodeErrors: Record<DecodeReason, number>;
+  /** Packets dropped as copies of a packet seen within the dedup window. */
+  duplicates: number;
   fragmentsMatched: number;
   fragmentsOrphaned: number;
   /** Later fragments of tunnel packets whose inner packet was already counted. */
@@ -34,74 +43,64 @@ const EXPIRE_EVERY_MS = 1000;
  * that point stay, and the next file is read. The caller flushes the table at the end.
  */
 export async function replayFiles(paths: readonly string[], table: FlowTable, opts: ReplayOptions): Promise<ReplayStats> {
-  const stats: ReplayStats = {
-    files: 0,
-    frames: 0,
-    decodeErrors: Object.fromEntries(DECODE_REASONS.map((r) => [r, 0])) as Record<DecodeReason, number>,
-    fragmentsMatched: 0,
-    fragmentsOrphaned: 0,
-    fragmentsAbsorbed: 0,
-    caplenOverLen: 0,
-    errors: [],
-  };
-  const p = new PacketInfo();
-  const frags = new FragmentTracker();
-  const errors = new Uint32Array(DECODE_REASONS.length);
-  const inner = opts.decapInner;
-  let nextExpire = -Infinity;
-  const totalBytes = paths.length;
+  const path = new PacketPath(table, {
+    decapInner: opts.decapInner,
+    dedupWindowMs: opts.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS,
+    names: opts.names ?? null,
+    expireEveryMs: EXPIRE_EVERY_MS,
+    ...(opts.partition ? { partition: opts.partition } : {}),
+  });
+  const errors: CaptureFileError[] = [];
+  let files = 0;
+  let frames = 0;
+  let caplenOverLen = 0;
   let ifaceBase = 0;
-
-  let clock: Float64Array<ArrayBufferLike> = new Float64Array(1);
+  let clock: Float64Array = new Float64Array(1);
   const onPacket = (data: Uint8Array, off: number, caplen: number, _wirelen: number, linktype: number, ifIndex: number) => {
-    const r = decodeFrame(data, off, caplen, linktype, p, inner);
-    if (r !== 0) {
-      errors[r]!++;
-      return;
-    }
-    const ts = clock[0]!;
-    p.ts = ts;
-    if ((p.frag !== 0 || p.outerFragKey !== '') && !frags.resolve(p, data, ts)) return;
-    table.add(p, ifaceBase + ifIndex);
-    if (ts >= nextExpire) {
-      table.expire(ts);
-      frags.expire(ts);
-      nextExpire = ts + EXPIRE_EVERY_MS;
-    }
+    frames++;
+    path.frame(data, off, caplen, linktype, ifaceBase + ifIndex, clock[0]!);
   };
 
-  for (const [i, path] of paths.entries()) {
+  for (const [i, file] of paths.entries()) {
     let reader: CaptureFileReader;
     try {
-      reader = new CaptureFileReader(path);
+      reader = new CaptureFileReader(file);
     } catch (e) {
       if (e instanceof CaptureFileError) {
-        stats.errors.push(e);
+        errors.push(e);
         continue;
       }
       throw e;
     }
-    stats.files++;
+    files++;
     clock = reader.clock;
     try {
       for (;;) {
         const more = reader.step(onPacket, 32768);
-        opts.onProgress?.(i + reader.offset / Math.max(1, reader.size), totalBytes);
+        path.flush();
+        opts.onProgress?.(i + reader.offset / Math.max(1, reader.size), paths.length);
         if (!more) break;
         if (opts.yieldEvery) await opts.yieldEvery();
       }
     } catch (e) {
       reader.close();
-      if (e instanceof CaptureFileError) stats.errors.push(e);
+      path.flush();
+      if (e instanceof CaptureFileError) errors.push(e);
       else throw e;
     }
-    stats.caplenOverLen += reader.caplenOverLen;
+    caplenOverLen += reader.caplenOverLen;
     ifaceBase += reader.interfaces.length;
   }
-  stats.frames = table.counters.packets + errors.reduce((a, b) => a + b, 0);
-  DECODE_REASONS.forEach((r, i) => (stats.decodeErrors[r] = errors[i]!));
-  stats.fragmentsMatched = frags.matched;
-  stats.fragmentsOrphaned = frags.orphans;
-  stats.fragmentsAbsorbed = frags.absorbed;
-  return stats;
+  const c = path.counters;
+  return {
+    files,
+    frames,
+    decodeErrors: Object.fromEntries(DECODE_REASONS.map((r) => [r, c.decodeErrors[r] ?? 0])) as Record<DecodeReason, number>,
+    duplicates: c.duplicates,
+    fragmentsMatched: c.fragments.matched,
+    fragmentsOrphaned: c.fragments.orphaned,
+    fragmentsAbsorbed: c.fragments.absorbed,
+    caplenOverLen,
+    errors,
+  };
 }

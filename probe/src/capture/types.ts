@@ -12,11 +12,13 @@ export type PacketHandler = (data: Uint8Array, off: number, caplen: number, wire
 export class CaptureFileError extends SpanmapError {
   readonly file: string;
   readonly offset: number | null;
+  readonly problem: string;
   constructor(file: string, offset: number | null, problem: string) {
     super('bad_input', offset === null ? `${file}: ${problem}` : `${file}: ${problem} at byte ${offset}`, { file, offset });
     this.name = 'CaptureFileError';
     this.file = file;
     this.offset = offset;
+    this.problem = problem;
   }
 }
 

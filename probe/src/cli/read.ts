@@ -1,6 +1,10 @@
-import { parseCommandLine, numberOption, choiceOption, UsageError, flowRecordJson, type FlowRecord } from '@spanmap/shared';
-import { FlowTable, DEFAULT_FLOW_OPTIONS, type FlowTableOptions } from '../flowtable/flow-table.js';
-import { replayFiles, type ReplayStats } from '../capture/replay.js';
+import { statSync } from 'node:fs';
+import { parseCommandLine, numberOption, choiceOption, UsageError, type FlowRecord } from '@spanmap/shared';
+import { DEFAULT_FLOW_OPTIONS, type FlowCounters, type FlowTableOptions } from '../flowtable/flow-table.js';
+import type { ReplayStats } from '../capture/replay.js';
+import { readFiles, workersFor } from '../capture/read-files.js';
+import type { NameCounters } from '../names/types.js';
+import { DEFAULT_DEDUP_WINDOW, defaultWorkers } from '../config.js';
 import { LineWriter } from '../output/line-writer.js';
 import { formatTable } from '../output/table.js';
 import { Progress } from '../output/progress.js';
@@ -21,7 +25,14 @@ options:
                          is emitted with "end":"forced" (default ${DEFAULT_FLOW_OPTIONS.maxFlows})
   --decap inner|outer    key tunnelled traffic (VXLAN, Geneve, GRE, IP-in-IP, 6in4, GTP-U)
                          on the innermost (default) or outermost IP header; ERSPAN is always stripped
-  --stats                print counters (packets, decode errors by reason, flows by end reason) to stderr
+  --dedup-window MS      drop copies of an IP packet seen again within MS milliseconds (mirror
+                         ports deliver them twice); 0 keeps every copy (default ${DEFAULT_DEDUP_WINDOW})
+  --names on|off         passive naming: learn host names from DNS, DHCP, NetBIOS, mDNS and TLS
+                         (counted in --stats; published with --publish) (default on)
+  --workers N            threads that count flows, each its share by address pair (default: the
+                         cores, at most 8; one per 64 MiB of input at most)
+  --stats                print counters (packets, duplicates, decode errors by reason, flows by end
+                         reason) to stderr
   -h, --help             show this help
 
 publishing to a console instead of printing:
@@ -59,13 +70,21 @@ export const flowCliOptions = {
   grace: { type: 'string' },
   'max-flows': { type: 'string' },
   decap: { type: 'string' },
+  'dedup-window': { type: 'string' },
+  names: { type: 'string' },
 } as const;
+
+/** --dedup-window MS (0 keeps every copy). */
+export function dedupWindowFrom(values: { 'dedup-window'?: string }): number {
+  return numberOption(values['dedup-window'], '--dedup-window', DEFAULT_DEDUP_WINDOW, { min: 0, max: 1000 });
+}
 
 export async function readMain(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine(argv, {
     ...flowCliOptions,
     format: { type: 'string' },
     stats: { type: 'boolean' },
+    workers: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
     publish: { type: 'string' },
     'probe-id': { type: 'string' },
@@ -88,11 +107,23 @@ export async function readMain(argv: string[]): Promise<number> {
   const format = choiceOption(values.format, '--format', ['jsonl', 'table'] as const, 'jsonl');
   const decap = choiceOption(values.decap, '--decap', ['inner', 'outer'] as const, 'inner');
   const flowOpts = flowOptionsFrom(values);
+  const dedupWindowMs = dedupWindowFrom(values);
+  const names = choiceOption(values.names, '--names', ['on', 'off'] as const, 'on') === 'on';
+  const asked = numberOption(values.workers, '--workers', defaultWorkers(), { min: 1, max: 64, integer: true });
   if (values.publish !== undefined) {
     if (!values['probe-id']) throw new UsageError('--publish needs --probe-id ID');
     const session = publishOptions({ flags: { ...values, publish: values.publish, 'probe-id': values['probe-id'] }, env: process.env });
     const { fileUpload } = await import('../publish/oneshot.js');
-    const job = fileUpload({ files: positionals, decapInner: decap === 'inner', flows: flowOpts, session, stats: values.stats === true, statsSummary });
+    const job = fileUpload({
+      files: positionals,
+      decapInner: decap === 'inner',
+      dedupWindowMs,
+      names,
+      flows: flowOpts,
+      session,
+      stats: values.stats === true,
+      statsSummary,
+    });
     const onSignal = () => {
       process.stderr.write(`\nspanmap: interrupted; what was not acknowledged stays in ${job.dataDir} and is sent on the next run with the same --data\n`);
       void job.interrupt().finally(() => process.exit(130));
@@ -107,32 +138,69 @@ export async function readMain(argv: string[]): Promise<number> {
 
   const out = new LineWriter();
   const collected: FlowRecord[] = [];
-  const sink = format === 'jsonl' ? (r: FlowRecord) => out.line(flowRecordJson(r)) : (r: FlowRecord) => void collected.push(r);
-  const table = new FlowTable(flowOpts, sink);
   const progress = new Progress('reading');
-  const stats = await replayFiles(positionals, table, { decapInner: decap === 'inner', onProgress: (d, t) => progress.update(d, t) });
+  const r = await readFiles(
+    {
+      files: positionals,
+      decapInner: decap === 'inner',
+      dedupWindowMs,
+      flow: flowOpts,
+      workers: workersFor(asked, inputBytes(positionals)),
+      names,
+      onProgress: (d, t) => progress.update(d, t),
+    },
+    format === 'jsonl' ? { onBytes: (b) => out.write(b) } : { onRecord: (x) => void collected.push(x) },
+  );
   progress.done();
-  table.flush('eof');
   if (format === 'table') out.line(formatTable(collected).trimEnd());
   await out.end();
-  for (const e of stats.errors) process.stderr.write(`spanmap: ${e.message}\n`);
-  if (values.stats) process.stderr.write(JSON.stringify(statsSummary(stats, table)) + '\n');
-  return stats.errors.length > 0 ? 1 : 0;
+  for (const e of r.stats.errors) process.stderr.write(`spanmap: ${e.message}\n`);
+  if (values.stats) process.stderr.write(JSON.stringify(statsSummary(r.stats, r)) + '\n');
+  return r.stats.errors.length > 0 ? 1 : 0;
 }
 
-export function statsSummary(stats: ReplayStats, table: FlowTable) {
+/** Total size of the files that exist (missing ones are reported by the reader). */
+function inputBytes(files: string[]): number {
+  let n = 0;
+  for (const f of files) {
+    try {
+      n += statSync(f).size;
+    } catch {
+      // reported when read
+    }
+  }
+  return n;
+}
+
+/** What --stats prints about the flow table (one table, or the sum over worker threads). */
+export interface TableSummary {
+  counters: FlowCounters;
+  storageBytes: number;
+  workers?: number;
+  names?: NameCounters | null;
+}
+
+export function statsSummary(stats: ReplayStats, table: TableSummary) {
+  const c = table.counters;
   return {
     files: stats.files,
     frames: stats.frames,
-    packets: table.counters.packets,
-    bytes: table.counters.bytes,
+    packets: c.packets,
+    bytes: c.bytes,
+    duplicates: stats.duplicates,
     decodeErrors: Object.fromEntries(Object.entries(stats.decodeErrors).filter(([k, v]) => k !== 'ok' && v > 0)),
     fragments: { matched: stats.fragmentsMatched, orphaned: stats.fragmentsOrphaned, absorbed: stats.fragmentsAbsorbed },
     caplenOverLen: stats.caplenOverLen,
-    flowsCreated: table.counters.flowsCreated,
-    flowsEmitted: table.counters.flowsEmitted,
-    maxActiveFlows: table.counters.maxActive,
+    flowsCreated: c.flowsCreated,
+    flowsEmitted: c.flowsEmitted,
+    maxActiveFlows: c.maxActive,
     table: { storageBytes: table.storageBytes },
+    ...(table.workers !== undefined ? { workers: table.workers } : {}),
+    ...(table.names ? { names: { learned: sumValues(table.names.names), parsed: table.names.parsed, errors: sumValues(table.names.errors) } } : {}),
     fileErrors: stats.errors.length,
   };
+}
+
+function sumValues(o: Record<string, number>): number {
+  return Object.values(o).reduce((a, b) => a + b, 0);
 }

@@ -26,6 +26,7 @@ function decodeIPv4(b: Uint8Array, o: number, end: number, p: PacketInfo, inner:
   const fragOffset = (fragField & 0x1fff) * 8;
   const more = fragField & 0x2000;
   p.family = 4;
+  p.ipOff = o;
   p.s0 = ((b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!) >>> 0;
   p.d0 = ((b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!) >>> 0;
   p.s1 = p.s2 = p.s3 = p.d1 = p.d2 = p.d3 = 0;
@@ -40,6 +41,7 @@ function decodeIPv6(b: Uint8Array, o: number, end: number, p: PacketInfo, inner:
   if (end - o < 40) return TRUNCATED;
   const plen = (b[o + 4]! << 8) | b[o + 5]!;
   p.family = 6;
+  p.ipOff = o;
   p.s0 = ((b[o + 8]! << 24) | (b[o + 9]! << 16) | (b[o + 10]! << 8) | b[o + 11]!) >>> 0;
   p.s1 = ((b[o + 12]! << 24) | (b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!) >>> 0;
   p.s2 = ((b[o + 16]! << 24) | (b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!) >>> 0;

@@ -30,6 +30,8 @@ export class PacketInfo {
   fragId = 0;
   /** Byte offset of this fragment's payload in the original datagram. */
   fragOffset = 0;
+  /** Where the IP header the packet is keyed on (the innermost decoded one) starts in the frame. */
+  ipOff = 0;
   /** Where the transport header (or fragment payload) starts in the frame, and how many bytes of it were captured. */
   l4Off = 0;
   l4Len = 0;
@@ -51,6 +53,7 @@ export class PacketInfo {
     this.frag = 0;
     this.fragId = 0;
     this.fragOffset = 0;
+    this.ipOff = 0;
     this.l4Off = 0;
     this.l4Len = 0;
     this.tunnels = 0;

@@ -1,211 +1,213 @@
+import { hashWords, type PacketBatch } from './packet-batch.js';
+import { W_A, W_B, W_PORTS, W_META, WORDS, V6_WORDS, META_V6 } from './layout.js';
+
 /**
- * Flow records, one 64-byte cache line each, back to back in one ArrayBuffer (array of
- * structures): a packet's update touches the index slot and one line. IPv6 addresses live in a
- * side array (their record key holds the addresses folded to 32 bits); everything else fits.
- * Offsets are in 32-bit words (W_*) or 64-bit doubles (D_*) from the record start.
+ * Flow records (layout.ts) with their key index and the IPv6 address pool.
+ *
+ * Memory: records are allocated for the table's whole capacity up front and handed out densely
+ * (a free list, last freed first), so only pages of records ever used become resident and a
+ * full table never needs a second, larger copy. IPv6 addresses live in a pool of their own
+ * (32 bytes per IPv6 flow, nothing for IPv4 flows). The index is open addressing with linear
+ * probing at a load factor of at most 1/2 and backward-shift deletion (no tombstones); it
+ * doubles as flows are added, so a small table keeps a small, cache-resident index. Each index
+ * entry holds the key's hash beside the record number, so probing past other keys never loads
+ * their records (each such load is a cache miss).
+ *
+ * Hot paths use the layout's offsets as literals (named in comments): V8 does not constant-fold
+ * imported or module-level constants, and every use would cost a load and a check.
  */
-export const W_A = 0; // side a's IPv4 address, or its IPv6 address folded (xor of its words)
-export const W_B = 1;
-export const W_PORTS = 2; // a's port << 16 | b's port (ICMP: the request's type << 8 | code)
-export const W_META = 3; // protocol | (vlan + 1) << 8 | IPv6 << 21
-export const W_PREV = 4;
-export const W_NEXT = 5;
-export const W_PK_A = 6;
-export const W_PK_B = 7;
-export const W_BY_A = 8; // bytes of the current segment (a segment is split before it overflows 32 bits)
-export const W_BY_B = 9;
-/** state bits (byte 0), TCP flags of side a (byte 1) and side b (byte 2), interface index (byte 3) */
-export const W_MISC = 10;
-/** When the flow was (re)queued on its list, ms since the table's epoch: the lazy scan's order. */
-export const W_QUEUED = 11;
-export const D_FIRST = 6; // words 12-13
-export const D_LAST = 7; // words 14-15
-export const WORDS = 16;
-export const DOUBLES = 8;
-export const V6_WORDS = 8;
-export const META_V6 = 1 << 21;
-
-/** The numeric key of a flow: what add() fills in for each packet. */
-export class FlowKey {
-  a = 0;
-  b = 0;
-  ports = 0;
-  meta = 0;
-  /** Full IPv6 addresses, a then b (only read when meta has META_V6). */
-  readonly v6 = new Uint32Array(8);
-  hash = 0;
-}
-
 export class FlowStore {
+  i32: Int32Array;
   u32: Uint32Array;
   f64: Float64Array;
-  v6: Uint32Array;
   capacity: number;
+  /** IPv6 pool: entries of V6_WORDS, handed out densely like records. */
+  v6: Int32Array;
+  private v6Used = 0;
+  private v6Free = -1;
+  /** Pairs of (hash, record + 1); record 0 = empty. */
+  private index: Int32Array;
+  /** Entries - 1 (a power of two). */
+  private mask: number;
+  private indexed = 0;
 
   constructor(capacity: number) {
     this.capacity = capacity;
     const buf = new ArrayBuffer(capacity * WORDS * 4);
+    this.i32 = new Int32Array(buf);
     this.u32 = new Uint32Array(buf);
     this.f64 = new Float64Array(buf);
-    this.v6 = new Uint32Array(capacity * V6_WORDS);
+    this.v6 = new Int32Array(Math.min(capacity, 4096) * V6_WORDS);
+    const size = indexSize(Math.min(capacity, 32768));
+    this.index = new Int32Array(size * 2);
+    this.mask = size - 1;
   }
 
+  /** Bytes used by the IPv6 pool (its high-water mark) and the index. */
+  get sideBytes(): number {
+    return this.v6Used * V6_WORDS * 4 + this.index.byteLength;
+  }
+
+  /** Moves the records into a larger allocation (only when the table was created smaller than its maximum). */
   grow(capacity: number): void {
     const buf = new ArrayBuffer(capacity * WORDS * 4);
-    const u32 = new Uint32Array(buf);
-    u32.set(this.u32);
-    this.u32 = u32;
+    const i32 = new Int32Array(buf);
+    i32.set(this.i32);
+    this.i32 = i32;
+    this.u32 = new Uint32Array(buf);
     this.f64 = new Float64Array(buf);
-    const v6 = new Uint32Array(capacity * V6_WORDS);
-    v6.set(this.v6);
-    this.v6 = v6;
     this.capacity = capacity;
   }
 
-  get bytes(): number {
-    return this.u32.byteLength + this.v6.byteLength;
-  }
-
-  /** The hash of the key stored in slot f (for deletion and rehashing; packets hash their key once). */
-  hashOf(f: number): number {
-    const o = f * WORDS;
-    return hashWords(this.u32[o + W_A]!, this.u32[o + W_B]!, this.u32[o + W_PORTS]!, this.u32[o + W_META]!);
-  }
-}
-
-/**
- * Open-addressing hash index from a flow key to its slot: linear probing at a load factor of
- * at most 1/2, backward-shift deletion (no tombstones).
- */
-export class FlowIndex {
-  private table: Int32Array; // slot + 1; 0 = empty
-  private mask: number;
-
-  constructor(private readonly store: FlowStore) {
-    const size = tableSize(store.capacity);
-    this.table = new Int32Array(size);
-    this.mask = size - 1;
-  }
-
-  get bytes(): number {
-    return this.table.byteLength;
-  }
-
-  /** The slot holding key k, or -1. */
-  find(k: FlowKey): number {
-    const u = this.store.u32;
-    const table = this.table;
+  /**
+   * Loads the index entries and the record of every packet in the batch, so their cache misses
+   * overlap instead of stalling one packet at a time. Returns a value only to keep the loads alive.
+   */
+  touch(batch: PacketBatch): number {
+    const index = this.index;
     const mask = this.mask;
-    const a = k.a,
-      b = k.b,
-      ports = k.ports,
-      meta = k.meta;
-    for (let i = k.hash & mask; ; i = (i + 1) & mask) {
-      const e = table[i]!;
+    const i32 = this.i32;
+    const hash = batch.hash;
+    let x = 0;
+    for (let i = 0, n = batch.length; i < n; i++) {
+      const h = hash[i]!;
+      for (let j = h & mask; ; j = (j + 1) & mask) {
+        const e = index[2 * j + 1]!;
+        if (e === 0) break;
+        if (index[2 * j] === h) {
+          // Both ends of the record: where the ArrayBuffer starts within a cache line is unknown
+          // (malloc puts large blocks 16 bytes into a page), so a record may span two lines.
+          x ^= i32[(e - 1) * 16 + 2]! ^ i32[(e - 1) * 16 + 14]!; // W_PORTS, D_LAST
+          break;
+        }
+      }
+    }
+    return x;
+  }
+
+  /** The record holding the key of packet i of the batch, or -1. */
+  find(batch: PacketBatch, i: number): number {
+    const index = this.index;
+    const mask = this.mask;
+    const i32 = this.i32;
+    const h = batch.hash[i]!;
+    const a = batch.a[i]!;
+    const b = batch.b[i]!;
+    const ports = batch.ports[i]!;
+    const meta = batch.meta[i]!;
+    const v6 = (meta & 0x200000) !== 0; // META_V6
+    for (let j = h & mask; ; j = (j + 1) & mask) {
+      const e = index[2 * j + 1]!;
       if (e === 0) return -1;
-      const o = (e - 1) * WORDS;
-      if (u[o + W_A] === a && u[o + W_B] === b && u[o + W_PORTS] === ports && u[o + W_META] === meta && (!(meta & META_V6) || this.sameV6(e - 1, k)))
-        return e - 1;
+      if (index[2 * j] !== h) continue;
+      const o = (e - 1) * 16;
+      // W_A (the IPv6 pool entry for IPv6), W_B, W_PORTS, W_META
+      if ((v6 || i32[o] === a) && i32[o + 1] === b && i32[o + 2] === ports && i32[o + 3] === meta && (!v6 || this.sameV6(i32[o]!, batch, i))) return e - 1;
     }
   }
 
-  private sameV6(f: number, k: FlowKey): boolean {
-    const v = this.store.v6;
-    const o = f * V6_WORDS;
-    const w = k.v6;
-    return (
-      v[o] === w[0] &&
-      v[o + 1] === w[1] &&
-      v[o + 2] === w[2] &&
-      v[o + 3] === w[3] &&
-      v[o + 4] === w[4] &&
-      v[o + 5] === w[5] &&
-      v[o + 6] === w[6] &&
-      v[o + 7] === w[7]
-    );
+  private sameV6(entry: number, batch: PacketBatch, i: number): boolean {
+    const v = this.v6;
+    const w = batch.v6;
+    const o = entry * V6_WORDS;
+    const x = i * 8;
+    for (let k = 0; k < 8; k++) if (v[o + k] !== w[x + k]) return false;
+    return true;
   }
 
-  /** Stores key k in slot f's record and indexes it (the key must not be present). */
-  insert(k: FlowKey, f: number): void {
-    const u = this.store.u32;
+  /** Stores the key of packet i in record f and indexes it (the key must not be present). */
+  insert(batch: PacketBatch, i: number, f: number): void {
+    const i32 = this.i32;
     const o = f * WORDS;
-    u[o + W_A] = k.a;
-    u[o + W_B] = k.b;
-    u[o + W_PORTS] = k.ports;
-    u[o + W_META] = k.meta;
-    if (k.meta & META_V6) this.store.v6.set(k.v6, f * V6_WORDS);
-    this.place(f, k.hash);
+    const meta = batch.meta[i]!;
+    if (meta & META_V6) {
+      const entry = this.allocV6();
+      this.v6.set(batch.v6.subarray(i * 8, i * 8 + 8), entry * V6_WORDS);
+      i32[o + W_A] = entry;
+    } else i32[o + W_A] = batch.a[i]!;
+    i32[o + W_B] = batch.b[i]!;
+    i32[o + W_PORTS] = batch.ports[i]!;
+    i32[o + W_META] = meta;
+    if (++this.indexed * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
+    this.place(f, batch.hash[i]!);
   }
 
-  private place(f: number, h: number): void {
-    const table = this.table;
-    const mask = this.mask;
-    let i = h & mask;
-    while (table[i] !== 0) i = (i + 1) & mask;
-    table[i] = f + 1;
-  }
-
+  /** Removes record f's key from the index (and frees its IPv6 entry). */
   remove(f: number): void {
-    const table = this.table;
+    const index = this.index;
     const mask = this.mask;
-    let i = this.store.hashOf(f) & mask;
-    while (table[i] !== f + 1) i = (i + 1) & mask;
+    let i = this.hashOf(f) & mask;
+    while (index[2 * i + 1] !== f + 1) i = (i + 1) & mask;
     // Backward shift: pull later entries of the probe run into the hole when their home allows it.
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const e = table[j]!;
+      const e = index[2 * j + 1]!;
       if (e === 0) break;
-      const home = this.store.hashOf(e - 1) & mask;
+      const home = index[2 * j]! & mask;
       const between = i <= j ? home > i && home <= j : home > i || home <= j;
       if (!between) {
-        table[i] = e;
+        index[2 * i] = index[2 * j]!;
+        index[2 * i + 1] = e;
         i = j;
       }
     }
-    table[i] = 0;
+    index[2 * i] = 0;
+    index[2 * i + 1] = 0;
+    this.indexed--;
+    const o = f * WORDS;
+    if (this.i32[o + W_META]! & META_V6) this.freeV6(this.i32[o + W_A]!);
   }
 
-  /** Resizes the index for the store's (new) capacity. */
-  rehash(): void {
-    const size = tableSize(this.store.capacity);
-    if (size === this.table.length) return;
-    const old = this.table;
-    this.table = new Int32Array(size);
-    this.mask = size - 1;
-    for (let i = 0; i < old.length; i++) {
-      const e = old[i]!;
-      if (e !== 0) this.place(e - 1, this.store.hashOf(e - 1));
+  /** The hash of the key stored in record f (deletion and rehashing; packets hash their key once). */
+  hashOf(f: number): number {
+    const i32 = this.i32;
+    const o = f * WORDS;
+    const meta = i32[o + W_META]!;
+    if (meta & META_V6) {
+      const v = this.v6;
+      const x = i32[o + W_A]! * V6_WORDS;
+      return hashWords(v[x]! ^ v[x + 1]! ^ v[x + 2]! ^ v[x + 3]!, i32[o + W_B]!, i32[o + W_PORTS]!, meta);
     }
+    return hashWords(i32[o + W_A]!, i32[o + W_B]!, i32[o + W_PORTS]!, meta);
+  }
+
+  private place(f: number, h: number): void {
+    const index = this.index;
+    const mask = this.mask;
+    let i = h & mask;
+    while (index[2 * i + 1] !== 0) i = (i + 1) & mask;
+    index[2 * i] = h;
+    index[2 * i + 1] = f + 1;
+  }
+
+  private rehash(size: number): void {
+    const old = this.index;
+    this.index = new Int32Array(size * 2);
+    this.mask = size - 1;
+    for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== 0) this.place(old[i + 1]! - 1, old[i]!);
+  }
+
+  private allocV6(): number {
+    if (this.v6Free >= 0) {
+      const e = this.v6Free;
+      this.v6Free = this.v6[e * V6_WORDS]!;
+      return e;
+    }
+    if (this.v6Used * V6_WORDS === this.v6.length) {
+      const bigger = new Int32Array(this.v6.length * 2);
+      bigger.set(this.v6);
+      this.v6 = bigger;
+    }
+    return this.v6Used++;
+  }
+
+  private freeV6(e: number): void {
+    this.v6[e * V6_WORDS] = this.v6Free;
+    this.v6Free = e;
   }
 }
 
-function tableSize(capacity: number): number {
+function indexSize(flows: number): number {
   let size = 16;
-  while (size < capacity * 2) size *= 2;
+  while (size < flows * 2) size *= 2;
   return size;
-}
-
-/** MurmurHash3-style mix of the four key words. */
-export function hashWords(a: number, b: number, ports: number, meta: number): number {
-  let h = 0x5a17;
-  let k = Math.imul(a, 0xcc9e2d51);
-  k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-  h ^= k;
-  h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
-  k = Math.imul(b, 0xcc9e2d51);
-  k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-  h ^= k;
-  h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
-  k = Math.imul(ports, 0xcc9e2d51);
-  k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-  h ^= k;
-  h = (Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64) | 0;
-  k = Math.imul(meta, 0xcc9e2d51);
-  k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
-  h ^= k;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }

@@ -1,22 +1,50 @@
-import { servicePortRank } from '@spanmap/shared';
+import { serviceFor, EPHEMERAL_FLOOR } from '@spanmap/shared';
 
-/** Precomputed service rank per port for TCP-like and UDP-like protocols (hot path: one array read). */
+/**
+ * How strongly a port looks like the service end of a flow, when no SYN or ICMP type told:
+ *   5 a known service below the ephemeral ranges (53, 443, 5432, 8080...),
+ *   4 another privileged port (below 1024),
+ *   3 an unknown port from 5001 to 32767 (above the old ephemeral range, below the modern ones),
+ *   2 a known service inside the ephemeral ranges (44818 EtherNet/IP, 47808 BACnet): weak, since
+ *     a client's random source port lands on one of them about once in 14,000 flows,
+ *   1 an unknown port from 1024 to 5000 (the ephemeral range of older Windows and BSD clients),
+ *   0 any other port (the ephemeral ranges from 32768).
+ * A rank of STRONG_RANK or more decides against a lower one by itself; below it, ports decide
+ * only after the endpoints' history (flow-record.ts).
+ */
+export function portRank(proto: number, port: number): number {
+  const known = serviceFor(proto, port) !== null;
+  if (port >= EPHEMERAL_FLOOR) return known ? 2 : 0;
+  if (known) return 5;
+  if (port > 0 && port < 1024) return 4;
+  if (port > 5000) return 3;
+  return port >= 1024 ? 1 : 0;
+}
+
+export const STRONG_RANK = 3;
+
+/** Ranks per port for TCP-like and UDP-like protocols (hot path: one array read). */
 const tcpRank = new Uint8Array(65536);
 const udpRank = new Uint8Array(65536);
 for (let port = 0; port < 65536; port++) {
-  tcpRank[port] = servicePortRank(6, port);
-  udpRank[port] = servicePortRank(17, port);
+  tcpRank[port] = portRank(6, port);
+  udpRank[port] = portRank(17, port);
+}
+
+/** The rank table of a protocol with ports (null for protocols without). */
+export function rankTable(proto: number): Uint8Array | null {
+  if (proto === 6 || proto === 132 || proto === 33) return tcpRank;
+  if (proto === 17 || proto === 136) return udpRank;
+  return null;
 }
 
 /**
- * Which side is the responder by port, when no SYN or ICMP request type told us:
- * 1 if port `a` looks like the service, 2 if port `b` does, 0 when undecided.
+ * Which side is the responder by port alone: 1 if port `a` looks like the service, 2 if port `b`
+ * does, 0 when undecided (equal ranks, or a protocol without ports).
  */
 export function responderByPort(proto: number, a: number, b: number): number {
-  let table: Uint8Array;
-  if (proto === 6 || proto === 132 || proto === 33) table = tcpRank;
-  else if (proto === 17 || proto === 136) table = udpRank;
-  else return 0;
+  const table = rankTable(proto);
+  if (table === null) return 0;
   const ra = table[a]!;
   const rb = table[b]!;
   if (ra > rb) return 1;

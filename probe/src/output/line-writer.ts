@@ -25,6 +25,13 @@ export class LineWriter {
     if (this.size >= this.chunk) this.flush();
   }
 
+  /** Bytes that already hold whole lines (JSON lines encoded straight from the flow table); copied, so the caller may reuse them. */
+  write(bytes: Uint8Array): void {
+    if (this.closed) return;
+    this.flush();
+    this.out.write(Buffer.from(bytes));
+  }
+
   flush(): void {
     if (this.buf.length === 0 || this.closed) return;
     this.out.write(this.buf.join('\n') + '\n');

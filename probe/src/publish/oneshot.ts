@@ -1,5 +1,7 @@
 import type { FlowRecord } from '@spanmap/shared';
-import { FlowTable, type FlowTableOptions } from '../flowtable/flow-table.js';
+import { FlowTable, type FlowCounters, type FlowTableOptions } from '../flowtable/flow-table.js';
+import type { NameCounters, NameObserver } from '../names/types.js';
+import { nameStatus } from '../daemon.js';
 import { replayFiles, type ReplayStats } from '../capture/replay.js';
 import { Progress } from '../output/progress.js';
 import { PublishSession } from './session.js';
@@ -23,17 +25,22 @@ const log = (msg: string) => void process.stderr.write(`spanmap: ${msg}\n`);
 export interface FileUploadOptions {
   files: string[];
   decapInner: boolean;
+  /** Copies of a packet within this many ms are dropped (0 keeps them). */
+  dedupWindowMs: number;
+  /** Passive naming: learned names travel in the batches with the records. */
+  names: boolean;
   flows: FlowTableOptions;
   session: SessionOptions;
   /** Print the counters line at the end. */
   stats: boolean;
   /** The counters of a plain `probe read --stats`, extended with the store's and publisher's. */
-  statsSummary: (stats: ReplayStats, table: FlowTable) => object;
+  statsSummary: (stats: ReplayStats, table: { counters: FlowCounters; storageBytes: number; names?: NameCounters | null }) => object;
 }
 
 export function fileUpload(o: FileUploadOptions): OneShot {
   let decodeErrors = 0;
   let sink: (r: FlowRecord) => void = () => {};
+  let names: NameObserver | null = null;
   const table = new FlowTable(o.flows, (r) => sink(r));
   const s = new PublishSession(o.session, {
     capture: () => ({
@@ -43,6 +50,7 @@ export function fileUpload(o: FileUploadOptions): OneShot {
       decodeErrors,
       activeFlows: table.size,
       emittedFlows: Object.values(table.counters.flowsEmitted).reduce((a, b) => a + b, 0),
+      ...(names ? { names: nameStatus(names.counters) } : {}),
     }),
     log,
   });
@@ -56,9 +64,12 @@ export function fileUpload(o: FileUploadOptions): OneShot {
     },
     async run() {
       await s.start();
+      if (o.names) names = (await import('../names/observer.js')).createNameObserver(s.sendName);
       const progress = new Progress('reading');
       const stats = await replayFiles(o.files, table, {
         decapInner: o.decapInner,
+        dedupWindowMs: o.dedupWindowMs,
+        names,
         onProgress: (d, t) => progress.update(d, t),
         yieldEvery: () => new Promise((r) => setImmediate(r)),
       });
@@ -72,7 +83,14 @@ export function fileUpload(o: FileUploadOptions): OneShot {
       );
       waiting.done();
       if (interrupted) return 130;
-      if (o.stats) process.stderr.write(JSON.stringify({ ...o.statsSummary(stats, table), store: s.store.counters, publisher: s.publisher.counters }) + '\n');
+      if (o.stats)
+        process.stderr.write(
+          JSON.stringify({
+            ...o.statsSummary(stats, { counters: table.counters, storageBytes: table.storageBytes, names: names?.counters ?? null }),
+            store: s.store.counters,
+            publisher: s.publisher.counters,
+          }) + '\n',
+        );
       await s.stop();
       return stats.errors.length > 0 ? 1 : 0;
     },

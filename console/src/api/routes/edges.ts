@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
-import { SpanmapError, canonicalIP } from '@spanmap/shared';
+import { SpanmapError, canonicalIP, nameProblem, normalizeName } from '@spanmap/shared';
 import type { AppEnv } from '../env.js';
-import { bad, boolParam, fields, intParam, ipParam, jsonBody, queryParams, rangeParams } from '../params.js';
+import { bad, boolParam, fields, intParam, jsonBody, queryParams, rangeParams } from '../params.js';
 import { requireEditor } from '../auth.js';
 import { SORT_KEYS, type QueryEngine, type SortKey, type EdgeFilter } from '../../matrix/query.js';
 import { REVIEW_STATUSES, type ReviewStatus, type Reviews } from '../../review/reviews.js';
@@ -21,8 +21,7 @@ const MAX_LIMIT = 10_000;
 export function parseFilter(q: Record<string, string>): EdgeFilter {
   const f: EdgeFilter = {};
   for (const k of ['segment', 'srcSegment', 'dstSegment', 'service'] as const) if (q[k] !== undefined) f[k] = q[k];
-  const host = ipParam(q, 'host');
-  if (host !== undefined) f.host = host;
+  if (q.host !== undefined) Object.assign(f, hostFilter(q.host));
   const proto = intParam(q, 'proto', 0, 255);
   if (proto !== undefined) f.proto = proto;
   const port = intParam(q, 'port', 0, 65535);
@@ -36,6 +35,21 @@ export function parseFilter(q: Record<string, string>): EdgeFilter {
   const infra = boolParam(q, 'infrastructure');
   if (infra !== undefined) f.infrastructure = infra;
   return f;
+}
+
+/**
+ * `host=`: an address (either side is it), or else a name prefix, case-insensitive: either side
+ * had, at the edge's last-seen time in the range, a name starting with it ("dc01" finds
+ * dc01.corp.example, "pay-db" every pay-db-N) — the names the rows show, so a filtered list never
+ * holds a row whose names do not match.
+ */
+export function hostFilter(v: string): Pick<EdgeFilter, 'host' | 'hostName'> {
+  const ip = canonicalIP(v.trim());
+  if (ip) return { host: ip };
+  const prefix = normalizeName(v.trim());
+  const problem = nameProblem(prefix);
+  if (problem) bad('host', `"${v.slice(0, 80)}" is neither an IP address nor a host name (${problem})`);
+  return { hostName: prefix };
 }
 
 export function edgeKeyFrom(v: unknown, at: string): EdgeKey {

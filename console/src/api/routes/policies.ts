@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import type { AppEnv } from '../env.js';
-import { bad, fields, intParam, jsonBody, queryParams, rangeParams, timeParam } from '../params.js';
+import { bad, fields, intParam, ipParam, jsonBody, queryParams, rangeParams, timeParam } from '../params.js';
 import { requireEditor } from '../auth.js';
 import { edgeKeyFrom } from './edges.js';
 import type { Policies } from '../../policy/policies.js';
@@ -10,11 +10,14 @@ import { parsePorts, parseSelector } from '../../policy/model.js';
 import { toNftables } from '../../policy/export/nftables.js';
 import { toIptables } from '../../policy/export/iptables.js';
 import { toCsv, toJson } from '../../policy/export/flat.js';
+import { namedList, namedRule, type NameLookup } from '../../names/label.js';
 
 const FORMATS = ['nftables', 'iptables', 'ip6tables', 'csv', 'json'] as const;
 
-export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; alerts: Alerts; model: EdgeModel; now(): number }): void {
+export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; alerts: Alerts; model: EdgeModel; names?: NameLookup; now(): number }): void {
   const pol = () => deps.policies;
+  // Rules, queues and alerts carry the names of their addresses (names/label.ts says which time).
+  const rulesOf = (p: { window: { to: number } }, rules: Parameters<typeof namedRule>[1][]) => rules.map((r) => namedRule(deps.names, r, p.window.to));
   const who = (c: { get(k: 'principal'): { name: string } }) => c.get('principal').name;
   const summary = (p: ReturnType<typeof pol>['list'] extends () => Array<infer P> ? P : never) => ({
     id: p.id,
@@ -29,6 +32,9 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
     createdBy: p.createdBy,
     updatedAt: p.versions.at(-1)!.at,
     rules: p.versions.at(-1)!.rules.length,
+    surface: pol()
+      .surfaces(p, [p.versions.at(-1)!])
+      .get(p.versions.length)!,
   });
 
   api.post('/policies', requireEditor(), async (c) => {
@@ -59,7 +65,7 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
       who(c),
       deps.now(),
     );
-    return c.json({ ...p, version: p.versions.length, rules: p.versions.at(-1)!.rules }, 201);
+    return c.json({ ...p, version: p.versions.length, rules: rulesOf(p, p.versions.at(-1)!.rules) }, 201);
   });
 
   api.get('/policies', (c) => {
@@ -71,12 +77,13 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
     const q = queryParams(c, ['version']);
     const p = pol().get(c.req.param('id'));
     const v = pol().version(p, intParam(q, 'version', 1, 1_000_000));
+    const surfaces = pol().surfaces(p);
     return c.json({
       ...summary(p),
       version: v.version,
       defaultAction: p.defaultAction,
-      rules: v.rules,
-      versions: p.versions.map(({ version, at, by, reason, rules }) => ({ version, at, by, reason, rules: rules.length })),
+      rules: rulesOf(p, v.rules),
+      versions: p.versions.map((x) => ({ version: x.version, at: x.at, by: x.by, reason: x.reason, rules: x.rules.length, surface: surfaces.get(x.version)! })),
     });
   });
 
@@ -85,7 +92,8 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
     const p = pol().get(c.req.param('id'));
     const to = intParam(q, 'to', 1, 1_000_000) ?? p.versions.length;
     const from = intParam(q, 'from', 1, 1_000_000) ?? Math.max(1, to - 1);
-    return c.json(pol().diff(p.id, from, to));
+    const d = pol().diff(p.id, from, to);
+    return c.json({ ...d, added: rulesOf(p, d.added), removed: rulesOf(p, d.removed) });
   });
 
   api.post('/policies/:id/rollback', requireEditor(), async (c) => {
@@ -123,7 +131,7 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
       who(c),
       deps.now(),
     );
-    return c.json({ id: p.id, version: p.versions.length, rules: p.versions.at(-1)!.rules }, 201);
+    return c.json({ id: p.id, version: p.versions.length, rules: rulesOf(p, p.versions.at(-1)!.rules) }, 201);
   });
 
   api.delete('/policies/:id/rules/:rule', requireEditor(), async (c) => {
@@ -137,7 +145,29 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
     const q = queryParams(c, ['from', 'to', 'version']);
     const p = pol().get(c.req.param('id'));
     const range = rangeParams({ from: q.from ?? String(timeParam(q, 'from') ?? p.window.from), to: q.to ?? String(deps.now() + 3_600_000) }, deps.now());
-    return c.json(pol().simulate(p.id, range, intParam(q, 'version', 1, 1_000_000)));
+    const sim = pol().simulate(p.id, range, intParam(q, 'version', 1, 1_000_000));
+    return c.json({ ...sim, blocked: namedList(deps.names, sim.blocked) });
+  });
+
+  api.get('/policies/:id/check', (c) => {
+    const q = queryParams(c, ['src', 'dst', 'proto', 'port', 'version']);
+    for (const k of ['src', 'dst', 'proto', 'port']) if (q[k] === undefined) bad(k, 'required (src=IP&dst=IP&proto=N&port=N)');
+    const k = { src: ipParam(q, 'src')!, dst: ipParam(q, 'dst')!, proto: intParam(q, 'proto', 0, 255)!, port: intParam(q, 'port', 0, 65535)! };
+    const r = pol().check(c.req.param('id'), k, intParam(q, 'version', 1, 1_000_000));
+    return c.json({
+      allowed: r.rule !== null,
+      rule: r.rule,
+      version: r.version,
+      srcSegment: deps.model.segmentOf(k.src),
+      dstSegment: deps.model.segmentOf(k.dst),
+    });
+  });
+
+  api.get('/policies/:id/stats', (c) => {
+    const q = queryParams(c, ['from', 'to', 'version', 'idleDays']);
+    const p = pol().get(c.req.param('id'));
+    const range = rangeParams({ from: q.from ?? String(p.window.from), to: q.to ?? String(deps.now() + 3_600_000) }, deps.now());
+    return c.json(pol().stats(p.id, range, intParam(q, 'idleDays', 1, 3650) ?? 30, intParam(q, 'version', 1, 1_000_000)));
   });
 
   api.post('/policies/:id/mode', requireEditor(), async (c) => {
@@ -149,15 +179,18 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
 
   api.get('/policies/:id/violations', (c) => {
     queryParams(c, []);
-    return c.json(pol().violations(c.req.param('id')));
+    return c.json(namedList(deps.names, pol().violations(c.req.param('id'))));
   });
 
   api.post('/policies/:id/violations/review', requireEditor(), async (c) => {
-    const b = fields(await jsonBody(c), 'body', ['edges', 'action', 'note']);
+    const b = fields(await jsonBody(c), 'body', ['edges', 'action', 'note', 'widen']);
     if (!Array.isArray(b.edges) || b.edges.length === 0 || b.edges.length > 1000) bad('edges', 'expected 1-1000 edges {src, dst, proto, port}');
     const edges = (b.edges as unknown[]).map((e, i) => edgeKeyFrom(e, `edges[${i}]`));
     if (b.action !== 'allow' && b.action !== 'reject' && b.action !== 'investigate') bad('action', 'expected allow, reject or investigate');
     if (b.note !== undefined && typeof b.note !== 'string') bad('note', 'expected a string');
+    if (b.widen !== undefined && b.widen !== null && b.widen !== 'segment')
+      bad('widen', 'expected "segment" (allow the segment pair instead of the narrowest rule) or null');
+    if (b.widen === 'segment' && b.action !== 'allow') bad('widen', 'only with action "allow"');
     const p = await pol().reviewViolations(
       c.req.param('id'),
       edges,
@@ -165,14 +198,9 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
       (b.note as string | undefined) ?? '',
       who(c),
       deps.now(),
+      (b.widen as 'segment' | null | undefined) ?? null,
     );
     return c.json({ id: p.id, version: p.versions.length });
-  });
-
-  api.get('/alerts', (c) => {
-    const q = queryParams(c, ['status']);
-    if (q.status !== undefined && q.status !== 'new' && q.status !== 'reviewed') bad('status', 'expected new or reviewed');
-    return c.json(deps.alerts.list(q.status as 'new' | 'reviewed' | undefined));
   });
 
   api.get('/policies/:id/export', (c) => {
@@ -184,14 +212,14 @@ export function policyRoutes(api: Hono<AppEnv>, deps: { policies: Policies; aler
     const now = deps.now();
     const body =
       format === 'nftables'
-        ? toNftables(p, v, deps.model, now)
+        ? toNftables(p, v, deps.model, now, deps.names)
         : format === 'iptables'
-          ? toIptables(p, v, deps.model, now, 'v4')
+          ? toIptables(p, v, deps.model, now, 'v4', deps.names)
           : format === 'ip6tables'
-            ? toIptables(p, v, deps.model, now, 'v6')
+            ? toIptables(p, v, deps.model, now, 'v6', deps.names)
             : format === 'csv'
-              ? toCsv(p, v)
-              : toJson(p, v, deps.model);
+              ? toCsv(p, v, deps.names)
+              : toJson(p, v, deps.model, deps.names);
     const ext = { nftables: 'nft', iptables: 'rules', ip6tables: 'rules6', csv: 'csv', json: 'json' }[format];
     const type = format === 'json' ? 'application/json' : format === 'csv' ? 'text/csv' : 'text/plain';
     return c.body(body, 200, {

@@ -1,6 +1,7 @@
 import type { EdgeModel } from '../../matrix/model.js';
 import type { Policy, PolicyVersion, Rule } from '../model.js';
 import { resolveSelector, type Resolved } from './addresses.js';
+import { namesComment, type NameLookup } from '../../names/label.js';
 
 const PORT_PROTOS: Record<number, string> = { 6: 'tcp', 17: 'udp', 132: 'sctp', 33: 'dccp', 136: 'udplite' };
 
@@ -9,7 +10,7 @@ const PORT_PROTOS: Record<number, string> = { 6: 'tcp', 17: 'udp', 132: 'sctp', 
  * accepted by conntrack, one ACCEPT per rule and address pair. Rules that exclude addresses
  * ("external", "unassigned") jump to a chain of their own that RETURNs for the excluded ranges.
  */
-export function toIptables(p: Policy, v: PolicyVersion, model: EdgeModel, now: number, family: 'v4' | 'v6'): string {
+export function toIptables(p: Policy, v: PolicyVersion, model: EdgeModel, now: number, family: 'v4' | 'v6', names?: NameLookup): string {
   const chains: string[] = [];
   const rules: string[] = [];
   let skipped = 0;
@@ -23,6 +24,8 @@ export function toIptables(p: Policy, v: PolicyVersion, model: EdgeModel, now: n
       skipped++;
       return;
     }
+    const named = namesComment(names, r); // the hosts' names, as a comment line above the rule
+    if (named) rules.push(`# ${named}`);
     const comment = `-m comment --comment "${esc(`${r.id} ${r.comment}`)}"`;
     const l4 = l4Args(r, family);
     const excludes = src.exclude[family].length + dst.exclude[family].length > 0;

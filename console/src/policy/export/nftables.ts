@@ -1,6 +1,7 @@
 import type { EdgeModel } from '../../matrix/model.js';
 import type { Policy, PolicyVersion, Rule } from '../model.js';
 import { resolveSelector, type Resolved } from './addresses.js';
+import { namesComment, type NameLookup } from '../../names/label.js';
 
 const PORT_PROTOS: Record<number, string> = { 6: 'tcp', 17: 'udp', 132: 'sctp', 33: 'dccp', 136: 'udplite' };
 
@@ -10,7 +11,7 @@ const PORT_PROTOS: Record<number, string> = { 6: 'tcp', 17: 'udp', 132: 'sctp', 
  * become named interval sets; "external"/"unassigned" are written as exclusions of the site-local
  * ranges and of the defined segments.
  */
-export function toNftables(p: Policy, v: PolicyVersion, model: EdgeModel, now: number): string {
+export function toNftables(p: Policy, v: PolicyVersion, model: EdgeModel, now: number, names?: NameLookup): string {
   const sets = new Map<string, { name: string; family: 'v4' | 'v6'; elements: string[] }>();
   const setFor = (family: 'v4' | 'v6', elements: string[]) => {
     const key = `${family}|${[...elements].sort().join(',')}`;
@@ -24,6 +25,8 @@ export function toNftables(p: Policy, v: PolicyVersion, model: EdgeModel, now: n
     const dst = resolveSelector(r.dst, model);
     const l4 = l4Matches(r);
     const comment = ` comment "${esc(`${r.id} ${r.comment}`)}"`;
+    const named = namesComment(names, r); // the hosts' names, as a comment line above the rule
+    if (named) lines.push(`    # ${named}`);
     const before = lines.length;
     const familyFree = src.any && dst.any && src.exclude.v4.length + src.exclude.v6.length + dst.exclude.v4.length + dst.exclude.v6.length === 0;
     if (familyFree) {

@@ -2,6 +2,7 @@ import type { EdgeRow } from '../api.js';
 import { fmtBytes, fmtCompact, fmtInt, fmtTime, portLabel } from '../format.js';
 import type { Column } from './VirtualTable.js';
 import { InfraBadge, ReviewBadge } from './common.js';
+import { HostCell } from './HostName.js';
 
 /** Columns shared by the edge list, the long tail and the policy queues. */
 export function edgeColumns<T extends EdgeRow>(): Column<T>[] {
@@ -12,12 +13,7 @@ export function edgeColumns<T extends EdgeRow>(): Column<T>[] {
       width: 170,
       grow: 1,
       sort: 'src',
-      render: (r) => (
-        <span class="two-line">
-          <span class="mono">{r.src}</span>
-          <span class="seg">{r.srcSegment}</span>
-        </span>
-      ),
+      render: (r) => <HostCell ip={r.src} name={r.srcName} segment={r.srcSegment} />,
     },
     {
       id: 'dst',
@@ -25,12 +21,7 @@ export function edgeColumns<T extends EdgeRow>(): Column<T>[] {
       width: 170,
       grow: 1,
       sort: 'dst',
-      render: (r) => (
-        <span class="two-line">
-          <span class="mono">{r.dst}</span>
-          <span class="seg">{r.dstSegment}</span>
-        </span>
-      ),
+      render: (r) => <HostCell ip={r.dst} name={r.dstName} segment={r.dstSegment} />,
     },
     { id: 'port', label: 'Port', width: 96, sort: 'port', render: (r) => <span class="mono">{portLabel(r.proto, r.port)}</span> },
     {
@@ -79,7 +70,9 @@ export function edgeColumns<T extends EdgeRow>(): Column<T>[] {
 export function edgesCsv(rows: readonly EdgeRow[]): string {
   const head = [
     'src',
+    'srcName',
     'dst',
+    'dstName',
     'proto',
     'port',
     'srcSegment',
@@ -99,13 +92,17 @@ export function edgesCsv(rows: readonly EdgeRow[]): string {
     'reviewedBy',
   ];
   const esc = (v: unknown) => {
-    const s = v === null || v === undefined ? '' : String(v);
+    let s = v === null || v === undefined ? '' : String(v);
+    // Text from the wire (names) or people (notes) never starts a spreadsheet formula.
+    if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   const lines = rows.map((r) =>
     [
       r.src,
+      r.srcName,
       r.dst,
+      r.dstName,
       r.proto,
       r.port,
       r.srcSegment,

@@ -9,6 +9,7 @@ import { Chart } from './Chart.js';
 import { Busy, Empty, ErrorBox, InfraBadge, ReviewBadge, Stat } from './common.js';
 import { ReviewActions } from './ReviewActions.js';
 import { reviewHistory } from '../review-history.js';
+import { HostLabel, hostText } from './HostName.js';
 
 const PERIOD_TEXT: Record<string, string> = {
   continuous: 'continuous (active most hours)',
@@ -53,15 +54,15 @@ export function EdgeDetail({ edge, row, onReviewed, onClose }: { edge: EdgeKey; 
     setLocal(res.review);
     onReviewed(res.review);
     setAuditTick((t) => t + 1);
-    toast(`Marked ${edge.src} → ${edge.dst} ${portLabel(edge.proto, edge.port)} ${status}`);
+    toast(`Marked ${hostText(edge.src, r?.srcName)} → ${hostText(edge.dst, r?.dstName)} ${portLabel(edge.proto, edge.port)} ${status}`);
   };
 
   return (
     <section class="detail" aria-label="edge detail">
       <header class="detail-head">
         <div>
-          <h3 class="mono">
-            {edge.src} → {edge.dst}
+          <h3 class="edge-hosts">
+            <HostLabel ip={edge.src} name={r?.srcName} link /> → <HostLabel ip={edge.dst} name={r?.dstName} link />
           </h3>
           <div class="detail-sub">
             <span class="mono">{portLabel(edge.proto, edge.port)}</span>
@@ -93,6 +94,20 @@ export function EdgeDetail({ edge, row, onReviewed, onClose }: { edge: EdgeKey; 
       )}
       {r && (
         <dl class="facts">
+          <dt>Source</dt>
+          <dd>
+            <HostLabel ip={r.src} name={r.srcName} link /> <span class="muted">{r.srcSegment}</span>
+          </dd>
+          <dt>Destination</dt>
+          <dd>
+            <HostLabel ip={r.dst} name={r.dstName} link /> <span class="muted">{r.dstSegment}</span>
+          </dd>
+          <dt>Names</dt>
+          <dd class="muted small">
+            {r.srcName || r.dstName
+              ? 'as the addresses were named when this edge was last seen in the window'
+              : 'neither address was named when this edge was last seen'}
+          </dd>
           <dt>First seen</dt>
           <dd>{fmtTime(r.firstSeen, true)}</dd>
           <dt>Last seen</dt>
@@ -128,7 +143,7 @@ export function EdgeDetail({ edge, row, onReviewed, onClose }: { edge: EdgeKey; 
         <Chart
           key={`${id}:${metric}:${r?.nextExpected ?? ''}`}
           class="timeline"
-          label={`hourly ${metric} of ${edge.src} to ${edge.dst}`}
+          label={`hourly ${metric} of ${hostText(edge.src, r?.srcName)} to ${hostText(edge.dst, r?.dstName)}`}
           height={170}
           data={data}
           options={(width, height) =>

@@ -94,6 +94,7 @@ export function MatrixView() {
           </button>
         </div>
         <QueryInput name="names" label="Segments" value={q.get('names') ?? ''} placeholder="name contains…" width="11em" />
+        <QueryInput name="host" label="Host" value={q.get('host') ?? ''} placeholder="IP or name prefix" width="10em" />
         <QueryInput name="service" label="Service" value={q.get('service') ?? ''} placeholder="e.g. https" list="services" width="8em" />
         <QueryInput name="port" label="Port" value={q.get('port') ?? ''} placeholder="443" width="5em" />
         <QuerySelect name="proto" label="Proto" value={q.get('proto') ?? ''} options={PROTO_OPTIONS} />

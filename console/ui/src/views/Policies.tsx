@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { useApp } from '../context.js';
 import { useAsync } from '../hooks.js';
 import { href, linkHandler, navigate, useLocation } from '../router.js';
-import { fmtInt, fmtTime } from '../format.js';
+import { fmtCompact, fmtInt, fmtTime } from '../format.js';
 import { dayString, rangeLabel } from '../range.js';
 import { Busy, Empty, ErrorBox, Field } from '../components/common.js';
 
@@ -86,6 +86,12 @@ export function PoliciesView() {
               <th>Mode</th>
               <th class="right">Version</th>
               <th class="right">Rules</th>
+              <th class="right" title="host pairs × ports the current version allows among known hosts">
+                Allowed surface
+              </th>
+              <th class="right" title="edges of the policy's window, and how many the current version allows">
+                Observed edges
+              </th>
               <th>From</th>
               <th>Window</th>
               <th>Created</th>
@@ -105,6 +111,15 @@ export function PoliciesView() {
                 </td>
                 <td class="right">{p.version}</td>
                 <td class="right">{fmtInt(p.rules)}</td>
+                <td
+                  class="right"
+                  title={`${fmtInt(p.surface.allowed)} host-pair ports over ${fmtInt(p.surface.allowedPairs)} host pairs among ${fmtInt(p.surface.hosts)} known hosts`}
+                >
+                  {fmtCompact(p.surface.allowed)}
+                </td>
+                <td class="right">
+                  {fmtInt(p.surface.observedAllowed)} / {fmtInt(p.surface.observed)}
+                </td>
                 <td>
                   {p.include} edges, {p.granularity}s
                 </td>

@@ -9,17 +9,20 @@ import { Versions } from './policy/Versions.js';
 import { Simulate } from './policy/Simulate.js';
 import { Monitor } from './policy/Monitor.js';
 import { Export } from './policy/Export.js';
+import { Check } from './policy/Check.js';
+import { Stats } from './policy/Stats.js';
 
 const TABS = [
   ['rules', 'Rules'],
   ['versions', 'Versions'],
   ['simulate', 'Simulate'],
   ['monitor', 'Monitor'],
+  ['stats', 'Statistics'],
   ['export', 'Export'],
 ] as const;
 type Tab = (typeof TABS)[number][0];
 
-/** One policy: rules, versions and diffs, simulation, monitor mode and its queue, exports. */
+/** One policy: a policy check, rules, versions and diffs, simulation, monitor mode and its queue, rule statistics, exports. */
 export function PolicyView({ id }: { id: string }) {
   const { api } = useApp();
   const q = useLocation().query;
@@ -60,11 +63,13 @@ export function PolicyView({ id }: { id: string }) {
         ))}
       </nav>
       <ErrorBox error={p.error} onRetry={p.reload} />
+      {p.data && <Check policy={p.data} />}
       {!p.data && p.loading && <Busy since={p.since} label="Loading the policy" />}
       {p.data && tab === 'rules' && <Rules policy={p.data} editable={version === undefined} onChanged={p.reload} />}
       {p.data && tab === 'versions' && <Versions policy={p.data} onChanged={() => (setQuery({ version: null }, true), p.reload())} />}
       {p.data && tab === 'simulate' && <Simulate policy={p.data} />}
       {p.data && tab === 'monitor' && <Monitor policy={p.data} onChanged={p.reload} />}
+      {p.data && tab === 'stats' && <Stats policy={p.data} />}
       {p.data && tab === 'export' && <Export policy={p.data} />}
     </main>
   );

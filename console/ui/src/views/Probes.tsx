@@ -3,7 +3,7 @@ import { useApp } from '../context.js';
 import { useAsync, useNow } from '../hooks.js';
 import { setQuery, useLocation } from '../router.js';
 import type { ProbeRow } from '../api.js';
-import { fmtAgo, fmtBytes, fmtDuration, fmtInt, fmtTime } from '../format.js';
+import { fmtAgo, fmtBytes, fmtDuration, fmtInt, fmtPercent, fmtTime } from '../format.js';
 import { counterRates, frameWindow } from '../charts/rates.js';
 import { probeBacklogOptions, probeRateOptions } from '../charts/options.js';
 import { Chart } from '../components/Chart.js';
@@ -63,6 +63,12 @@ export function ProbesView() {
               <th class="right">Packets</th>
               <th class="right">Bytes</th>
               <th class="right">Drops</th>
+              <th class="right" title="host names this probe learned from the wire (DNS, DHCP, NetBIOS, mDNS, TLS)">
+                Names
+              </th>
+              <th class="right" title="share of its records that another probe also saw: where mirror ports overlap">
+                Overlap
+              </th>
               <th class="right">Backlog</th>
               <th>Version · uptime</th>
             </tr>
@@ -86,6 +92,10 @@ export function ProbesView() {
                 <td class="right">{fmtInt(p.packets)}</td>
                 <td class="right">{fmtBytes(p.bytes)}</td>
                 <td class="right">{dropsText(p)}</td>
+                <td class="right">{fmtInt(p.names)}</td>
+                <td class="right" title={overlapText(p)}>
+                  {p.overlap.probes.length ? fmtPercent(p.overlap.share) : '–'}
+                </td>
                 <td class="right">{p.status ? `${fmtInt(p.status.backlog.batches)} batches` : '–'}</td>
                 <td class="small">{p.status ? `${p.status.version} · ${fmtDuration(p.status.uptimeSec * 1000)}` : '–'}</td>
               </tr>
@@ -103,6 +113,39 @@ function dropsText(p: ProbeRow): string {
   if (!c) return '–';
   if (c.drops === null && c.ifDrops === null) return 'unknown';
   return fmtInt((c.drops ?? 0) + (c.ifDrops ?? 0));
+}
+
+function overlapText(p: ProbeRow): string {
+  if (p.overlap.probes.length === 0) return 'no other probe saw its conversations';
+  return p.overlap.probes.map((o) => `${fmtPercent(o.share, 1)} also seen by ${o.probe}`).join('; ');
+}
+
+/** Where this probe's view overlaps other probes' (the same conversations mirrored to both). */
+function Overlap({ probe }: { probe: ProbeRow }) {
+  const o = probe.overlap;
+  return (
+    <div class="card probe-overlap">
+      <h4>Names and overlap</h4>
+      <p>
+        <strong>{fmtInt(probe.names)}</strong> host names learned from the wire
+        {probe.status?.names ? ` (probe status: ${fmtInt(probe.status.names.learned)} learned, ${fmtInt(probe.status.names.errors)} payloads skipped)` : ''}.
+      </p>
+      {o.probes.length === 0 ? (
+        <p class="muted">No other probe saw the conversations this probe delivered: its mirror ports do not overlap another probe’s.</p>
+      ) : (
+        <>
+          <p>{fmtPercent(o.share, 1)} of its records were also seen by another probe: those mirror ports see the same traffic (counted once in the matrix).</p>
+          <ul class="overlap-list">
+            {o.probes.map((x) => (
+              <li key={x.probe}>
+                <span class="mono">{x.probe}</span>: {fmtInt(x.records)} records ({fmtPercent(x.share, 1)})
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
+  );
 }
 
 function ProbeDetail({ probe, now, refreshTick }: { probe: ProbeRow; now: number; refreshTick: unknown }) {
@@ -165,6 +208,7 @@ function ProbeDetail({ probe, now, refreshTick }: { probe: ProbeRow; now: number
           title="batches ingested, and batches received again (acknowledged, not counted twice)"
         />
       </div>
+      <Overlap probe={probe} />
       <ErrorBox error={hist.error} onRetry={hist.reload} />
       {!hist.data && hist.loading && <Busy since={hist.since} label="Loading history" />}
       {hist.data && hist.data.length === 0 && (

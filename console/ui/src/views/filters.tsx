@@ -151,7 +151,7 @@ export function EdgeFilterFields({
       <QuerySelect name="segment" label="Segment (either side)" value={q.get('segment') ?? ''} options={segOptions} />
       <QuerySelect name="srcSegment" label="From segment" value={q.get('srcSegment') ?? ''} options={segOptions} />
       <QuerySelect name="dstSegment" label="To segment" value={q.get('dstSegment') ?? ''} options={segOptions} />
-      <QueryInput name="host" label="Host" value={q.get('host') ?? ''} placeholder="10.0.0.1" width="9em" />
+      <QueryInput name="host" label="Host" value={q.get('host') ?? ''} placeholder="IP or name prefix" width="10em" />
       <QuerySelect name="proto" label="Proto" value={q.get('proto') ?? ''} options={PROTO_OPTIONS} />
       <QueryInput name="port" label="Port" value={q.get('port') ?? ''} placeholder="443" width="5em" />
       <QueryInput name="service" label="Service" value={q.get('service') ?? ''} placeholder={servicePlaceholder} list="services" width="7em" />

@@ -1,13 +1,13 @@
 import type { Endpoint, PolicyRule } from '../api.js';
 import { protoName } from '../format.js';
 
-/** "segment web", "10.0.0.0/24", "host 10.0.0.5", "any". Pure. */
-export function endpointText(e: Endpoint | null | undefined): string {
+/** "segment web", "10.0.0.0/24", "host 10.0.0.5" (or "host db1 (10.0.0.5)" when named), "any". Pure. */
+export function endpointText(e: Endpoint | null | undefined, name?: string | null): string {
   if (!e) return 'any';
   const o = e as Record<string, unknown>;
   if (typeof o.segment === 'string') return `segment ${o.segment}`;
   if (typeof o.cidr === 'string') return o.cidr;
-  if (typeof o.host === 'string') return `host ${o.host}`;
+  if (typeof o.host === 'string') return name ? `host ${name} (${o.host})` : `host ${o.host}`;
   if (o.any) return 'any';
   return JSON.stringify(e);
 }
@@ -18,9 +18,12 @@ export function portsText(ports: PolicyRule['ports'] | null | undefined): string
   return ports.map((p) => (Array.isArray(p) ? `${p[0]}–${p[1]}` : String(p))).join(', ');
 }
 
-export function ruleText(r: PolicyRule): string {
+/** A rule's selectors, ports and (when the API gave them) its hosts' names. */
+export type RuleLike = Pick<PolicyRule, 'src' | 'dst' | 'proto' | 'ports'> & { srcName?: string | null; dstName?: string | null };
+
+export function ruleText(r: RuleLike): string {
   const proto = r.proto === null || r.proto === undefined ? 'any protocol' : protoName(r.proto);
-  return `allow ${endpointText(r.src)} → ${endpointText(r.dst)} ${proto} ${r.proto === 1 || r.proto === 58 ? '' : `port ${portsText(r.ports)}`}`.trim();
+  return `allow ${endpointText(r.src, r.srcName)} → ${endpointText(r.dst, r.dstName)} ${proto} ${r.proto === 1 || r.proto === 58 ? '' : `port ${portsText(r.ports)}`}`.trim();
 }
 
 /** A rule's identity for diffs and lists (rules may lack a stable id across versions). */

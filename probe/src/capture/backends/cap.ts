@@ -42,7 +42,7 @@ export function loadCapModule(): { mod: CapModule } | { error: string } {
 export function capBackend(mod: CapModule): CaptureBackend {
   return {
     name: 'cap',
-    open(opts: OpenOptions, onFrame: FrameHandler): CaptureHandle {
+    open(opts: OpenOptions, onFrame: FrameHandler, _onError: (message: string) => void, onFlush?: () => void): CaptureHandle {
       const c = new mod.Cap();
       const buffer = Buffer.alloc(opts.snaplen);
       let linkName: string;
@@ -66,6 +66,7 @@ export function capBackend(mod: CapModule): CaptureBackend {
       c.on('packet', (nbytes: number) => {
         delivered++;
         onFrame(buffer, 0, nbytes, nbytes, wall0 + Number(process.hrtime.bigint() - hr0) / 1e6);
+        onFlush?.();
       });
       const stats = (): BackendStats => ({ received: null, dropped: null, ifDropped: null, delivered });
       let closed = false;

@@ -10,13 +10,14 @@ interface NativeCapture {
   readonly buffer: ArrayBuffer;
   readonly linktype: number;
   readonly warning?: string;
+  readonly fanoutGroup?: number;
   stats(): { received: number; dropped: number; ifDropped: number; delivered: number };
   close(): { received: number; dropped: number; ifDropped: number; delivered: number };
 }
 
 export interface NativeAddon {
   LiveCapture: new (
-    opts: OpenOptions & { timeoutMs: number; batchBytes: number },
+    opts: Omit<OpenOptions, 'fanout'> & { timeoutMs: number; batchBytes: number; fanoutGroup?: number; fanoutNew?: boolean },
     onBatch: (count: number, bytes: number) => void,
     onError: (message: string) => void,
   ) => NativeCapture;
@@ -58,7 +59,7 @@ const BATCH_BYTES = 4 << 20;
 export function nativeBackend(addon: NativeAddon): CaptureBackend {
   return {
     name: 'native',
-    open(opts: OpenOptions, onFrame: FrameHandler, onError: (message: string) => void): CaptureHandle {
+    open(opts: OpenOptions, onFrame: FrameHandler, onError: (message: string) => void, onFlush?: () => void): CaptureHandle {
       let u8 = new Uint8Array(0);
       let u32 = new Uint32Array(0);
       // Records: [ts_sec, ts_usec, caplen, wirelen] (u32, host order) then caplen bytes padded to 4.
@@ -70,10 +71,16 @@ export function nativeBackend(addon: NativeAddon): CaptureBackend {
           onFrame(u8, o + 16, caplen, u32[w + 3]!, u32[w]! * 1000 + u32[w + 1]! / 1000);
           o += 16 + ((caplen + 3) & ~3);
         }
+        onFlush?.();
       };
       let cap: NativeCapture;
       try {
-        cap = new addon.LiveCapture({ ...opts, timeoutMs: BLOCK_TIMEOUT_MS, batchBytes: BATCH_BYTES }, onBatch, onError);
+        const { fanout, ...rest } = opts;
+        cap = new addon.LiveCapture(
+          { ...rest, timeoutMs: BLOCK_TIMEOUT_MS, batchBytes: BATCH_BYTES, ...(fanout ? { fanoutGroup: fanout.group, fanoutNew: fanout.create } : {}) },
+          onBatch,
+          onError,
+        );
       } catch (e) {
         const err = e as Error & { code?: string };
         throw new CaptureOpenError((err.code ?? 'EPCAP') as OpenErrorCode, err.message);
@@ -83,6 +90,7 @@ export function nativeBackend(addon: NativeAddon): CaptureBackend {
       return {
         linktype: cap.linktype,
         ...(cap.warning ? { warning: cap.warning } : {}),
+        ...(cap.fanoutGroup !== undefined ? { fanoutGroup: cap.fanoutGroup } : {}),
         stats: () => cap.stats(),
         close: () => cap.close(),
       };

@@ -7,6 +7,11 @@ export interface OpenOptions {
   promisc: boolean;
   /** Kernel ring buffer, bytes. */
   bufferSize: number;
+  /**
+   * Share the interface with other workers through a kernel fanout by address pair (native
+   * backend only): join group `group`, or with `create` found a new group (its id in the handle).
+   */
+  fanout?: { group: number; create: boolean };
 }
 
 /**
@@ -33,6 +38,8 @@ export interface CaptureHandle {
   readonly linktype: number;
   /** A non-fatal note from opening (e.g. promiscuous mode not supported). */
   readonly warning?: string;
+  /** The kernel fanout group joined (OpenOptions.fanout). */
+  readonly fanoutGroup?: number;
   stats(): BackendStats;
   /** Stops capturing; returns the final counters. */
   close(): BackendStats;
@@ -42,6 +49,10 @@ export type BackendName = 'native' | 'cap';
 
 export interface CaptureBackend {
   readonly name: BackendName;
-  /** Opens a live capture; throws a SpanmapError naming the interface and the problem. `onError` reports a capture that fails later. */
-  open(opts: OpenOptions, onFrame: FrameHandler, onError: (message: string) => void): CaptureHandle;
+  /**
+   * Opens a live capture; throws a SpanmapError naming the interface and the problem. `onError`
+   * reports a capture that fails later; `onFlush` is called after each run of frames delivered
+   * together (a batch from the kernel, or a single frame), before control returns to the event loop.
+   */
+  open(opts: OpenOptions, onFrame: FrameHandler, onError: (message: string) => void, onFlush?: () => void): CaptureHandle;
 }

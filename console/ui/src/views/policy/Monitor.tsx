@@ -1,10 +1,12 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useApp } from '../../context.js';
 import { useAsync } from '../../hooks.js';
-import { edgeId, type Policy, type Violation, type ViolationAction } from '../../api.js';
+import { edgeId, type Policy, type ViolationRow, type ViolationAction } from '../../api.js';
 import { fmtInt, fmtTime, portLabel } from '../../format.js';
 import { VirtualTable, toggled, type Column } from '../../components/VirtualTable.js';
 import { Busy, Empty, ErrorBox } from '../../components/common.js';
+import { HostCell } from '../../components/HostName.js';
+import { endpointText, portsText } from '../policy-format.js';
 
 /** Monitor mode and the would-be-blocked queue with its actions. */
 const ACTION_CLASS: Record<ViolationAction, string> = { allow: 'expected', investigate: 'investigate', reject: 'rejected' };
@@ -43,15 +45,15 @@ export function Monitor({ policy, onChanged }: { policy: Policy; onChanged(): vo
     }
   };
 
-  const act = async (action: ViolationAction) => {
+  const act = async (action: ViolationAction, widen?: 'segment') => {
     const edges = rows.filter((r) => selected.has(edgeId(r)));
     if (edges.length === 0) return;
     setActing(action);
     setError(null);
     try {
-      await api.reviewViolations(policy.id, edges, action, note.trim());
+      await api.reviewViolations(policy.id, edges, action, note.trim(), widen);
       toast(
-        `${action === 'allow' ? 'Allowed' : action === 'reject' ? 'Rejected' : 'Marked for investigation'}: ${fmtInt(edges.length)} edge${edges.length === 1 ? '' : 's'}`,
+        `${action === 'allow' ? (widen ? 'Allowed for the segment pair' : 'Allowed') : action === 'reject' ? 'Rejected' : 'Marked for investigation'}: ${fmtInt(edges.length)} edge${edges.length === 1 ? '' : 's'}`,
       );
       setSelected(new Set());
       setNote('');
@@ -64,34 +66,39 @@ export function Monitor({ policy, onChanged }: { policy: Policy; onChanged(): vo
     }
   };
 
-  const cols = useMemo<Column<Violation>[]>(
+  const cols = useMemo<Column<ViolationRow>[]>(
     () => [
       {
         id: 'src',
         label: 'Source',
         width: 160,
         grow: 1,
-        render: (r) => (
-          <span class="two-line">
-            <span class="mono">{r.src}</span>
-            <span class="seg">{r.srcSegment}</span>
-          </span>
-        ),
+        render: (r) => <HostCell ip={r.src} name={r.srcName} segment={r.srcSegment} />,
       },
       {
         id: 'dst',
         label: 'Destination',
         width: 160,
         grow: 1,
-        render: (r) => (
-          <span class="two-line">
-            <span class="mono">{r.dst}</span>
-            <span class="seg">{r.dstSegment}</span>
-          </span>
-        ),
+        render: (r) => <HostCell ip={r.dst} name={r.dstName} segment={r.dstSegment} />,
       },
       { id: 'port', label: 'Port', width: 100, render: (r) => <span class="mono">{portLabel(r.proto, r.port)}</span> },
       { id: 'flows', label: 'Flows', width: 80, align: 'right', render: (r) => fmtInt(r.flows) },
+      {
+        id: 'proposal',
+        label: 'Allow would add',
+        width: 300,
+        grow: 1,
+        title: 'the narrowest rule that covers the edge: its host pair and port, or the range of the related connection it belongs to',
+        render: (r) => (
+          <span class="two-line" title={r.proposal.why}>
+            <span class="mono small">
+              {endpointText(r.proposal.src)} → {endpointText(r.proposal.dst)} {portsText(r.proposal.ports)}
+            </span>
+            <span class="seg">{r.related ? `${r.proposal.scope} (${r.related})` : r.proposal.scope}</span>
+          </span>
+        ),
+      },
       { id: 'first', label: 'First', width: 150, render: (r) => <span class="small">{fmtTime(r.firstSeen)}</span> },
       { id: 'last', label: 'Last', width: 150, render: (r) => <span class="small">{fmtTime(r.lastSeen)}</span> },
       {
@@ -167,9 +174,17 @@ export function Monitor({ policy, onChanged }: { policy: Policy; onChanged(): vo
               class="btn review-expected"
               disabled={!selected.size || acting !== null}
               onClick={() => act('allow')}
-              title="add an allow rule (a new policy version)"
+              title="add the narrowest rule that covers each selected edge (shown in the table; a new policy version)"
             >
               {acting === 'allow' ? 'Allowing…' : 'Allow'}
+            </button>
+            <button
+              class="btn ghost"
+              disabled={!selected.size || acting !== null}
+              onClick={() => act('allow', 'segment')}
+              title="wider than needed: allow every host of the source segment to every host of the destination segment"
+            >
+              Allow segment pair
             </button>
             <button class="btn review-investigate" disabled={!selected.size || acting !== null} onClick={() => act('investigate')}>
               {acting === 'investigate' ? 'Saving…' : 'Investigate'}

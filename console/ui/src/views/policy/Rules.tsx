@@ -5,6 +5,7 @@ import { edgeId, type Policy, type PolicyRule } from '../../api.js';
 import { fmtInt, fmtTime, portLabel } from '../../format.js';
 import { VirtualTable, type Column } from '../../components/VirtualTable.js';
 import { Empty, ErrorBox } from '../../components/common.js';
+import { EndpointLabel, HostLabel } from '../../components/HostName.js';
 import { endpointText, parsePortsText, portsText, ruleKey, ruleText, selector, type SelectorKind } from '../policy-format.js';
 
 /** The rules of one version: find, inspect the justifying edges, add and remove (new versions). */
@@ -27,8 +28,14 @@ export function Rules({ policy, editable, onChanged }: { policy: Policy; editabl
         width: 110,
         render: (r) => (r.layer ? <span class={`badge ${r.layer === 'infrastructure' ? 'infra' : 'svc'}`}>{r.layer}</span> : '–'),
       },
-      { id: 'src', label: 'Source', width: 170, grow: 1, render: (r) => <span class="mono">{endpointText(r.src)}</span> },
-      { id: 'dst', label: 'Destination', width: 170, grow: 1, render: (r) => <span class="mono">{endpointText(r.dst)}</span> },
+      { id: 'src', label: 'Source', width: 170, grow: 1, render: (r) => <EndpointLabel text={endpointText(r.src)} host={hostOf(r.src)} name={r.srcName} /> },
+      {
+        id: 'dst',
+        label: 'Destination',
+        width: 170,
+        grow: 1,
+        render: (r) => <EndpointLabel text={endpointText(r.dst)} host={hostOf(r.dst)} name={r.dstName} />,
+      },
       {
         id: 'proto',
         label: 'Proto',
@@ -96,7 +103,7 @@ export function Rules({ policy, editable, onChanged }: { policy: Policy; editabl
               total={rules.length}
               rowAt={(i) => rules[i]}
               rowKey={ruleKey}
-              rowHeight={32}
+              rowHeight={38}
               activeKey={open}
               onActivate={(r) => setOpen(ruleKey(r))}
             />
@@ -129,7 +136,7 @@ export function Rules({ policy, editable, onChanged }: { policy: Policy; editabl
                         href={href('/edges', { edge: edgeId(e), host: e.src, port: e.port })}
                         onClick={linkHandler('/edges', { edge: edgeId(e), host: e.src, port: e.port })}
                       >
-                        {e.src} → {e.dst} {portLabel(e.proto, e.port)}
+                        <HostLabel ip={e.src} name={e.srcName} /> → <HostLabel ip={e.dst} name={e.dstName} /> {portLabel(e.proto, e.port)}
                       </a>
                     </li>
                   ))}
@@ -141,6 +148,10 @@ export function Rules({ policy, editable, onChanged }: { policy: Policy; editabl
       )}
     </>
   );
+}
+
+function hostOf(e: PolicyRule['src']): string | null {
+  return 'host' in e ? e.host : null;
 }
 
 /** A new allow rule, as a new version with a reason. */

@@ -5,6 +5,7 @@ import { fmtElapsed, fmtInt, fmtPercent, fmtTime, portLabel } from '../../format
 import { rangeLabel } from '../../range.js';
 import { VirtualTable, type Column } from '../../components/VirtualTable.js';
 import { Busy, Empty, ErrorBox, Stat } from '../../components/common.js';
+import { HostCell } from '../../components/HostName.js';
 
 /** Stored history replayed against the policy: what it would have blocked. */
 export function Simulate({ policy }: { policy: Policy }) {
@@ -36,24 +37,14 @@ export function Simulate({ policy }: { policy: Policy }) {
         label: 'Source',
         width: 150,
         grow: 1,
-        render: (r) => (
-          <span class="two-line">
-            <span class="mono">{r.src}</span>
-            <span class="seg">{r.srcSegment}</span>
-          </span>
-        ),
+        render: (r) => <HostCell ip={r.src} name={r.srcName} segment={r.srcSegment} />,
       },
       {
         id: 'dst',
         label: 'Destination',
         width: 150,
         grow: 1,
-        render: (r) => (
-          <span class="two-line">
-            <span class="mono">{r.dst}</span>
-            <span class="seg">{r.dstSegment}</span>
-          </span>
-        ),
+        render: (r) => <HostCell ip={r.dst} name={r.dstName} segment={r.dstSegment} />,
       },
       { id: 'port', label: 'Port', width: 100, render: (r) => <span class="mono">{portLabel(r.proto, r.port)}</span> },
       { id: 'flows', label: 'Flows', width: 90, align: 'right', render: (r) => fmtInt(r.flows) },

@@ -3,7 +3,7 @@ import { useApp } from '../../context.js';
 import { useAsync } from '../../hooks.js';
 import { setQuery } from '../../router.js';
 import type { Policy } from '../../api.js';
-import { fmtInt, fmtTime } from '../../format.js';
+import { fmtCompact, fmtInt, fmtTime } from '../../format.js';
 import { Busy, ErrorBox } from '../../components/common.js';
 import { ruleKey, ruleText } from '../policy-format.js';
 
@@ -44,6 +44,9 @@ export function Versions({ policy, onChanged }: { policy: Policy; onChanged(): v
             <th>By</th>
             <th>Why</th>
             <th class="right">Rules</th>
+            <th class="right" title="host pairs × ports allowed among known hosts; edges of the policy's window allowed">
+              Allowed surface
+            </th>
             <th />
           </tr>
         </thead>
@@ -55,6 +58,12 @@ export function Versions({ policy, onChanged }: { policy: Policy; onChanged(): v
               <td>{v.by}</td>
               <td>{v.reason}</td>
               <td class="right">{fmtInt(v.rules)}</td>
+              <td
+                class="right"
+                title={`${fmtInt(v.surface.allowed)} host-pair ports; ${fmtInt(v.surface.observedAllowed)} of ${fmtInt(v.surface.observed)} observed edges allowed`}
+              >
+                {fmtCompact(v.surface.allowed)}
+              </td>
               <td>
                 <button class="btn small ghost" onClick={() => setQuery({ version: v.version, tab: null }, true)}>
                   rules
