@@ -1,5 +1,5 @@
 import { describe, it, expect, afterEach } from 'vitest';
-import { alertHarness, monitoring, entry, DAY, T0, type Harness } from './test-harness.js';
+import { alertHarness, monitoring, entry, batch, DAY, T0, type Harness } from './test-harness.js';
 
 /*
  * Raising alerts inside the ingest transaction: one per new edge with a stable id, queued for each
@@ -27,6 +27,20 @@ describe('raising alerts', () => {
     expect(keys(h, 'a')).toEqual([1, 2]);
     expect(keys(h, 'b')).toEqual([1, 2]);
     expect(h.data.alerts.counters).toEqual({ edges: 2, storms: 0, grouped: 0, again: 0 });
+  });
+
+  it('raises the alerts of a batch applied from the shared log but queues them for no sink: the console that received it delivers', async () => {
+    h = await alertHarness();
+    await monitoring(h);
+    await h.data.applyFromLog([batch([entry('10.20.5.6', '10.10.3.30', 6, 22, W, 2)])], h.now);
+    await h.ingest([entry('10.10.1.10', '10.10.3.30', 6, 5432, W + 1000)]);
+    const all = (await h.request('GET', '/alerts?order=asc')).body;
+    expect(all.map((a: any) => [a.id, a.port])).toEqual([
+      ['1', 22],
+      ['2', 5432],
+    ]);
+    expect(keys(h, 'a')).toEqual([2]);
+    expect(keys(h, 'b')).toEqual([2]);
   });
 
   it('groups a scan into one storm alert with counts; a trickle becomes a storm at the threshold', async () => {
