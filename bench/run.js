@@ -11,6 +11,7 @@ const runs = [
   ['probe-read.mjs', []],
   ['transport.mjs', []],
   ['queries.mjs', ['--edges', edges]],
+  ['ui-scale.mjs', ['--edges', edges]],
   ['live-capture.mjs', []],
 ];
 let failed = 0;
