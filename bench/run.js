@@ -12,6 +12,8 @@ const runs = [
   ['transport.mjs', []],
   ['queries.mjs', ['--edges', edges]],
   ['ui-scale.mjs', ['--edges', edges]],
+  ['names.mjs', []],
+  ['clickhouse.mjs', ['--edges', edges]],
   ['live-capture.mjs', []],
 ];
 let failed = 0;
