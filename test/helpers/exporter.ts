@@ -40,6 +40,7 @@ export async function exportWithSoftflowd(capture: string, port: number): Promis
 
 /** The packets (both directions) the probe should deliver for a capture softflowd exports: what probe read counts keyed on the outer headers. */
 export async function exportedPackets(capture: string): Promise<number> {
-  const { records } = await readFlows(capture, { decap: 'outer' });
+  // softflowd counts every frame: duplicates too (our reader drops those by default).
+  const { records } = await readFlows(capture, { decap: 'outer', dedupWindowMs: 0 });
   return records.reduce((s, r) => s + r.packets + r.rpackets, 0);
 }
