@@ -38,7 +38,18 @@ function workerScript(): URL {
   return here.pathname.endsWith('.ts') ? new URL('../../dist/capture/live-worker.js', here) : new URL('./live-worker.js', here);
 }
 
-export function createLiveWorkers(initial: LiveCaptureConfig, deps: LiveWorkersDeps, count: number) {
+/**
+ * An interface's `bufferSize` is its kernel ring in all: each of the `count` fanout members gets
+ * its share (whole pages, at least 1 MiB), so more workers do not multiply the probe's memory.
+ */
+export function shareRings(c: LiveCaptureConfig, count: number): LiveCaptureConfig {
+  if (count <= 1) return c;
+  const share = (b: number) => Math.max(1 << 20, Math.floor(b / count / 4096) * 4096);
+  return { ...c, interfaces: c.interfaces.map((i) => ({ ...i, bufferSize: share(i.bufferSize) })) };
+}
+
+export function createLiveWorkers(wanted: LiveCaptureConfig, deps: LiveWorkersDeps, count: number) {
+  const initial = shareRings(wanted, count);
   const main: LiveCapture = createLiveCapture({ ...initial, fanout: { create: true } }, deps);
   const workers: WorkerHandle[] = [];
 
@@ -86,7 +97,8 @@ export function createLiveWorkers(initial: LiveCaptureConfig, deps: LiveWorkersD
      * The main capture opens its new captures (founding new groups), each worker then opens and
      * joins its own, and only then do all switch from old to new captures at one instant.
      */
-    async reload(next: LiveCaptureConfig): Promise<void> {
+    async reload(wantedNext: LiveCaptureConfig): Promise<void> {
+      const next = shareRings(wantedNext, count);
       const done: Array<Promise<void>> = [];
       await main.reload({ ...next, fanout: { create: true } }, async () => {
         for (const h of workers) {
