@@ -112,8 +112,11 @@ await get(`/matrix?from=${T0}&to=${T0 + 28 * DAY}`);
 const matrixMs = performance.now() - started;
 const rss = () => {
   const s = readFileSync(`/proc/${proc.pid}/status`, 'utf8');
-  return { rss: Number(/VmRSS:\s+(\d+)/.exec(s)[1]) / 1024, hwm: Number(/VmHWM:\s+(\d+)/.exec(s)[1]) / 1024 };
+  const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)[1]) / 1024;
+  // RssFile is mostly LMDB's mapped pages (page cache the kernel reclaims), RssAnon the process's own.
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), hwm: kb('VmHWM') };
 };
+const mem = (m) => `${fmt(m.rss)} MiB (${fmt(m.anon)} anonymous)`;
 const atStart = rss();
 
 // ---- 3. queries -------------------------------------------------------------------------------
@@ -187,7 +190,7 @@ console.log(
 );
 console.log(`restart: /health after ${fmt(healthMs / 1000)} s, first 4-week /matrix answered after ${fmt(matrixMs / 1000)} s`);
 console.log(
-  `console RSS: ${fmt(atStart.rss)} MiB after start, ${fmt(afterQueries.rss)} MiB after the queries, ${fmt(afterIngest.rss)} MiB after live ingest (peak ${fmt(afterIngest.hwm)} MiB)`,
+  `console RSS: ${mem(atStart)} after start, ${mem(afterQueries)} after the queries, ${mem(afterIngest)} after live ingest (peak ${fmt(afterIngest.hwm)} MiB)`,
 );
 console.log(`\nqueries over HTTP, ${RUNS} runs each`);
 console.log(table(rows, ['query', 'p50 ms', 'p95 ms', 'target p95', 'met']));
