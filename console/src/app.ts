@@ -196,7 +196,7 @@ export function createConsole(opts: ConsoleOptions): Console {
   };
   const components: Component[] = [
     { start: async () => store.open(), stop: () => store.close() },
-    { start: () => data.start(), stop: () => data.stop() },
+    { start: () => data.start(opts.log), stop: () => data.stop() },
     ...(shared ? [shared] : []),
     {
       start: async () => {

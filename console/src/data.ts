@@ -1,6 +1,7 @@
 import type { SummaryBatch } from '@spanmap/shared';
 import type { ConsoleStore } from './store/console-store.js';
 import { Catalog } from './catalog/catalog.js';
+import { migrateViews } from './merge/view-migrate.js';
 import { Rollup, type ChunkKey } from './rollup/rollup.js';
 import { Journal, apply as applyJournal } from './rollup/journal.js';
 import { EdgeRows } from './store/edge-rows.js';
@@ -118,8 +119,10 @@ export class ConsoleData {
     this.retention = new Retention(store, { rollup: this.rollup, catalog: this.catalog }, opts.retention, now);
   }
 
-  /** Reads what was persisted (the store must be open). */
-  async start(): Promise<void> {
+  /** Reads what was persisted (the store must be open); `log` reports one-time upgrades of the store. */
+  async start(log: (line: string) => void = () => {}): Promise<void> {
+    const moved = await migrateViews(this.store, (n) => log(`store upgrade: ${n.toLocaleString('en')} merge-index records moved to hour-first keys...`));
+    if (moved > 0) log(`store upgrade: the merge index (${moved.toLocaleString('en')} records) now has hour-first keys`);
     this.catalog.load(this.store.db('catalog', 'binary'));
     this.retention.load(); // before the journal replay: rows older than what is kept are ignored
     this.rollup.load();

@@ -3,6 +3,8 @@ import type { ConsoleStore } from './store/console-store.js';
 import type { Rollup, ChunkKey } from './rollup/rollup.js';
 import { DAY_MS } from './rollup/rollup.js';
 import type { Catalog } from './catalog/catalog.js';
+import { bucketKey, bucketOf } from './merge/view-codec.js';
+import { VIEWS_DB } from './merge/view-migrate.js';
 
 export interface RetentionOptions {
   /** History older than this many days is dropped (null: kept). */
@@ -36,7 +38,7 @@ export class Retention {
   readonly counters: RetentionCounters = { daysDropped: 0, daysDroppedForSpace: 0, hourBuckets: 0, mergeRecords: 0, keptFrom: null, runs: 0 };
   private lastCheck = -Infinity;
   /** Where pruning stands: the next edge for hour buckets, the next merge-index key (null: from the start), and whether that walk is done. */
-  private cursor: { hours: number; views: Buffer | null; viewsDone: boolean } = { hours: 0, views: null, viewsDone: false };
+  private cursor: { hours: number; viewsDone: boolean } = { hours: 0, viewsDone: false };
 
   constructor(
     private readonly store: ConsoleStore,
@@ -54,7 +56,7 @@ export class Retention {
     const saved = this.meta.get('retention') as { counters: RetentionCounters; hours: number; viewsDone: boolean } | undefined;
     if (saved) {
       Object.assign(this.counters, saved.counters);
-      this.cursor = { hours: saved.hours, views: null, viewsDone: saved.viewsDone };
+      this.cursor = { hours: saved.hours, viewsDone: saved.viewsDone };
     }
     if (this.counters.keptFrom !== null) this.parts.rollup.floorDay = Math.floor(this.counters.keptFrom / DAY_MS);
   }
@@ -99,7 +101,7 @@ export class Retention {
     this.counters.daysDropped += dropped.length;
     this.counters.daysDroppedForSpace += forSpace ? dropped.length : 0;
     this.counters.keptFrom = cutoff * DAY_MS;
-    this.cursor = { hours: 0, views: null, viewsDone: false };
+    this.cursor = { hours: 0, viewsDone: false };
     this.counters.runs++;
     await this.save();
   }
@@ -110,7 +112,7 @@ export class Retention {
     if (this.cursor.hours >= max && this.cursor.viewsDone) return;
     const cutHour = Math.floor(keptFrom / 3_600_000);
     const hours = this.store.db<Buffer, [number, number]>('edge-hours', 'binary');
-    const views = this.store.db<Buffer, Buffer>('merge-views', 'binary', 'binary');
+    const views = this.store.db<Buffer, Buffer>(VIEWS_DB, 'binary', 'binary');
     await this.store.atomic(() => {
       let visited = 0;
       while (this.cursor.hours < max && visited < SLICE) {
@@ -122,23 +124,11 @@ export class Retention {
         visited += old.length;
       }
       if (this.cursor.hours < max || this.cursor.viewsDone) return;
-      // The merge index is ordered by conversation, not time: walk all of it, a slice at a time.
-      const cutUs = keptFrom * 1000;
-      let n = 0;
-      let next: Buffer | null = null;
-      const old: Buffer[] = [];
-      for (const key of views.getKeys(this.cursor.views ? { start: this.cursor.views } : {})) {
-        if (n++ >= SLICE) {
-          next = Buffer.from(key);
-          break;
-        }
-        const us = key.readUInt32BE(8) * 2 ** 32 + key.readUInt32BE(12);
-        if (us < cutUs) old.push(Buffer.from(key));
-      }
+      // The merge index is ordered by start hour (merge/view-codec.ts): drop a slice from its start.
+      const old = [...views.getKeys({ end: bucketKey(bucketOf(keptFrom)), limit: SLICE })].map((k) => Buffer.from(k));
       for (const key of old) void views.remove(key);
       this.counters.mergeRecords += old.length;
-      this.cursor.views = next;
-      this.cursor.viewsDone = next === null;
+      this.cursor.viewsDone = old.length < SLICE;
     });
     await this.save();
   }
@@ -146,7 +136,7 @@ export class Retention {
   private usedBytes(): number {
     let pages = 0;
     const s = this.store.env.getStats() as { pageSize: number; treeBranchPageCount: number; treeLeafPageCount: number; overflowPages: number };
-    const names = ['chunks', 'edge-hours', 'merge-views', 'edge-details', 'journal', 'catalog', 'analysis', 'dedupe'];
+    const names = ['chunks', 'edge-hours', VIEWS_DB, 'edge-details', 'journal', 'catalog', 'analysis', 'dedupe'];
     for (const n of names) {
       const d = this.store.raw(n).getStats() as { treeBranchPageCount: number; treeLeafPageCount: number; overflowPages: number };
       pages += d.treeBranchPageCount + d.treeLeafPageCount + d.overflowPages;

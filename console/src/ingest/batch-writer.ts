@@ -9,6 +9,7 @@ import { Deltas, type EdgeDelta } from '../merge/deltas.js';
 import { Fold, type MergeOptions } from '../merge/fold.js';
 import { ViewIndex, type ClusterMeta, type ViewDb } from '../merge/view-index.js';
 import { fromEntry, fromFlowRecord } from '../merge/view-record.js';
+import { VIEWS_DB } from '../merge/view-migrate.js';
 
 /** What one ingest transaction did. */
 export interface IngestResult {
@@ -65,7 +66,7 @@ export class BatchWriter {
     },
   ) {
     const index = new ViewIndex(
-      () => store.db('merge-views', 'binary', 'binary') as unknown as ViewDb,
+      () => store.db(VIEWS_DB, 'binary', 'binary') as unknown as ViewDb,
       () => store.db<ClusterMeta, number>('clusters'),
       deps.merge.maxSpanMs,
     );
@@ -129,7 +130,7 @@ export class BatchWriter {
         for (const p of totals.values()) probes.put(p);
         for (const d of deltas.edges.values()) {
           const { id, created } = catalog.edge(d);
-          rows.apply(id, d);
+          rows.apply(id, d, created);
           for (const [hour, h] of d.hours) journal.row(id, hour, h.flows, h.records, h.packets + h.rpackets, h.bytes + h.rbytes, h.first, h.last);
           result.edges.push({ id, created, delta: d });
         }

@@ -1,7 +1,7 @@
 import type { Database } from 'lmdb';
 import type { ViewRecord } from './view-record.js';
 import { KeyFilter } from './key-filter.js';
-import { decodeValue, encodeKey, encodeValue, rangeKey } from './view-codec.js';
+import { decodeValue, encodeKey, encodeValue, keyHashes, keyRanges } from './view-codec.js';
 
 export type ViewDb = Database<Buffer, Buffer>;
 
@@ -12,9 +12,9 @@ export interface ClusterMeta {
 }
 
 /**
- * The records every probe delivered, indexed by conversation key and start time (view-codec.ts),
- * so that a record arriving later (from another probe, hours late, or after a restart) finds the
- * views it overlaps. A Bloom filter over the keys (key-filter.ts) answers most lookups — a
+ * The records every probe delivered, indexed by start hour, conversation key and start time
+ * (view-codec.ts), so that a record arriving later (from another probe, hours late, or after a
+ * restart) finds the views it overlaps. A Bloom filter over the keys (key-filter.ts) answers most lookups — a
  * conversation nobody else reported — without touching the B-tree. Reads and writes are
  * synchronous: they run inside the ingest transaction.
  */
@@ -50,10 +50,12 @@ export class ViewIndex {
     }
     this.lookups.searched++;
     const out: ViewRecord[] = [];
-    for (const { value } of this.db.getRange({ start: rangeKey(h1, h2, from - this.maxSpanMs), end: rangeKey(h1, h2, to, true) })) {
-      if (value.readDoubleLE(8) < from) continue;
-      const r = decodeValue(value, k);
-      if (r) out.push(r);
+    for (const range of keyRanges(h1, h2, from - this.maxSpanMs, to)) {
+      for (const { value } of this.db.getRange(range)) {
+        if (value.readDoubleLE(8) < from) continue;
+        const r = decodeValue(value, k);
+        if (r) out.push(r);
+      }
     }
     return out;
   }
@@ -64,10 +66,12 @@ export class ViewIndex {
     if (!c) return [];
     const [h1, h2] = KeyFilter.hashes(c.k);
     const out: ViewRecord[] = [];
-    for (const { value } of this.db.getRange({ start: rangeKey(h1, h2, c.first), end: rangeKey(h1, h2, c.last, true) })) {
-      if (value.readUInt32LE(52) !== id) continue;
-      const r = decodeValue(value, c.k);
-      if (r) out.push(r);
+    for (const range of keyRanges(h1, h2, c.first, c.last)) {
+      for (const { value } of this.db.getRange(range)) {
+        if (value.readUInt32LE(52) !== id) continue;
+        const r = decodeValue(value, c.k);
+        if (r) out.push(r);
+      }
     }
     return out;
   }
@@ -88,6 +92,6 @@ export class ViewIndex {
 
   /** Fills the key filter from every stored record (start, when none was persisted). */
   rebuildFilter(): void {
-    for (const key of this.db.getKeys({})) this.filter.addHashes(Uint32Array.of(key.readUInt32BE(0), key.readUInt32BE(4)));
+    for (const key of this.db.getKeys({})) this.filter.addHashes(Uint32Array.of(...keyHashes(key)));
   }
 }

@@ -5,11 +5,16 @@ import { ConsoleStore } from '../store/console-store.js';
 import { ConsoleData, DEFAULT_DATA_OPTIONS, type DataOptions } from '../data.js';
 
 /** A console's data over a fresh (or given) store directory, started: what tests drive through app.request(). */
-export async function openData(dir = mkdtempSync(join(tmpdir(), 'spanmap-data-')), opts: Partial<DataOptions> = {}, now: () => number = Date.now) {
+export async function openData(
+  dir = mkdtempSync(join(tmpdir(), 'spanmap-data-')),
+  opts: Partial<DataOptions> = {},
+  now: () => number = Date.now,
+  log?: (line: string) => void,
+) {
   const store = new ConsoleStore(dir);
   store.open();
   const data = new ConsoleData(store, { ...DEFAULT_DATA_OPTIONS, ...opts }, now);
-  await data.start();
+  await data.start(log);
   return {
     dir,
     store,
