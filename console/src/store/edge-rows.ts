@@ -31,6 +31,13 @@ export class EdgeRows {
   private vlanA = new Int16Array(1024).fill(-1);
   private vlanB = new Int16Array(1024).fill(-1);
   private known = new Uint8Array(1024);
+  /**
+   * For edges created since start: 2 + the latest hour bucket written, 1 none yet (0: not known,
+   * read first).
+   * Ingest runs roughly in time order, so most hour buckets written are past the edge's latest:
+   * they are new, and the B-tree read before the write is skipped.
+   */
+  private nextHour = new Uint32Array(1024);
   private readonly probeBits = new Map<string, number>();
 
   constructor(private readonly store: ConsoleStore) {}
@@ -47,10 +54,15 @@ export class EdgeRows {
     return this.details.get(id);
   }
 
-  /** Applies one edge's delta (inside the ingest transaction). */
-  apply(id: number, d: EdgeDelta): void {
+  /** Applies one edge's delta (inside the ingest transaction); `created`: the edge is new (no hours yet). */
+  apply(id: number, d: EdgeDelta, created = false): void {
+    if (id >= this.nextHour.length) this.grow(id + 1);
+    let next = created ? 1 : this.nextHour[id]!;
     for (const [hour, h] of d.hours) {
-      const old = this.hours.get([id, hour]);
+      const fresh = next > 0 && hour >= 0 && hour + 2 > next;
+      const old = fresh ? undefined : this.hours.get([id, hour]);
+      if (fresh) next = hour + 2;
+      else if (hour < 0) next = 0;
       const v = new Float64Array(6);
       if (old) {
         const o = new Float64Array(old.buffer.slice(old.byteOffset, old.byteOffset + 48));
@@ -70,6 +82,7 @@ export class EdgeRows {
       }
       void this.hours.put([id, hour], Buffer.from(v.buffer));
     }
+    this.nextHour[id] = next;
     if (!this.changes(id, d)) return;
     const t = this.details.get(id) ?? { tcpFlags: 0, rtcpFlags: 0, hows: 0, probes: [], vlans: [], ifaces: [] };
     t.tcpFlags |= d.tcpFlags;
@@ -128,6 +141,7 @@ export class EdgeRows {
     this.vlanA = g(this.vlanA, -1);
     this.vlanB = g(this.vlanB, -1);
     this.known = g(this.known);
+    this.nextHour = g(this.nextHour);
   }
 
   /** One edge's active hour buckets in [fromHour, toHour), in hour order. */
