@@ -66,8 +66,8 @@ export function usePagedRows<T>(
       loadRef.current(req.offset, req.limit, ac.signal).then(
         (page) => {
           aborts.current.delete(req);
-          if (book.current !== b || !b.settle(req, page.rows, page.total)) return;
-          bump();
+          if (book.current !== b) return;
+          if (b.settle(req, page.rows, page.total)) bump();
           pump();
         },
         (error: Error) => {
@@ -147,7 +147,8 @@ export function usePagedRows<T>(
     total: b.total ?? 0,
     rowAt: (i) => b.rowAt(i),
     loaded,
-    loading: b.inflight.size > 0 || timer.current !== undefined,
+    // Before the first answer too: a list is never shown as empty before it was asked for.
+    loading: (b.total === null && status.error === null) || b.inflight.size > 0 || timer.current !== undefined,
     since: status.since,
     error: status.error,
     ensure,
