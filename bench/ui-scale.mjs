@@ -3,7 +3,7 @@
 // The web UI on a large console (issue 18): a real console process over a store built through the
 // ingest path (bench/queries.mjs --keep builds one: pass its directory with --store DIR, or this
 // builds one of --edges N), driven by Debian's Chromium: time to the first matrix, to the first
-// page of edges, to the last of them (virtualised scrolling), and to an edge's detail.
+// page of edges, to row 50,000 (scrolled to), to the last row (the End key), and to an edge's detail.
 // usage: node bench/ui-scale.mjs [--store DIR | --edges N]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -80,18 +80,31 @@ try {
     await page.goto(`${base}/edges`);
     await page.locator('.vt-row:not(.placeholder)').first().waitFor(visible);
   });
-  // Rows load page by page from the first (cursor paging): the End key on a million rows asks for
-  // every page before it and does not finish within two minutes here, so this scrolls to row 50,000.
-  await step('edges: scrolled to row 50,000', async () => {
-    await page.evaluate(() => {
-      const vt = document.querySelector('.vt');
-      const row = document.querySelector('.vt-row:not(.placeholder)');
-      vt.scrollTop = 50_000 * row.getBoundingClientRect().height;
-    });
-    await page.waitForFunction(() => !document.querySelector('.vt-row.placeholder') && document.querySelectorAll('.vt-row').length > 0, null, {
-      timeout: 120_000,
-    });
+  // Rows load by offset, only the pages on screen: scrolling to a row or pressing End asks for the
+  // page holding it (after the view settles for 120 ms), not every page before it.
+  const total = await page.locator('.vt').evaluate((el) => Number(el.getAttribute('aria-rowcount')) - 1);
+  const target = Math.min(50_000, Math.floor(total / 2)); // a small store: halfway, so End still jumps
+  const edgeRequests = [];
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname === '/api/v1/edges' && u.searchParams.get('limit') !== '1') edgeRequests.push(u.searchParams.get('offset'));
   });
+  const row = (i) => page.locator(`.vt-row[aria-rowindex="${i + 2}"]:not(.placeholder)`);
+  await step(`edges: scrolled to row ${target.toLocaleString()}`, async () => {
+    await page.evaluate((n) => {
+      const vt = document.querySelector('.vt');
+      const r = document.querySelector('.vt-row:not(.placeholder)');
+      vt.scrollTop = n * r.getBoundingClientRect().height;
+    }, target);
+    await row(target).waitFor(visible);
+  });
+  const beforeEnd = edgeRequests.length;
+  await step(`edges: End key, row ${total.toLocaleString()} visible`, async () => {
+    await page.locator('.vt').focus();
+    await page.keyboard.press('End');
+    await row(total - 1).waitFor(visible);
+  });
+  const endPages = edgeRequests.slice(beforeEnd);
   await step('an edge: detail and timeline', async () => {
     await page.locator('.vt-row:not(.placeholder)').last().click();
     await page.locator('section.detail .chart[data-drawn="true"]').waitFor(visible);
@@ -104,8 +117,9 @@ try {
     await page.goto(`${base}/coverage`);
     await page.locator('table, .coverage').first().waitFor(visible);
   });
-  console.log(`\nweb UI against a real console on ${storeDir}`);
+  console.log(`\nweb UI against a real console on ${storeDir} (${total.toLocaleString()} edges)`);
   console.log(table(rows, ['step', 'ms']));
+  console.log(`End asked for ${endPages.length} page(s) of edges (offsets ${endPages.join(', ')})`);
   console.log(`DOM nodes on the edges page at the end: ${await page.evaluate(() => document.getElementsByTagName('*').length)}`);
 } finally {
   await browser.close();

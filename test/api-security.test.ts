@@ -289,6 +289,7 @@ describe('fuzz: garbage on every API entry point is refused with a 4xx JSON erro
       'to',
       'limit',
       'cursor',
+      'offset',
       'sort',
       'order',
       'segment',

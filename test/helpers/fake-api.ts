@@ -2,7 +2,7 @@ import type { Page, Route } from 'playwright-core';
 
 /**
  * A synthetic console API for the browser's scale test: `segments` segments with a dense matrix and
- * `edges` edges, paged like the real /edges (X-Total-Count, X-Next-Cursor). Served from the test
+ * `edges` edges, paged like the real /edges (offset or cursor; X-Total-Count, X-Next-Cursor). Served from the test
  * process through Playwright's routing, so no console has to hold 100,000 edges.
  */
 export async function fakeLargeApi(page: Page, opts: { segments: number; edges: number }): Promise<{ requests: string[] }> {
@@ -88,7 +88,7 @@ export async function fakeLargeApi(page: Page, opts: { segments: number; edges: 
     }
     if (path === '/edges') {
       const limit = Number(url.searchParams.get('limit') ?? 1000);
-      const offset = Number(url.searchParams.get('cursor') ?? 0);
+      const offset = Number(url.searchParams.get('offset') ?? url.searchParams.get('cursor') ?? 0);
       const rows = [];
       for (let i = offset; i < Math.min(opts.edges, offset + limit); i++) rows.push(edge(i));
       const headers: Record<string, string> = { 'x-total-count': String(opts.edges) };

@@ -170,6 +170,8 @@ export type HostQuery = {
   sort?: 'ip' | 'name';
   limit?: number;
   cursor?: string;
+  /** A row number to start at, instead of a cursor (jumping to any page). */
+  offset?: number;
 };
 
 /** GET /edges and /longtail query parameters. */
@@ -191,6 +193,8 @@ export type EdgeQuery = {
   order?: 'asc' | 'desc';
   limit?: number;
   cursor?: string;
+  /** A row number to start at, instead of a cursor (jumping to any page). */
+  offset?: number;
 };
 
 /** GET /alerts query parameters (the body is a plain array; X-Total-Count and X-Next-Cursor page it). */
@@ -207,6 +211,8 @@ export type AlertQuery = {
   order?: 'asc' | 'desc';
   limit?: number;
   cursor?: string;
+  /** A row number to start at, instead of a cursor (jumping to any page). */
+  offset?: number;
 };
 
 /** POST /alerts/review */

@@ -3,7 +3,7 @@ import type { EdgeModel } from './model.js';
 import { Accumulator, type Range } from './accumulate.js';
 import { serviceName, infrastructureByPort } from '../analysis/service.js';
 import type { Reviews, Review } from '../review/reviews.js';
-import { topK } from './topk.js';
+import { pageOf } from './topk.js';
 import { CellIndex } from './cell-index.js';
 import { MatrixView } from './matrix-view.js';
 
@@ -219,7 +219,7 @@ export class QueryEngine {
       const side = sort === 'src' ? cat.src : cat.dst;
       cmp = (a, b) => dir * compareText(cat.hosts[side[a]!]!, cat.hosts[side[b]!]!) || a - b;
     }
-    const page = topK(ids, n, offset + limit, cmp).slice(offset);
+    const page = pageOf(ids, n, offset, limit, cmp);
     return { rows: page.map((e) => this.row(e, acc)), total: n };
   }
 
@@ -232,7 +232,7 @@ export class QueryEngine {
     const hours = new Float64Array(this.model.catalog.maxId);
     for (let i = 0; i < n; i++) hours[ids[i]!] = this.labels.activity?.(ids[i]!)?.activeHours ?? 0;
     const cmp = (a: number, b: number) => acc.days[a]! - acc.days[b]! || hours[a]! - hours[b]! || acc.flows[a]! - acc.flows[b]! || a - b;
-    const page = topK(ids, n, offset + limit, cmp).slice(offset);
+    const page = pageOf(ids, n, offset, limit, cmp);
     return {
       rows: page.map((e, i) => {
         const act = this.labels.activity?.(e);

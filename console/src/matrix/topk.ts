@@ -43,3 +43,17 @@ export function topK(ids: ArrayLike<number>, n: number, k: number, cmp: (a: numb
   }
   return heap.sort(cmp);
 }
+
+/**
+ * Rows `offset`..`offset + limit - 1` of `ids` in `cmp` order, which must be total (ties broken).
+ * A page in the second half is taken from the end, as the first rows of the reversed order: the
+ * last page of a million rows (the UI's End key) costs what the first does, not a full sort.
+ */
+export function pageOf(ids: ArrayLike<number>, n: number, offset: number, limit: number, cmp: (a: number, b: number) => number): number[] {
+  if (offset >= n || limit <= 0) return [];
+  if (offset <= n - offset - limit) return topK(ids, n, offset + limit, cmp).slice(offset);
+  // From the end: the last n - offset rows, reversed back into order.
+  return topK(ids, n, n - offset, (a, b) => cmp(b, a))
+    .reverse()
+    .slice(0, limit);
+}

@@ -1,7 +1,8 @@
 import type { Hono } from 'hono';
 import { SpanmapError } from '@spanmap/shared';
 import type { AppEnv } from '../env.js';
-import { bad, fields, intParam, jsonBody, queryParams, timeParam } from '../params.js';
+import { bad, fields, jsonBody, queryParams, timeParam } from '../params.js';
+import { PAGE_PARAMS, pageHeaders, pageParams } from '../paging.js';
 import { requireEditor } from '../auth.js';
 import type { Alerts } from '../../alerts/alerts.js';
 import type { Triage } from '../../alerts/triage.js';
@@ -24,7 +25,7 @@ export interface AlertRouteDeps {
  */
 export function alertRoutes(api: Hono<AppEnv>, deps: AlertRouteDeps): void {
   api.get('/alerts', (c) => {
-    const q = queryParams(c, ['status', 'kind', 'policy', 'segment', 'host', 'since', 'until', 'id', 'order', 'limit', 'cursor']);
+    const q = queryParams(c, ['status', 'kind', 'policy', 'segment', 'host', 'since', 'until', 'id', 'order', ...PAGE_PARAMS]);
     const f: AlertFilter = {};
     if (q.status !== undefined) {
       if (q.status !== 'open' && !(ALERT_STATUSES as readonly string[]).includes(q.status))
@@ -46,11 +47,9 @@ export function alertRoutes(api: Hono<AppEnv>, deps: AlertRouteDeps): void {
       f.ids = new Set(ids);
     }
     if (q.order !== undefined && q.order !== 'asc' && q.order !== 'desc') bad('order', 'expected asc or desc');
-    const limit = intParam(q, 'limit', 1, MAX_LIMIT) ?? 1000;
-    const offset = q.cursor === undefined ? 0 : decodeCursor(q.cursor);
+    const { offset, limit } = pageParams(q, MAX_LIMIT);
     const p = deps.alerts.query(f, (q.order ?? 'desc') as 'asc' | 'desc', offset, limit);
-    c.header('X-Total-Count', String(p.total));
-    if (p.next !== null) c.header('X-Next-Cursor', encodeCursor(p.next));
+    pageHeaders(c, offset, p.rows.length, p.total);
     return c.json(p.rows);
   });
 
@@ -93,18 +92,4 @@ export function alertRoutes(api: Hono<AppEnv>, deps: AlertRouteDeps): void {
     );
     return c.json({ reviewed: r.alerts.length, alerts: r.alerts, policies: r.policies });
   });
-}
-
-function encodeCursor(offset: number): string {
-  return Buffer.from(JSON.stringify({ o: offset })).toString('base64url');
-}
-
-function decodeCursor(s: string): number {
-  try {
-    const o = (JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as { o?: unknown }).o;
-    if (typeof o === 'number' && Number.isInteger(o) && o >= 0) return o;
-  } catch {
-    // fall through
-  }
-  return bad('cursor', 'not a cursor this console issued');
 }

@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import { SpanmapError, canonicalIP, nameProblem, normalizeName } from '@spanmap/shared';
 import type { AppEnv } from '../env.js';
 import { bad, boolParam, fields, intParam, jsonBody, queryParams, rangeParams } from '../params.js';
+import { PAGE_PARAMS, pageHeaders, pageParams } from '../paging.js';
 import { requireEditor } from '../auth.js';
 import { SORT_KEYS, type QueryEngine, type SortKey, type EdgeFilter } from '../../matrix/query.js';
 import { REVIEW_STATUSES, type ReviewStatus, type Reviews } from '../../review/reviews.js';
@@ -65,19 +66,17 @@ export function edgeKeyFrom(v: unknown, at: string): EdgeKey {
 
 export function edgeRoutes(api: Hono<AppEnv>, deps: EdgeDeps): void {
   api.get('/edges', (c) => {
-    const q = queryParams(c, [...FILTERS, 'sort', 'order', 'limit', 'cursor']);
+    const q = queryParams(c, [...FILTERS, 'sort', 'order', ...PAGE_PARAMS]);
     const range = rangeParams(q, deps.now());
     const filter = parseFilter(q);
     const sort = (q.sort ?? 'flows') as SortKey;
     if (!SORT_KEYS.includes(sort)) bad('sort', `expected one of ${SORT_KEYS.join(', ')}`);
     if (q.order !== undefined && q.order !== 'asc' && q.order !== 'desc') bad('order', 'expected asc or desc');
     const desc = (q.order ?? (['src', 'dst', 'port', 'firstSeen'].includes(sort) ? 'asc' : 'desc')) === 'desc';
-    const limit = intParam(q, 'limit', 1, MAX_LIMIT) ?? 1000;
-    const offset = q.cursor === undefined ? 0 : decodeCursor(q.cursor);
+    const { offset, limit } = pageParams(q, MAX_LIMIT);
     const { rows, total } = deps.query.edges(range, filter, sort, desc, offset, limit);
     // The body stays a plain array (DESIGN); paging travels in headers.
-    c.header('X-Total-Count', String(total));
-    if (offset + rows.length < total) c.header('X-Next-Cursor', encodeCursor(offset + rows.length));
+    pageHeaders(c, offset, rows.length, total);
     return c.json(rows);
   });
 
@@ -104,18 +103,4 @@ export function edgeRoutes(api: Hono<AppEnv>, deps: EdgeDeps): void {
     if (!Number.isFinite(from) || Number.isNaN(to)) bad('from', 'expected milliseconds');
     return c.json(deps.reviews.history(from, to, intParam(q, 'limit', 1, 100_000) ?? 1000));
   });
-}
-
-function encodeCursor(offset: number): string {
-  return Buffer.from(JSON.stringify({ o: offset })).toString('base64url');
-}
-
-function decodeCursor(s: string): number {
-  try {
-    const o = (JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as { o?: unknown }).o;
-    if (typeof o === 'number' && Number.isInteger(o) && o >= 0) return o;
-  } catch {
-    // fall through
-  }
-  return bad('cursor', 'not a cursor this console issued');
 }

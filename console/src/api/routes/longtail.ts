@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { AppEnv } from '../env.js';
-import { intParam, queryParams, rangeParams, bad } from '../params.js';
+import { queryParams, rangeParams } from '../params.js';
+import { PAGE_PARAMS, pageHeaders, pageParams } from '../paging.js';
 import { parseFilter } from './edges.js';
 import { coverage } from '../../analysis/coverage.js';
 import type { ConsoleData } from '../../data.js';
@@ -22,20 +23,13 @@ export function longtailRoutes(api: Hono<AppEnv>, deps: LongtailDeps): void {
       'service',
       'review',
       'infrastructure',
-      'limit',
-      'cursor',
+      ...PAGE_PARAMS,
     ]);
     const range = rangeParams(q, deps.now());
-    const limit = intParam(q, 'limit', 1, 10_000) ?? 1000;
-    let offset = 0;
-    if (q.cursor !== undefined) {
-      offset = Number(Buffer.from(q.cursor, 'base64url').toString('utf8'));
-      if (!Number.isInteger(offset) || offset < 0) bad('cursor', 'not a cursor this console issued');
-    }
+    const { offset, limit } = pageParams(q, 10_000);
     deps.analyzer.refresh(true);
     const { rows, total } = deps.query.longtail(range, parseFilter(q), offset, limit);
-    c.header('X-Total-Count', String(total));
-    if (offset + rows.length < total) c.header('X-Next-Cursor', Buffer.from(String(offset + rows.length)).toString('base64url'));
+    pageHeaders(c, offset, rows.length, total);
     return c.json(rows);
   });
 

@@ -100,6 +100,7 @@ export function VirtualTable<T>(p: VirtualTableProps<T>) {
   const go = (i: number) => {
     const n = Math.max(0, Math.min(p.total - 1, i));
     const r = p.rowAt(n);
+    lastIndex.current = n; // where ↑/↓ go on from, also while the row is still loading (End)
     const el = scroller.current;
     if (el) {
       const y = n * rh;

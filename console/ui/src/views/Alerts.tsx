@@ -26,13 +26,14 @@ export function AlertsView() {
   const qs = ALERT_FILTER_KEYS.map((k) => q.get(k) ?? '').join('|');
   // eslint-disable-next-line react-hooks/exhaustive-deps -- "last N days" is fixed when the filter changes
   const filters = useMemo(() => alertQuery(q, Date.now()), [qs]);
-  const list = usePagedRows<Alert>((cursor, limit, signal) => api.alertPage({ ...filters, limit, cursor }, signal), [api, qs], 500);
+  const list = usePagedRows<Alert>((offset, limit, signal) => api.alertPage({ ...filters, limit, offset }, signal), [api, qs], { size: 500 });
+  const loaded = list.loaded;
   const policies = useAsync((s) => api.policies(s), [api]);
   const segments = useAsync((s) => api.segments(s), [api]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   useEffect(() => setSelected(new Set()), [qs]);
-  const activeId = q.get('alert') ?? (list.rows.length === 1 && q.get('id') ? list.rows[0]!.id : null);
-  const active = useMemo(() => list.rows.find((r) => r.id === activeId), [list.rows, activeId]);
+  const activeId = q.get('alert') ?? (loaded.length === 1 && q.get('id') ? loaded[0]!.id : null);
+  const active = useMemo(() => loaded.find((r) => r.id === activeId), [loaded, activeId]);
 
   const done = useCallback(
     (r: AlertReviewResult, action: AlertAction) => {
@@ -129,10 +130,10 @@ export function AlertsView() {
 
   const policyOptions: Array<[string, string]> = [['', 'any'], ...(policies.data ?? []).map((p): [string, string] => [p.id, p.name])];
   const segOptions: Array<[string, string]> = [['', 'any'], ...(segments.data ?? []).map((s): [string, string] => [s.name, s.name])];
-  const chosen = list.rows.filter((r) => selected.has(r.id));
+  const chosen = loaded.filter((r) => selected.has(r.id));
   const filtered = ALERT_FILTER_KEYS.some((k) => q.get(k));
   const ensure = list.ensure;
-  const onVisible = useCallback((_f: number, last: number) => ensure(last), [ensure]);
+  const onVisible = useCallback((first: number, last: number) => ensure(first, last), [ensure]);
 
   return (
     <main class="page edges-page alerts-page">
@@ -166,7 +167,7 @@ export function AlertsView() {
       <div class="list-status">
         <span>
           {fmtInt(list.total)} alert{list.total === 1 ? '' : 's'}
-          {list.rows.length < list.total && ` · ${fmtInt(list.rows.length)} loaded (scroll for more)`}
+          {loaded.length < list.total && ` · ${fmtInt(loaded.length)} loaded (rows load as they scroll into view)`}
         </span>
       </div>
       <ErrorBox error={list.error} onRetry={list.reload} />
@@ -193,15 +194,15 @@ export function AlertsView() {
               label="alerts"
               columns={cols}
               total={list.total}
-              rowAt={(i) => list.rows[i]}
+              rowAt={list.rowAt}
               rowKey={(r) => r.id}
               rowHeight={38}
               activeKey={activeId}
               onActivate={(r) => setQuery({ alert: r.id }, true)}
               selected={selected}
               onToggle={(r) => setSelected(toggled(selected, r.id))}
-              onToggleAll={() => setSelected(selected.size === list.rows.length ? new Set() : new Set(list.rows.map((r) => r.id)))}
-              allSelected={list.rows.length > 0 && selected.size === list.rows.length}
+              onToggleAll={() => setSelected(selected.size === loaded.length ? new Set() : new Set(loaded.map((r) => r.id)))}
+              allSelected={loaded.length > 0 && selected.size === loaded.length}
               onVisible={onVisible}
               onKey={(e) => e.key === 'Escape' && setQuery({ alert: null }, true)}
             />

@@ -27,14 +27,14 @@ export function EdgesView() {
   const segs = useAsync((s) => api.matrix({ from: range.from, to: range.to }, s).then((m) => m.segments), [api, range.from, range.to]);
 
   const list = usePagedRows<EdgeRow>(
-    (cursor, limit, signal) =>
-      api.edges({ ...(filters as EdgeQuery), from: range.from, to: range.to, sort, order: order as 'asc' | 'desc', limit, cursor }, signal),
+    (offset, limit, signal) =>
+      api.edges({ ...(filters as EdgeQuery), from: range.from, to: range.to, sort, order: order as 'asc' | 'desc', limit, offset }, signal),
     [api, range.from, range.to, fkey, sort, order],
   );
 
   const active = parseEdgeId(q.get('edge'));
   const activeId = active ? edgeId(active) : null;
-  const activeRow = useMemo(() => (activeId ? list.rows.find((r) => edgeId(r) === activeId) : undefined), [list.rows, activeId]);
+  const activeRow = useMemo(() => (activeId ? list.loaded.find((r) => edgeId(r) === activeId) : undefined), [list.loaded, activeId]);
 
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [anchor, setAnchor] = useState<number | null>(null);
@@ -59,15 +59,16 @@ export function EdgesView() {
     const on = !next.has(k);
     if (rangeSel && anchor !== null) {
       for (let j = Math.min(anchor, i); j <= Math.max(anchor, i); j++) {
-        const x = list.rows[j];
+        const x = list.rowAt(j);
         if (x) setMember(next, edgeId(x), on);
       }
     } else setMember(next, k, on);
     setAnchor(i);
     setSelected(next);
   };
-  const allSelected = list.rows.length > 0 && selected.size >= list.rows.length && list.rows.every((r) => selected.has(edgeId(r)));
-  const toggleAll = () => setSelected(allSelected ? new Set() : new Set(list.rows.slice(0, 10_000).map(edgeId)));
+  const loaded = list.loaded;
+  const allSelected = loaded.length > 0 && selected.size >= loaded.length && loaded.every((r) => selected.has(edgeId(r)));
+  const toggleAll = () => setSelected(allSelected ? new Set() : new Set(loaded.slice(0, 10_000).map(edgeId)));
 
   const onSort = (key: string) => {
     if (key === sort) setQuery({ order: order === 'desc' ? 'asc' : 'desc' }, true);
@@ -86,7 +87,7 @@ export function EdgesView() {
 
   const columns = useMemo(() => edgeColumns<EdgeRow>(), []);
   const ensure = list.ensure;
-  const onVisible = useCallback((_f: number, last: number) => ensure(last), [ensure]);
+  const onVisible = useCallback((first: number, last: number) => ensure(first, last), [ensure]);
   const segOptions: Array<[string, string]> = [['', 'any'], ...(segs.data ?? []).map((s): [string, string] => [s, s])];
   const filtered = Object.keys(filters).length > 0;
 
@@ -106,23 +107,23 @@ export function EdgesView() {
       <div class="list-status">
         <span>
           {fmtInt(list.total)} edge{list.total === 1 ? '' : 's'}
-          {list.rows.length < list.total && ` · ${fmtInt(list.rows.length)} loaded (scroll for more)`}
+          {loaded.length < list.total && ` · ${fmtInt(loaded.length)} loaded (rows load as they scroll into view)`}
         </span>
         <span class="muted small">keys: ↑↓ move · space select · e expected · i investigate · r rejected · Esc close</span>
         <button
           class="btn small ghost"
-          disabled={list.rows.length === 0}
-          onClick={() => download(new Blob([edgesCsv(list.rows)], { type: 'text/csv' }), `edges-${dayString(range.from)}-${dayString(range.to - 1)}.csv`)}
+          disabled={loaded.length === 0}
+          onClick={() => download(new Blob([edgesCsv(loaded)], { type: 'text/csv' }), `edges-${dayString(range.from)}-${dayString(range.to - 1)}.csv`)}
         >
-          CSV ({fmtInt(list.rows.length)} loaded)
+          CSV ({fmtInt(loaded.length)} loaded)
         </button>
       </div>
       <ErrorBox error={list.error} onRetry={list.reload} />
       <Busy
         since={list.since}
         active={list.loading}
-        label={list.rows.length ? 'Loading more edges' : 'Loading edges'}
-        detail={list.rows.length ? `${fmtInt(list.rows.length)} of ${fmtInt(list.total)}` : undefined}
+        label={loaded.length ? 'Loading more edges' : 'Loading edges'}
+        detail={loaded.length ? `${fmtInt(loaded.length)} of ${fmtInt(list.total)} in memory` : undefined}
       />
       {selected.size > 0 && (
         <div class="bulk" role="region" aria-label="bulk review">
@@ -144,7 +145,7 @@ export function EdgesView() {
               label="edges"
               columns={columns}
               total={list.total}
-              rowAt={(i) => list.rows[i]}
+              rowAt={list.rowAt}
               rowKey={(r) => edgeId(r)}
               rowHeight={38}
               sort={{ key: sort, desc: order === 'desc' }}

@@ -30,7 +30,7 @@ export function HostsView() {
   const [tick, setTick] = useState(0);
   const summary = useAsync((s) => api.names(s), [api, tick]);
   const list = usePagedRows<HostRow>(
-    (cursor, limit, signal) => api.hosts({ ...(text ? { q: text } : {}), ...(named ? { named: named === 'true' } : {}), limit, cursor }, signal),
+    (offset, limit, signal) => api.hosts({ ...(text ? { q: text } : {}), ...(named ? { named: named === 'true' } : {}), limit, offset }, signal),
     [api, text, named, tick],
   );
   const reload = useCallback(() => setTick((t) => t + 1), []);
@@ -59,7 +59,7 @@ export function HostsView() {
     [],
   );
   const ensure = list.ensure;
-  const onVisible = useCallback((_f: number, last: number) => ensure(last), [ensure]);
+  const onVisible = useCallback((first: number, last: number) => ensure(first, last), [ensure]);
   const s = summary.data;
   return (
     <main class="page edges-page hosts-page">
@@ -98,7 +98,7 @@ export function HostsView() {
               label="hosts"
               columns={cols}
               total={list.total}
-              rowAt={(i) => list.rows[i]}
+              rowAt={list.rowAt}
               rowKey={(r, i) => `${r.ip}|${r.name ?? ''}|${r.source ?? ''}|${i}`}
               rowHeight={32}
               activeKey={null}

@@ -27,19 +27,22 @@ export function LongTailView() {
   const filters = edgeFilterQuery(q, LONGTAIL_FILTERS);
   const fkey = JSON.stringify(filters);
   const segs = useAsync((s) => api.matrix({ from: range.from, to: range.to }, s).then((m) => m.segments), [api, range.from, range.to]);
+  // The whole working set, read in order and kept (no margin beyond it): the worklist filters run on it.
   const list = usePagedRows<LongTailRow>(
-    (cursor, limit, signal) => api.longtail({ ...(filters as EdgeQuery), from: range.from, to: range.to, limit, cursor }, signal),
+    (offset, limit, signal) => api.longtail({ ...(filters as EdgeQuery), from: range.from, to: range.to, limit, offset }, signal),
     [api, range.from, range.to, fkey],
+    { margin: 0, parallel: 1 },
   );
   const ensure = list.ensure;
-  useEffect(() => ensure(LOAD_LIMIT - 1), [ensure, list.total, fkey, range.from, range.to]);
+  useEffect(() => ensure(0, LOAD_LIMIT - 1), [ensure, list.total, fkey, range.from, range.to]);
+  const loaded = list.loaded;
 
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the listed values are the intended triggers
   const filter = useMemo(() => longTailFilter(q), [q.toString()]);
-  const rows = useMemo(() => list.rows.filter(filter), [list.rows, filter]);
+  const rows = useMemo(() => loaded.filter(filter), [loaded, filter]);
   const active = parseEdgeId(q.get('edge'));
   const activeId = active ? edgeId(active) : null;
-  const activeRow = rows.find((r) => edgeId(r) === activeId) ?? list.rows.find((r) => edgeId(r) === activeId);
+  const activeRow = rows.find((r) => edgeId(r) === activeId) ?? loaded.find((r) => edgeId(r) === activeId);
   const [selected, setSelected] = useState<Set<string>>(new Set());
 
   // eslint-disable-next-line react-hooks/exhaustive-deps -- the listed values are the intended triggers
@@ -88,7 +91,7 @@ export function LongTailView() {
 
   const segOptions: Array<[string, string]> = [['', 'any'], ...(segs.data ?? []).map((s): [string, string] => [s, s])];
   const filtered = Object.keys(filters).length > 0 || q.get('period') || q.get('minRarity');
-  const capped = list.total > list.rows.length && list.rows.length >= LOAD_LIMIT;
+  const capped = list.total > loaded.length && loaded.length >= LOAD_LIMIT;
   return (
     <main class="page edges-page">
       <div class="toolbar">
@@ -119,8 +122,8 @@ export function LongTailView() {
       </div>
       <div class="list-status">
         <span>
-          {fmtInt(rows.length)} shown of {fmtInt(list.rows.length)} loaded
-          {list.total > list.rows.length ? ` (${fmtInt(list.total)} ranked)` : ''}
+          {fmtInt(rows.length)} shown of {fmtInt(loaded.length)} loaded
+          {list.total > loaded.length ? ` (${fmtInt(list.total)} ranked)` : ''}
         </span>
         <span class="muted small">Edges seen in few hours or on few days, rarest first: review each before it becomes a rule or a denial.</span>
         <button class="btn small ghost" disabled={rows.length === 0} onClick={() => download(new Blob([edgesCsv(rows)], { type: 'text/csv' }), 'longtail.csv')}>
@@ -133,7 +136,7 @@ export function LongTailView() {
         since={list.since}
         active={list.loading}
         label="Ranking the long tail"
-        detail={list.rows.length ? `${fmtInt(list.rows.length)} of ${fmtInt(list.total)}` : undefined}
+        detail={loaded.length ? `${fmtInt(loaded.length)} of ${fmtInt(list.total)}` : undefined}
       />
       {selected.size > 0 && (
         <div class="bulk" role="region" aria-label="bulk review">
@@ -147,8 +150,8 @@ export function LongTailView() {
       <div class="split">
         <div class="split-main">
           {!list.loading && !list.error && rows.length === 0 ? (
-            <Empty title={list.rows.length || filtered ? 'Nothing in the long tail matches these filters' : 'No long tail in this window'}>
-              {list.rows.length || filtered
+            <Empty title={loaded.length || filtered ? 'Nothing in the long tail matches these filters' : 'No long tail in this window'}>
+              {loaded.length || filtered
                 ? 'Clear a filter above.'
                 : 'The long tail needs weeks of data: widen the time range, or let the probes collect for 2–4 weeks (a full weekly cycle and a month-end).'}
             </Empty>
