@@ -1,9 +1,9 @@
-import { serviceFor } from '@spanmap/shared';
 import type { EdgeModel } from '../matrix/model.js';
 import type { EdgeLabels, LabelSource } from '../matrix/query.js';
 import type { EdgeRows } from '../store/edge-rows.js';
 import { detectPeriod, DAY, HOUR, type Activity, type Observation } from './period.js';
 import { LabelTable } from './labels.js';
+import { Infrastructure } from './infrastructure.js';
 
 /** History analysed for periods (a monthly job needs a couple of months). */
 const WINDOW_MS = 95 * DAY;
@@ -27,7 +27,7 @@ export class Analyzer implements LabelSource {
   private dirty = new Uint8Array(1024);
   private queue: number[] = [];
   private observedKey = '';
-  private infra: { key: string; flags: Uint8Array } | null = null;
+  private readonly infra: Infrastructure;
   private timer: NodeJS.Immediate | null = null;
   private running = false;
   observation: Observation = { observedDay: () => false, observedDays: () => 0, lastDay: 0 };
@@ -35,7 +35,9 @@ export class Analyzer implements LabelSource {
   constructor(
     private readonly model: EdgeModel,
     private readonly rows: EdgeRows,
-  ) {}
+  ) {
+    this.infra = new Infrastructure(model);
+  }
 
   /** Starts analysing in the background whatever is pending. */
   start(): void {
@@ -63,13 +65,13 @@ export class Analyzer implements LabelSource {
 
   labels(edge: number): EdgeLabels | null {
     const l = this.table.get(edge);
-    if (!l) return { period: null, nextExpected: null, confidence: null, note: null, infrastructure: this.infrastructure()[edge] === 1 };
-    return { ...l, infrastructure: this.infrastructure()[edge] === 1 };
+    if (!l) return { period: null, nextExpected: null, confidence: null, note: null, infrastructure: this.infrastructure(edge) };
+    return { ...l, infrastructure: this.infrastructure(edge) };
   }
 
   get(edge: number): EdgeAnalysis | null {
     const l = this.table.get(edge);
-    return l ? { ...l, infrastructure: this.infrastructure()[edge] === 1 } : null;
+    return l ? { ...l, infrastructure: this.infrastructure(edge) } : null;
   }
 
   activity(edge: number): { activeHours: number; activeDays: number } | null {
@@ -154,48 +156,8 @@ export class Analyzer implements LabelSource {
     this.table.set(e, labels, acts.length, days.size, acts.length ? last : NaN);
   }
 
-  /**
-   * Shared infrastructure: an infrastructure service by port (DNS, NTP, LDAP, Kerberos, SNMP,
-   * syslog, DHCP, RADIUS...); and, from behaviour, the other services of an infrastructure server
-   * (a host that serves such a port to several clients) when they are used by many clients from
-   * several segments — a domain controller's RPC and SMB, not an application server's API.
-   * Cached until segments or the set of edges change.
-   */
-  infrastructure(): Uint8Array {
-    const cat = this.model.catalog;
-    const key = `${this.model.segmentsVersion}|${cat.maxId}`;
-    if (this.infra?.key === key) return this.infra.flags;
-    const n = cat.maxId;
-    const out = new Uint8Array(n);
-    const hostSeg = this.model.hostSegments();
-    const localSegments = this.model.resolver.unassigned;
-    const live = this.model.rollup.totals.records;
-    const infraClients = new Map<number, Set<number>>(); // server host → clients of its infrastructure ports
-    const users = new Map<string, { clients: Set<number>; segments: Set<number> }>(); // server|proto|port
-    for (let e = 0; e < n; e++) {
-      if (!(live[e]! > 0)) continue; // merged away
-      const dst = cat.dst[e]!;
-      if (serviceFor(cat.proto[e]!, cat.port[e]!)?.infra) {
-        out[e] = 1;
-        if (!infraClients.has(dst)) infraClients.set(dst, new Set());
-        infraClients.get(dst)!.add(cat.src[e]!);
-        continue;
-      }
-      const k = `${dst}|${cat.proto[e]}|${cat.port[e]}`;
-      let u = users.get(k);
-      if (!u) users.set(k, (u = { clients: new Set(), segments: new Set() }));
-      u.clients.add(cat.src[e]!);
-      const seg = hostSeg[cat.src[e]!]!;
-      if (seg < localSegments) u.segments.add(seg);
-    }
-    for (let e = 0; e < n; e++) {
-      if (out[e] || !(live[e]! > 0)) continue;
-      const dst = cat.dst[e]!;
-      if ((infraClients.get(dst)?.size ?? 0) < 2) continue;
-      const u = users.get(`${dst}|${cat.proto[e]}|${cat.port[e]}`)!;
-      if (u.clients.size >= 5 && u.segments.size >= 3) out[e] = 1;
-    }
-    this.infra = { key, flags: out };
-    return out;
+  /** Whether an edge is shared infrastructure (infrastructure.ts). */
+  infrastructure(edge: number): boolean {
+    return this.infra.has(edge);
   }
 }
