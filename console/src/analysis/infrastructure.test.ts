@@ -12,7 +12,7 @@ afterEach(async () => {
 
 let seq = 0;
 let sport = 30000;
-function batch(edges: Array<[string, string, number, number?]>): SummaryBatch {
+function batch(edges: Array<[string, string, number, number?]>, probe = 'p'): SummaryBatch {
   const records: FlowRecord[] = edges.map(([src, dst, dport, proto = 6]) => ({
     src,
     dst,
@@ -31,7 +31,7 @@ function batch(edges: Array<[string, string, number, number?]>): SummaryBatch {
     end: proto === 6 ? 'fin' : 'timeout',
     initiator: proto === 6 ? 'syn' : 'port',
   }));
-  return { v: 2, probe: 'p', epoch: 'ab'.repeat(16), seq: ++seq, from: T0, to: T0 + 3_600_000, records, names: [], entries: [] };
+  return { v: 2, probe, epoch: probe.charCodeAt(0).toString(16).repeat(16), seq: ++seq, from: T0, to: T0 + 3_600_000, records, names: [], entries: [] };
 }
 
 async function site() {
@@ -101,5 +101,63 @@ describe('shared infrastructure, kept up to date edge by edge', () => {
       const byPort = [88, 389, 53].includes(port) && (proto === 6 || proto === 17);
       expect(incremental.has(e), `edge ${e} port ${port}`).toBe(byPort);
     }
+  });
+});
+
+describe('edges merged away', () => {
+  it('stops counting a client whose only view turned out to be the other direction', async () => {
+    const o = await site();
+    const infra = new Infrastructure(o.data.model);
+    await o.data.ingest([
+      batch([
+        ['10.0.0.1', DC, 88],
+        ['10.1.0.1', DC, 88],
+      ]),
+    ]);
+    const clients = ['10.0.0.1', '10.0.0.2', '10.1.0.1', '10.1.0.2', '10.2.0.1'];
+    // Probe q saw the fifth client's conversation without its SYN and guessed it the other way round.
+    const guessed: FlowRecord = { ...batch([[clients[4]!, DC, 135]]).records[0]!, probe: undefined } as unknown as FlowRecord;
+    const reversed: FlowRecord = { ...guessed, src: DC, dst: clients[4]!, sport: 135, dport: guessed.sport, initiator: 'port', tcpFlags: 16, rtcpFlags: 16 };
+    await o.data.ingest([batch(clients.slice(0, 4).map((c) => [c, DC, 135] as [string, string, number]))]);
+    await o.data.ingest([{ ...batch([], 'q'), records: [reversed] }]);
+    const rpc = (c: string) => infra.has(o.data.catalog.find({ src: c, dst: DC, proto: 6, port: 135 }));
+    expect(rpc(clients[0]!)).toBe(false); // four clients of 135 so far, in two segments
+    // Probe p saw its SYN: the conversation is client → DC:135, the guessed edge has no traffic left.
+    await o.data.ingest([{ ...batch([]), records: [{ ...guessed, last: guessed.last + 0.1 }] }]);
+    const wrongWay = o.data.catalog.find({ src: DC, dst: clients[4]!, proto: 6, port: guessed.sport });
+    expect(wrongWay).toBeGreaterThanOrEqual(0);
+    expect(o.data.rollup.totals.records[wrongWay]).toBe(0);
+    expect(rpc(clients[0]!)).toBe(true);
+    for (let e = 0; e < o.data.catalog.maxId; e++) expect(infra.has(e), `edge ${e}`).toBe(new Infrastructure(o.data.model).has(e));
+  });
+
+  it.each([
+    ['its fifth client', ['10.0.0.1', '10.0.0.2', '10.1.0.1', '10.2.0.2']],
+    ['its only client in a third segment', ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.1.0.1', '10.1.0.2']],
+  ])('un-flags a service when %s turns out to have been the server', async (_, clients) => {
+    const o = await site();
+    const infra = new Infrastructure(o.data.model);
+    await o.data.ingest([
+      batch([
+        ['10.0.0.1', DC, 88],
+        ['10.1.0.1', DC, 88],
+      ]),
+    ]);
+    await o.data.ingest([batch(clients.map((c) => [c, DC, 135] as [string, string, number]))]);
+    // Probe q, without the SYN, guesses 10.2.0.1 → DC:135 from the ports: a fifth client.
+    const x = '10.2.0.1';
+    const guessed = { ...batch([[x, DC, 135]], 'q'), seq: ++seq };
+    guessed.records[0] = { ...guessed.records[0]!, initiator: 'port', tcpFlags: 16, rtcpFlags: 16 };
+    await o.data.ingest([guessed]);
+    const rpc = (c: string) => infra.has(o.data.catalog.find({ src: c, dst: DC, proto: 6, port: 135 }));
+    expect(rpc(clients[0]!)).toBe(true);
+    // Probe p saw the SYN: DC opened that conversation from port 135 to x's port. x is no client of 135.
+    const g = guessed.records[0]!;
+    const syn = batch([]);
+    syn.records = [{ ...g, src: DC, dst: x, sport: 135, dport: g.sport, initiator: 'syn', tcpFlags: 27, rtcpFlags: 27 }];
+    await o.data.ingest([syn]);
+    expect(o.data.rollup.totals.records[o.data.catalog.find({ src: x, dst: DC, proto: 6, port: 135 })]).toBe(0);
+    expect(rpc(clients[0]!)).toBe(false);
+    for (let e = 0; e < o.data.catalog.maxId; e++) expect(infra.has(e), `edge ${e}`).toBe(new Infrastructure(o.data.model).has(e));
   });
 });

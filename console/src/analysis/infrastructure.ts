@@ -9,11 +9,11 @@ const NONE = 0xffffffff;
  * (a host that serves such a port to several clients) when they are used by many clients from
  * several segments — a domain controller's RPC and SMB, not an application server's API.
  *
- * Incremental: the flag from behaviour belongs to a service (server, protocol, port), so new
- * edges only re-evaluate the services they add clients to (and those of a server that gained an
- * infrastructure client). Recomputing everything for each new edge took about a second at 1 M
- * edges and ran for every query while ingest added edges. Everything is recomputed when segments
- * change, or when an edge counted before has no traffic any more (merged away) or again.
+ * Incremental: the flag from behaviour belongs to a service (server, protocol, port), so an edge
+ * that starts or stops counting (new, or merged away) re-evaluates only its service and, when it
+ * is an infrastructure client, its server's services. Recomputing everything whenever an edge was
+ * added took about a second at 1 M edges and ran in the first query after each ingest commit.
+ * Everything is recomputed when segments change.
  */
 export class Infrastructure {
   private segmentsVersion = -1;
@@ -25,11 +25,12 @@ export class Infrastructure {
   private serviceOf = new Uint32Array(1024);
   private readonly services = new Map<number, number>();
   private serviceDst: number[] = [];
+  /** Per service: its clients (one edge each), and its clients per local segment. */
   private clients: Array<Set<number>> = [];
-  private segments: Array<Set<number>> = [];
+  private segments: Array<Map<number, number>> = [];
   private flag = new Uint8Array(1024);
-  /** Server host → the clients of its infrastructure ports, and its services. */
-  private readonly infraClients = new Map<number, Set<number>>();
+  /** Server host → its infrastructure clients (edges per client), and its services. */
+  private readonly infraClients = new Map<number, Map<number, number>>();
   private readonly servicesOf = new Map<number, number[]>();
 
   constructor(private readonly model: EdgeModel) {}
@@ -48,64 +49,82 @@ export class Infrastructure {
     const cat = m.catalog;
     if (m.segmentsVersion !== this.segmentsVersion || cat.maxId < this.n) this.reset();
     else if (m.rollup.version === this.rollupVersion && cat.maxId === this.n) return;
-    const live = m.rollup.totals.records;
-    // An edge counted before whose traffic went (merged away), or came back: recompute everything.
-    for (let e = 0; e < this.n; e++) {
-      if ((live[e]! > 0 ? 1 : 0) !== this.counted[e]) {
-        this.reset();
-        break;
-      }
-    }
     this.rollupVersion = m.rollup.version;
+    const live = m.rollup.totals.records;
     const n = cat.maxId;
-    if (n === this.n) return;
     this.grow(n);
+    for (let e = this.n; e < n; e++) this.classify(e);
+    this.n = n;
     const hostSeg = m.hostSegments();
-    const localSegments = m.resolver.unassigned;
     const changed = new Set<number>();
     const servers = new Set<number>();
-    for (let e = this.n; e < n; e++) {
-      this.serviceOf[e] = NONE;
-      this.byPort[e] = 0;
-      this.counted[e] = live[e]! > 0 ? 1 : 0;
-      if (!this.counted[e]) continue;
-      const dst = cat.dst[e]!;
-      const proto = cat.proto[e]!;
-      const port = cat.port[e]!;
-      if (serviceFor(proto, port)?.infra) {
-        this.byPort[e] = 1;
-        let c = this.infraClients.get(dst);
-        if (!c) this.infraClients.set(dst, (c = new Set()));
-        const before = c.size;
-        c.add(cat.src[e]!);
-        if (c.size !== before) servers.add(dst);
-        continue;
-      }
-      const key = dst * 2 ** 24 + proto * 65536 + port;
-      let s = this.services.get(key);
-      if (s === undefined) {
-        s = this.serviceDst.length;
-        this.services.set(key, s);
-        this.serviceDst.push(dst);
-        this.clients.push(new Set());
-        this.segments.push(new Set());
-        if (s >= this.flag.length) this.flag = grown(this.flag, s + 1);
-        let list = this.servicesOf.get(dst);
-        if (!list) this.servicesOf.set(dst, (list = []));
-        list.push(s);
-      }
-      this.serviceOf[e] = s;
-      this.clients[s]!.add(cat.src[e]!);
-      const seg = hostSeg[cat.src[e]!]!;
-      if (seg < localSegments) this.segments[s]!.add(seg);
-      changed.add(s);
+    // Edges that started counting (new, or traffic again) or stopped (merged away). An edge is
+    // added to the catalog inside the ingest transaction and gets its counts after the commit.
+    for (let e = 0; e < n; e++) {
+      const now = live[e]! > 0 ? 1 : 0;
+      if (now !== this.counted[e]) this.count(e, now, hostSeg, changed, servers);
     }
-    this.n = n;
     for (const dst of servers) for (const s of this.servicesOf.get(dst) ?? []) changed.add(s);
     for (const s of changed) {
       const servesInfra = (this.infraClients.get(this.serviceDst[s]!)?.size ?? 0) >= 2;
       this.flag[s] = servesInfra && this.clients[s]!.size >= 5 && this.segments[s]!.size >= 3 ? 1 : 0;
     }
+  }
+
+  /** An edge's kind: infrastructure by port, or one of a server's services. */
+  private classify(e: number): void {
+    const cat = this.model.catalog;
+    this.counted[e] = 0;
+    const dst = cat.dst[e]!;
+    const proto = cat.proto[e]!;
+    const port = cat.port[e]!;
+    this.byPort[e] = serviceFor(proto, port)?.infra ? 1 : 0;
+    this.serviceOf[e] = NONE;
+    if (this.byPort[e]) return;
+    const key = dst * 2 ** 24 + proto * 65536 + port;
+    let s = this.services.get(key);
+    if (s === undefined) {
+      s = this.serviceDst.length;
+      this.services.set(key, s);
+      this.serviceDst.push(dst);
+      this.clients.push(new Set());
+      this.segments.push(new Map());
+      if (s >= this.flag.length) this.flag = grown(this.flag, s + 1);
+      this.flag[s] = 0;
+      let list = this.servicesOf.get(dst);
+      if (!list) this.servicesOf.set(dst, (list = []));
+      list.push(s);
+    }
+    this.serviceOf[e] = s;
+  }
+
+  /** Adds (on = 1) or removes an edge's client from what its service or server counts. */
+  private count(e: number, on: number, hostSeg: Int32Array, changed: Set<number>, servers: Set<number>): void {
+    const cat = this.model.catalog;
+    this.counted[e] = on;
+    const src = cat.src[e]!;
+    const dst = cat.dst[e]!;
+    const d = on ? 1 : -1;
+    if (this.byPort[e]) {
+      let c = this.infraClients.get(dst);
+      if (!c) this.infraClients.set(dst, (c = new Map()));
+      const k = (c.get(src) ?? 0) + d;
+      if (k > 0) c.set(src, k);
+      else c.delete(src);
+      if (k === 0 || (k === 1 && on)) servers.add(dst); // a client came or went
+      return;
+    }
+    const s = this.serviceOf[e]!;
+    if (on) this.clients[s]!.add(src);
+    else this.clients[s]!.delete(src);
+    const seg = hostSeg[src]!;
+    if (seg < this.model.resolver.unassigned) {
+      const segs = this.segments[s]!;
+      const k = (segs.get(seg) ?? 0) + d;
+      if (k > 0) segs.set(seg, k);
+      else segs.delete(seg);
+    }
+    changed.add(s);
   }
 
   private reset(): void {
