@@ -54,6 +54,7 @@ if (!values.reuse || !existsSync(storeDir)) {
   ingester.between.push(() => data.checkpointIfDue());
   const t0 = performance.now();
   let seq = 0;
+  // Batches in flight before waiting for their acknowledgements: a probe's default window (32).
   let pending = [];
   for (const chunk of siteRecords(N, { order: values.order })) {
     records += chunk.length;
@@ -62,7 +63,7 @@ if (!values.reuse || !existsSync(storeDir)) {
     pending.push(
       ingester.submit('bench', encodeBatch({ v: 2, probe: 'bench', epoch: 'ab'.repeat(16), seq: ++seq, from, to, records: chunk, names: [], entries: [] })),
     );
-    if (pending.length >= 8) {
+    if (pending.length >= 32) {
       await Promise.all(pending);
       pending = [];
     }
