@@ -133,6 +133,9 @@ export class Publisher {
       if (topic === topics.ack(o.probeId)) void this.onAck(payload);
     });
     client.on('error', (e) => {
+      // Stopping: the broker may reset the socket as it closes after our DISCONNECT (seen with TLS
+      // as "read ECONNRESET"); nothing is lost then, and nothing to tell the operator.
+      if (this.stopping) return;
       failed = true;
       this.fail(describeMqttError(e, o.url, o.caFrom));
     });
