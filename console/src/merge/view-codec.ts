@@ -11,7 +11,7 @@ import { viewId, type ViewRecord } from './view-record.js';
  * the last hour's pages of the B-tree instead of a random leaf per record (keyed by conversation
  * alone, a 5,000-record batch dirtied up to 5,000 pages of a tree of millions of records), and
  * retention drops whole hours from the start of the tree. A lookup (only when the key filter says a
- * conversation may be there) seeks once per hour of its window (buckets()).
+ * conversation may be there) seeks once per hour of its window (keyRanges()).
  */
 
 export const KEY_BYTES = 24;
@@ -57,9 +57,7 @@ function rangeKey(bucket: number, h1: number, h2: number, at: number, end: boole
 
 /** The first key of hour bucket `bucket` (retention drops everything before it). */
 export function bucketKey(bucket: number): Buffer {
-  const b = Buffer.alloc(KEY_BYTES, 0);
-  b.writeUInt32BE(bucket, 0);
-  return b;
+  return rangeKey(bucket, 0, 0, 0, false);
 }
 
 /** The conversation key's hashes of a stored key (the key filter's input). */

@@ -14,8 +14,8 @@ export interface ClusterMeta {
 /**
  * The records every probe delivered, indexed by start hour, conversation key and start time
  * (view-codec.ts), so that a record arriving later (from another probe, hours late, or after a
- * restart) finds the views it overlaps. A Bloom filter over the keys (key-filter.ts) answers most lookups — a
- * conversation nobody else reported — without touching the B-tree. Reads and writes are
+ * restart) finds the views it overlaps. A Bloom filter over the keys (key-filter.ts) answers most
+ * lookups — a conversation nobody else reported — without touching the B-tree. Reads and writes are
  * synchronous: they run inside the ingest transaction.
  */
 export class ViewIndex {
