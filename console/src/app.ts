@@ -70,7 +70,7 @@ export interface Console {
 export function createConsole(opts: ConsoleOptions): Console {
   const log = new RateLimitedLog(opts.log);
   const now = opts.now ?? Date.now;
-  const store = new ConsoleStore(opts.dataDir);
+  const store = new ConsoleStore(opts.dataDir, now);
   const alertSinks = opts.alerts?.sinks ?? [];
   const data = new ConsoleData(
     store,

@@ -29,6 +29,22 @@ describe('raising alerts', () => {
     expect(h.data.alerts.counters).toEqual({ edges: 2, storms: 0, grouped: 0, again: 0 });
   });
 
+  it('numbers the new edges of one transaction by first seen, whatever order the batch lists them in', async () => {
+    h = await alertHarness();
+    await monitoring(h);
+    await h.ingest([
+      entry('10.10.2.22', '198.51.100.7', 6, 443, W + 9000),
+      entry('10.20.5.6', '10.10.3.30', 6, 22, W + 2000),
+      entry('10.10.1.10', '10.10.3.30', 6, 5432, W + 2000),
+    ]);
+    const all = (await h.request('GET', '/alerts?order=asc')).body;
+    expect(all.map((a: any) => [a.id, a.port])).toEqual([
+      ['1', 5432], // tied on first seen with port 22: the key decides ("10.10.1.10" before "10.20.5.6")
+      ['2', 22],
+      ['3', 443],
+    ]);
+  });
+
   it('raises the alerts of a batch applied from the shared log but queues them for no sink: the console that received it delivers', async () => {
     h = await alertHarness();
     await monitoring(h);

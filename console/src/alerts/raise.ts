@@ -148,8 +148,13 @@ export class Raiser {
       g.push(c);
     }
     const { threshold, windowMs } = this.deps.storm;
-    for (const [src, g] of bySrc) {
-      g.sort((a, b) => a.first - b.first);
+    // In time order (first seen, then key): alert numbers then follow the traffic, not the order
+    // the merge happened to list edges in, so consoles that grouped the same batches into
+    // different transactions number them alike.
+    const byTime = (a: Candidate, b: Candidate) => a.first - b.first || (a.ks < b.ks ? -1 : a.ks > b.ks ? 1 : 0);
+    for (const g of bySrc.values()) g.sort(byTime);
+    for (const g of [...bySrc.values()].sort((a, b) => byTime(a[0]!, b[0]!))) {
+      const src = g[0]!.k.src;
       let s: SourceState = this.db.sources.get(src) ?? { lastAt: -Infinity, count: 0, storm: null };
       if (g[0]!.first - s.lastAt > windowMs) s = { lastAt: s.lastAt, count: 0, storm: null };
       let storm = s.storm === null ? undefined : this.db.get(s.storm);

@@ -15,9 +15,15 @@ export class ConsoleStore {
    * The databases people change (segments, reviews, audit, policies, names, alert triage...) are
    * shared between consoles that share a store: stages declare them with `shared.names.add()`.
    */
-  readonly shared = new SharedState();
+  readonly shared: SharedState;
 
-  constructor(readonly dir: string) {}
+  /** `now` stamps the shared changes: the console's clock, the one batches are received by. */
+  constructor(
+    readonly dir: string,
+    now: () => number = Date.now,
+  ) {
+    this.shared = new SharedState(now);
+  }
 
   get env(): RootDatabase {
     if (!this.root) throw new Error('the console store is not open');

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { ConsoleStore } from './console-store.js';
 import type { StateEvent } from './shared-state.js';
 
-function open(name: string) {
-  const s = new ConsoleStore(mkdtempSync(join(tmpdir(), `spanmap-shared-${name}-`)));
+function open(name: string, now?: () => number) {
+  const s = new ConsoleStore(mkdtempSync(join(tmpdir(), `spanmap-shared-${name}-`)), now);
   s.shared.names.add('reviews');
   s.shared.consoleId = name;
   s.open();
@@ -15,21 +15,20 @@ function open(name: string) {
 
 describe('shared state between consoles', () => {
   it('records changes to shared databases only, publishes them after the commit, and applies others last-writer-wins', async () => {
-    const a = open('a');
+    let t = 1000; // the console's clock stamps its changes (batches are received by the same clock)
+    const a = open('a', () => t++);
     const b = open('b');
     const published: StateEvent[] = [];
     a.shared.sink = { publish: async (e) => void published.push(...e) };
-    let t = 1000;
-    (a.shared as unknown as { now: () => number }).now = () => t++;
     await a.db('reviews').put('e1', { status: 'expected' });
     await a.db('local-only').put('x', 1);
     await a.db('reviews').put('e2', { status: 'rejected' });
     await a.db('reviews').remove('e2');
     await a.shared.flush(a.env);
-    expect(published.map((e) => [e.db, e.key, e.value])).toEqual([
-      ['reviews', '"e1"', '{"status":"expected"}'],
-      ['reviews', '"e2"', '{"status":"rejected"}'],
-      ['reviews', '"e2"', null],
+    expect(published.map((e) => [e.ts, e.db, e.key, e.value])).toEqual([
+      [1000, 'reviews', '"e1"', '{"status":"expected"}'],
+      [1001, 'reviews', '"e2"', '{"status":"rejected"}'],
+      [1002, 'reviews', '"e2"', null],
     ]);
     let reloaded = 0;
     b.shared.onRemoteChange('reviews', () => reloaded++);

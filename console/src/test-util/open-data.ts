@@ -11,7 +11,7 @@ export async function openData(
   now: () => number = Date.now,
   log?: (line: string) => void,
 ) {
-  const store = new ConsoleStore(dir);
+  const store = new ConsoleStore(dir, now);
   store.open();
   const data = new ConsoleData(store, { ...DEFAULT_DATA_OPTIONS, ...opts }, now);
   await data.start(log);
