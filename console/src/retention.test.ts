@@ -1,41 +1,13 @@
 import { describe, it, expect } from 'vitest';
-import type { FlowRecord, SummaryBatch } from '@spanmap/shared';
+import type { FlowRecord } from '@spanmap/shared';
 import { openData } from './test-util/open-data.js';
+import { flowRecord, recordBatch } from './test-util/records.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2024, 5, 3);
 
-const rec = (o: Partial<FlowRecord>): FlowRecord => ({
-  src: '10.0.0.1',
-  dst: '10.0.1.1',
-  proto: 6,
-  sport: 40000,
-  dport: 443,
-  packets: 10,
-  bytes: 1000,
-  rpackets: 8,
-  rbytes: 8000,
-  first: T0,
-  last: T0 + 5000,
-  tcpFlags: 27,
-  rtcpFlags: 27,
-  vlan: null,
-  end: 'fin',
-  initiator: 'syn',
-  ...o,
-});
-let seq = 0;
-const batch = (records: FlowRecord[]): SummaryBatch => ({
-  v: 2,
-  probe: 'p',
-  epoch: 'ab'.repeat(16),
-  seq: ++seq,
-  from: 0,
-  to: 0,
-  records,
-  names: [],
-  entries: [],
-});
+const rec = (o: Partial<FlowRecord>) => flowRecord(T0, o);
+const batch = (records: FlowRecord[]) => recordBatch('p', records);
 
 describe('retention', () => {
   it('drops history older than the window, counted; refuses older records; keeps that after a restart', async () => {

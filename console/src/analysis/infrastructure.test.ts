@@ -1,6 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import type { FlowRecord, SummaryBatch } from '@spanmap/shared';
 import { openData } from '../test-util/open-data.js';
+import { flowRecord, recordBatch } from '../test-util/records.js';
 import { validateSegments } from '../segments/segments.js';
 import { Infrastructure } from './infrastructure.js';
 
@@ -12,26 +13,26 @@ afterEach(async () => {
 
 let seq = 0;
 let sport = 30000;
+/** One batch of short connections, a second after the previous batch's (UDP ones end idle). */
 function batch(edges: Array<[string, string, number, number?]>, probe = 'p'): SummaryBatch {
-  const records: FlowRecord[] = edges.map(([src, dst, dport, proto = 6]) => ({
-    src,
-    dst,
-    proto,
-    sport: sport++,
-    dport,
-    packets: 4,
-    bytes: 400,
-    rpackets: 4,
-    rbytes: 400,
-    first: T0 + seq * 1000,
-    last: T0 + seq * 1000 + 50,
-    tcpFlags: proto === 6 ? 27 : 0,
-    rtcpFlags: proto === 6 ? 27 : 0,
-    vlan: null,
-    end: proto === 6 ? 'fin' : 'timeout',
-    initiator: proto === 6 ? 'syn' : 'port',
-  }));
-  return { v: 2, probe, epoch: probe.charCodeAt(0).toString(16).repeat(16), seq: ++seq, from: T0, to: T0 + 3_600_000, records, names: [], entries: [] };
+  const first = T0 + seq++ * 1000;
+  const udp = { tcpFlags: 0, rtcpFlags: 0, end: 'idle', initiator: 'port' } as const;
+  const records = edges.map(([src, dst, dport, proto = 6]) =>
+    flowRecord(first, {
+      src,
+      dst,
+      proto,
+      sport: sport++,
+      dport,
+      packets: 4,
+      bytes: 400,
+      rpackets: 4,
+      rbytes: 400,
+      last: first + 50,
+      ...(proto === 6 ? {} : udp),
+    }),
+  );
+  return recordBatch(probe, records);
 }
 
 async function site() {
@@ -119,11 +120,11 @@ describe('edges merged away', () => {
     const guessed: FlowRecord = { ...batch([[clients[4]!, DC, 135]]).records[0]!, probe: undefined } as unknown as FlowRecord;
     const reversed: FlowRecord = { ...guessed, src: DC, dst: clients[4]!, sport: 135, dport: guessed.sport, initiator: 'port', tcpFlags: 16, rtcpFlags: 16 };
     await o.data.ingest([batch(clients.slice(0, 4).map((c) => [c, DC, 135] as [string, string, number]))]);
-    await o.data.ingest([{ ...batch([], 'q'), records: [reversed] }]);
+    await o.data.ingest([recordBatch('q', [reversed])]);
     const rpc = (c: string) => infra.has(o.data.catalog.find({ src: c, dst: DC, proto: 6, port: 135 }));
     expect(rpc(clients[0]!)).toBe(false); // four clients of 135 so far, in two segments
     // Probe p saw its SYN: the conversation is client → DC:135, the guessed edge has no traffic left.
-    await o.data.ingest([{ ...batch([]), records: [{ ...guessed, last: guessed.last + 0.1 }] }]);
+    await o.data.ingest([recordBatch('p', [{ ...guessed, last: guessed.last + 0.1 }])]);
     const wrongWay = o.data.catalog.find({ src: DC, dst: clients[4]!, proto: 6, port: guessed.sport });
     expect(wrongWay).toBeGreaterThanOrEqual(0);
     expect(o.data.rollup.totals.records[wrongWay]).toBe(0);
@@ -146,15 +147,14 @@ describe('edges merged away', () => {
     await o.data.ingest([batch(clients.map((c) => [c, DC, 135] as [string, string, number]))]);
     // Probe q, without the SYN, guesses 10.2.0.1 → DC:135 from the ports: a fifth client.
     const x = '10.2.0.1';
-    const guessed = { ...batch([[x, DC, 135]], 'q'), seq: ++seq };
+    const guessed = batch([[x, DC, 135]], 'q');
     guessed.records[0] = { ...guessed.records[0]!, initiator: 'port', tcpFlags: 16, rtcpFlags: 16 };
     await o.data.ingest([guessed]);
     const rpc = (c: string) => infra.has(o.data.catalog.find({ src: c, dst: DC, proto: 6, port: 135 }));
     expect(rpc(clients[0]!)).toBe(true);
     // Probe p saw the SYN: DC opened that conversation from port 135 to x's port. x is no client of 135.
     const g = guessed.records[0]!;
-    const syn = batch([]);
-    syn.records = [{ ...g, src: DC, dst: x, sport: 135, dport: g.sport, initiator: 'syn', tcpFlags: 27, rtcpFlags: 27 }];
+    const syn = recordBatch('p', [{ ...g, src: DC, dst: x, sport: 135, dport: g.sport, initiator: 'syn', tcpFlags: 27, rtcpFlags: 27 }]);
     await o.data.ingest([syn]);
     expect(o.data.rollup.totals.records[o.data.catalog.find({ src: x, dst: DC, proto: 6, port: 135 })]).toBe(0);
     expect(rpc(clients[0]!)).toBe(false);

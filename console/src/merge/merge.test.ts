@@ -1,6 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import type { FlowRecord, SummaryBatch } from '@spanmap/shared';
 import { openData } from '../test-util/open-data.js';
+import { flowRecord, recordBatch } from '../test-util/records.js';
 
 const T0 = Date.UTC(2024, 5, 3, 9);
 const cleanup: Array<() => Promise<void>> = [];
@@ -17,27 +18,7 @@ function rng(seed: number) {
   };
 }
 
-function rec(o: Partial<FlowRecord>): FlowRecord {
-  return {
-    src: '10.0.0.1',
-    dst: '10.0.1.1',
-    proto: 6,
-    sport: 40000,
-    dport: 443,
-    packets: 10,
-    bytes: 1000,
-    rpackets: 8,
-    rbytes: 8000,
-    first: T0,
-    last: T0 + 5000,
-    tcpFlags: 27,
-    rtcpFlags: 27,
-    vlan: null,
-    end: 'fin',
-    initiator: 'syn',
-    ...o,
-  };
-}
+const rec = (o: Partial<FlowRecord>) => flowRecord(T0, o);
 
 /** Swaps a record's direction, as a probe that decided the other way would report it. */
 function reversed(r: FlowRecord, initiator: FlowRecord['initiator']): FlowRecord {
@@ -57,25 +38,7 @@ function reversed(r: FlowRecord, initiator: FlowRecord['initiator']): FlowRecord
   };
 }
 
-const seqs = new Map<string, number>();
-function batch(probe: string, records: FlowRecord[]): SummaryBatch {
-  const seq = (seqs.get(probe) ?? 0) + 1;
-  seqs.set(probe, seq);
-  return {
-    v: 2,
-    probe,
-    epoch: probe
-      .padEnd(32, '0')
-      .replace(/[^0-9a-f]/g, 'a')
-      .slice(0, 32),
-    seq,
-    from: Math.min(...records.map((r) => r.first)),
-    to: Math.max(...records.map((r) => r.last)),
-    records,
-    names: [],
-    entries: [],
-  };
-}
+const batch = recordBatch;
 
 async function consoleWith(batches: SummaryBatch[]) {
   const o = await openData(undefined, { merge: { skewMs: 1000, maxSpanMs: 6 * 3_600_000 } });

@@ -1,6 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
-import type { FlowRecord, SummaryBatch } from '@spanmap/shared';
+import type { FlowRecord } from '@spanmap/shared';
 import { openData } from '../test-util/open-data.js';
+import { flowRecord, recordBatch } from '../test-util/records.js';
 import { VIEWS_DB } from './view-migrate.js';
 import { BUCKET_MS, KEY_BYTES, bucketOf, keyRanges } from './view-codec.js';
 
@@ -11,32 +12,8 @@ afterEach(async () => {
   for (const c of cleanup.splice(0)) await c();
 });
 
-function rec(o: Partial<FlowRecord>): FlowRecord {
-  return {
-    src: '10.0.0.1',
-    dst: '10.0.1.1',
-    proto: 6,
-    sport: 40000,
-    dport: 443,
-    packets: 10,
-    bytes: 1000,
-    rpackets: 8,
-    rbytes: 8000,
-    first: T0,
-    last: T0 + 5000,
-    tcpFlags: 27,
-    rtcpFlags: 27,
-    vlan: null,
-    end: 'fin',
-    initiator: 'syn',
-    ...o,
-  };
-}
-
-let seq = 0;
-function batch(probe: string, records: FlowRecord[]): SummaryBatch {
-  return { v: 2, probe, epoch: 'ab'.repeat(16), seq: ++seq, from: records[0]!.first, to: records[0]!.last, records, names: [], entries: [] };
-}
+const rec = (o: Partial<FlowRecord>) => flowRecord(T0, o);
+const batch = recordBatch;
 
 async function open() {
   const o = await openData(undefined, { merge: { skewMs: 1000, maxSpanMs: 6 * HOUR } });

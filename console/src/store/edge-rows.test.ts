@@ -1,6 +1,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import type { FlowRecord, SummaryBatch } from '@spanmap/shared';
 import { openData } from '../test-util/open-data.js';
+import { flowRecord, recordBatch } from '../test-util/records.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2024, 5, 3, 9);
@@ -11,27 +12,13 @@ afterEach(async () => {
 });
 
 let seq = 0;
+/** One batch; each record its own connection (a source port of its own). */
 function batch(records: Array<Partial<FlowRecord>>): SummaryBatch {
-  const full = records.map((o, i) => ({
-    src: '10.0.0.1',
-    dst: '10.0.1.1',
-    proto: 6,
-    sport: 40000 + seq * 10 + i,
-    dport: 443,
-    packets: 10,
-    bytes: 1000,
-    rpackets: 8,
-    rbytes: 8000,
-    first: T0,
-    last: T0 + 5000,
-    tcpFlags: 27,
-    rtcpFlags: 27,
-    vlan: null,
-    end: 'fin' as const,
-    initiator: 'syn' as const,
-    ...o,
-  }));
-  return { v: 2, probe: 'p', epoch: 'ab'.repeat(16), seq: ++seq, from: T0, to: T0 + 10 * HOUR, records: full, names: [], entries: [] };
+  seq++;
+  return recordBatch(
+    'p',
+    records.map((o, i) => flowRecord(T0, { sport: 40000 + seq * 10 + i, ...o })),
+  );
 }
 
 describe('edge hour buckets', () => {
