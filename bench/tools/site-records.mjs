@@ -43,27 +43,8 @@ export function* siteRecords(edges, { seed = 7, chunk = 5000, days = 28, order =
       const hour = T0 + Math.floor(rand() * days * 24) * HOUR;
       const n = 1 + Math.floor(rand() * 3);
       for (let f = 0; f < n; f++) {
-        const first = hour + Math.floor(rand() * HOUR);
-        const packets = 2 + Math.floor(rand() * 30);
         sport = sport >= 65535 ? 1024 : sport + 1;
-        out.push({
-          src,
-          dst,
-          proto: 6,
-          sport,
-          dport: port,
-          packets,
-          bytes: packets * 400,
-          rpackets: packets,
-          rbytes: packets * 1500,
-          first,
-          last: first + 50 + Math.floor(rand() * 5000),
-          tcpFlags: 27,
-          rtcpFlags: 27,
-          vlan: null,
-          end: 'fin',
-          initiator: 'syn',
-        });
+        out.push(conversation(rand, src, dst, sport, port, hour));
       }
     }
     if (out.length >= chunk) {
@@ -125,27 +106,8 @@ function* timeOrdered(edges, { seed, chunk, days }) {
       const i = byHour[j];
       const e = tEdge[i];
       for (let f = 0; f < tN[i]; f++) {
-        const first = hour + Math.floor(rand() * HOUR);
-        const packets = 2 + Math.floor(rand() * 30);
         sport = sport >= 65535 ? 1024 : sport + 1;
-        out.push({
-          src: ip(src[e]),
-          dst: ip(dst[e]),
-          proto: 6,
-          sport,
-          dport: port[e],
-          packets,
-          bytes: packets * 400,
-          rpackets: packets,
-          rbytes: packets * 1500,
-          first,
-          last: first + 50 + Math.floor(rand() * 5000),
-          tcpFlags: 27,
-          rtcpFlags: 27,
-          vlan: null,
-          end: 'fin',
-          initiator: 'syn',
-        });
+        out.push(conversation(rand, ip(src[e]), ip(dst[e]), sport, port[e], hour));
       }
       if (out.length >= chunk) {
         yield out;
@@ -154,4 +116,28 @@ function* timeOrdered(edges, { seed, chunk, days }) {
     }
   }
   if (out.length) yield out;
+}
+
+/** One TCP conversation in the hour starting at `hour`: 2-31 packets each way, up to 5 s long. */
+function conversation(rand, src, dst, sport, dport, hour) {
+  const first = hour + Math.floor(rand() * HOUR);
+  const packets = 2 + Math.floor(rand() * 30);
+  return {
+    src,
+    dst,
+    proto: 6,
+    sport,
+    dport,
+    packets,
+    bytes: packets * 400,
+    rpackets: packets,
+    rbytes: packets * 1500,
+    first,
+    last: first + 50 + Math.floor(rand() * 5000),
+    tcpFlags: 27,
+    rtcpFlags: 27,
+    vlan: null,
+    end: 'fin',
+    initiator: 'syn',
+  };
 }
