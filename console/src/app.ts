@@ -143,6 +143,7 @@ export function createConsole(opts: ConsoleOptions): Console {
         policy: () => data.policies.openCounts(),
         retention: () => ({ ...data.retention.counters, tooOld: data.writer.tooOld }),
         merge: () => data.writer.fold.counters,
+        analysisPending: () => data.analyzer.pending,
         alerts: () => ({ raised: data.alerts.counters, sinks: sinks.health() }),
         ...(broker ? { broker: () => broker.stats() } : {}),
       })
@@ -159,6 +160,7 @@ export function createConsole(opts: ConsoleOptions): Console {
       merge: data.writer.fold.counters,
       statusRejected: statusRejects.count,
       edges: data.catalog.maxId,
+      analysis: { pending: data.analyzer.pending },
       mqtt: { connected: subscriber.connected, sharedSubscription: subscriber.sharedSubscription },
       ...(shared ? { sharedStore: { endpoint: shared.ch.endpoint, failovers: shared.ch.failovers, tail: shared.tailer.counters } } : {}),
     }),

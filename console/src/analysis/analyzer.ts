@@ -1,7 +1,7 @@
 import type { EdgeModel } from '../matrix/model.js';
 import type { EdgeLabels, LabelSource } from '../matrix/query.js';
 import type { EdgeRows } from '../store/edge-rows.js';
-import { detectPeriod, DAY, HOUR, type Activity, type Observation } from './period.js';
+import { detectPeriod, DAY, HOUR, type Activity, type Observation, type PeriodTrace } from './period.js';
 import { LabelTable } from './labels.js';
 import { Infrastructure } from './infrastructure.js';
 
@@ -18,7 +18,7 @@ export interface EdgeAnalysis extends EdgeLabels {
 /**
  * Long-tail analysis per edge: period labels from its hourly activity (one range read per edge),
  * and the infrastructure flag from ports confirmed by behaviour. Incremental: only edges whose
- * activity changed are analysed again (all of them when the set of observed days changes), in
+ * activity changed are analysed again (and those a change of the observed days can affect), in
  * slices between other work, so ingest and queries are never starved; `refresh(true)` finishes
  * what is pending first. The labels are persisted (labels.ts) with the rollup checkpoints.
  */
@@ -27,6 +27,9 @@ export class Analyzer implements LabelSource {
   private dirty = new Uint8Array(1024);
   private queue: number[] = [];
   private observedKey = '';
+  private observedSet = new Set<number>();
+  /** The first day of the analysis window when the observed days were last read. */
+  private windowFrom = 0;
   private readonly infra: Infrastructure;
   private timer: NodeJS.Immediate | null = null;
   private running = false;
@@ -121,10 +124,52 @@ export class Analyzer implements LabelSource {
     if (key === this.observedKey) return;
     const set = new Set(days);
     const lastDay = days.at(-1) ?? 0;
+    const before = this.observedSet;
     this.observation = { observedDay: (d) => set.has(d), observedDays: (a, b) => days.filter((d) => d >= a && d < b).length, lastDay };
+    this.observedSet = set;
     const first = this.observedKey === '';
     this.observedKey = key;
-    if (!first) this.markAll(); // absence on a newly observed day can change any label
+    const windowFrom = this.windowFromDay();
+    if (!first) {
+      const changed = [...set].filter((d) => !before.has(d)).concat([...before].filter((d) => !set.has(d)));
+      this.markObservationChange(changed, this.windowFrom, windowFrom);
+    }
+    this.windowFrom = windowFrom;
+  }
+
+  /** The first day of the analysis window. */
+  private windowFromDay(): number {
+    const span = this.model.rollup.span();
+    return span ? Math.floor(Math.max(span.from, span.to - WINDOW_MS) / DAY) : 0;
+  }
+
+  /**
+   * The observed days changed (a new day, a day dropped by retention): marks only the edges whose
+   * label can change — not all of them, which at 10 M edges is minutes of work every midnight.
+   * Labels that read observed days beyond their span (daily, weekly tests: `known` 1) on any
+   * change; the others when a changed day lies strictly inside their activity span (the observed
+   * hours between first and last activity); and edges active on days that left the window.
+   */
+  private markObservationChange(changed: number[], windowFromBefore: number, windowFrom: number): void {
+    const { known } = this.table;
+    const { first, last } = this.model.rollup.totals;
+    const n = Math.min(this.model.catalog.maxId, known.length);
+    const lo = Math.min(...changed) * DAY;
+    const hi = (Math.max(...changed) + 1) * DAY;
+    for (let e = 0; e < n; e++) {
+      const k = known[e]!;
+      if (k === 0) continue;
+      if (k === 1 || (changed.length > 0 && first[e]! < hi - DAY && last[e]! >= lo + DAY && this.strictlyInside(changed, first[e]!, last[e]!))) this.mark(e);
+    }
+    for (const c of this.model.rollup.between(windowFromBefore, windowFrom)) for (let r = 0; r < c.size; r++) this.mark(c.edge[r]!);
+    this.schedule();
+  }
+
+  /** Whether one of `days` lies strictly between the days of `first` and `last` (ms). */
+  private strictlyInside(days: number[], first: number, last: number): boolean {
+    const a = Math.floor(first / DAY);
+    const b = Math.floor(last / DAY);
+    return days.some((d) => d > a && d < b);
   }
 
   private work(budgetMs: number): void {
@@ -152,8 +197,9 @@ export class Analyzer implements LabelSource {
     }
     // No activity left in the window (retention dropped it): what was learned about the edge stays.
     if (acts.length === 0 && this.table.get(e)) return;
-    const labels = acts.length === 0 ? { period: null, nextExpected: null, confidence: null, note: null } : detectPeriod(acts, this.observation);
-    this.table.set(e, labels, acts.length, days.size, acts.length ? last : NaN);
+    const trace: PeriodTrace = { readsObservation: false };
+    const labels = acts.length === 0 ? { period: null, nextExpected: null, confidence: null, note: null } : detectPeriod(acts, this.observation, trace);
+    this.table.set(e, labels, acts.length, days.size, acts.length ? last : NaN, trace.readsObservation);
   }
 
   /** Whether an edge is shared infrastructure (infrastructure.ts). */

@@ -16,12 +16,16 @@ export class LabelTable {
   days = new Uint16Array(1024);
   /** When the edge was last active (ms): survives retention with the period (a monthly job's last run). */
   last = new Float64Array(1024).fill(NaN);
-  /** 1 once computed. */
+  /**
+   * 0 until computed; then 1 when the label may change with any change of the observed days (the
+   * daily and weekly tests read them; also every label of an earlier version), 2 when only days
+   * strictly inside the edge's activity span can change it (analyzer.ts marks edges by this).
+   */
   known = new Uint8Array(1024);
   readonly notes: string[] = [''];
   private readonly noteIds = new Map<string, number>([['', 0]]);
 
-  set(edge: number, l: EdgeLabels, activeHours: number, activeDays: number, last: number): void {
+  set(edge: number, l: EdgeLabels, activeHours: number, activeDays: number, last: number, readsObservation = true): void {
     this.ensure(edge + 1);
     this.period[edge] = PERIODS.indexOf(l.period);
     this.next[edge] = l.nextExpected ?? NaN;
@@ -30,7 +34,7 @@ export class LabelTable {
     this.hours[edge] = activeHours;
     this.days[edge] = activeDays;
     this.last[edge] = last;
-    this.known[edge] = 1;
+    this.known[edge] = readsObservation ? 1 : 2;
   }
 
   get(edge: number): (EdgeLabels & { activeHours: number; activeDays: number; lastActive: number | null }) | null {

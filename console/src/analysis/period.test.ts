@@ -129,3 +129,54 @@ describe('detectPeriod', () => {
     expect(new Date(got.nextExpected!).toISOString().slice(0, 10)).toBe('2024-08-01');
   });
 });
+
+describe('what a change of the observed days can change (analyzer.ts marks edges by it)', () => {
+  /** Observation of `days` (offsets from D0, any order). */
+  const observed = (days: number[]): Observation => {
+    const set = new Set(days.map((d) => D0 + d));
+    const sorted = [...set].sort((a, b) => a - b);
+    return { observedDay: (d) => set.has(d), observedDays: (a, b) => sorted.filter((d) => d >= a && d < b).length, lastDay: sorted.at(-1)! };
+  };
+
+  it('a label that did not read observed days beyond its span stays the same when days outside it change', () => {
+    const r = rng(7);
+    let independent = 0;
+    let reading = 0;
+    for (let i = 0; i < 3000; i++) {
+      // Jobs at a fixed time on some days, bursts at random hours, busy edges: a mix of every kind.
+      const kind = i % 3;
+      const hour = Math.floor(r() * 24);
+      const starts: number[] = [];
+      for (let d = 0; d < 40; d++) {
+        if (r() > [0.5, 0.15, 0.9][kind]!) continue;
+        const n = kind === 2 ? 1 + Math.floor(r() * 20) : 1 + Math.floor(r() * 2);
+        for (let k = 0; k < n; k++) starts.push(T0 + d * DAY + (kind === 0 ? hour * HOUR + r() * 10 * MIN : r() * DAY));
+      }
+      if (starts.length === 0) continue;
+      const acts = hoursOf(starts);
+      const firstDay = Math.floor(Math.min(...starts) / DAY) - D0;
+      const lastDay = Math.floor(Math.max(...starts) / DAY) - D0;
+      // Observed: every day up to the last activity but a few; then days after it are added.
+      const before = daysRange(lastDay + 1, (d) => d > 2 && r() < 0.1 && d !== firstDay && d !== lastDay);
+      const trace = { readsObservation: false };
+      const a = detectPeriod(acts, observed(before), trace);
+      const after = [...before, ...daysRange(lastDay + 1 + Math.floor(r() * 20)).filter((d) => d > lastDay)];
+      const b = detectPeriod(acts, observed(after));
+      if (trace.readsObservation) reading++;
+      else {
+        independent++;
+        expect(b).toEqual(a);
+      }
+    }
+    expect(independent).toBeGreaterThan(1000);
+    expect(reading).toBeGreaterThan(100);
+  });
+
+  it('a daily job that stopped loses its label as days without it are observed: it reads observation', () => {
+    const acts = hoursOf(daysRange(14).map((d) => T0 + d * DAY + 2 * HOUR));
+    const trace = { readsObservation: false };
+    expect(detectPeriod(acts, observed(daysRange(14)), trace).period).toBe('daily');
+    expect(trace.readsObservation).toBe(true);
+    expect(detectPeriod(acts, observed(daysRange(28))).period).not.toBe('daily');
+  });
+});

@@ -20,6 +20,15 @@ export interface Observation {
 }
 
 /**
+ * How a decision depended on what was observed: `readsObservation` when it read observed days
+ * beyond those strictly inside the edge's span (the daily and weekly tests, up to the last
+ * observed day); otherwise only days strictly between its first and last activity count.
+ */
+export interface PeriodTrace {
+  readsObservation: boolean;
+}
+
+/**
  * Decides an edge's period from its hourly activity. Order matters: hourly jobs are also active
  * in every hour, so they are recognised first (one flow per hour at a consistent minute); busy
  * edges are continuous whether round the clock or during business hours; jobs (a short burst per
@@ -27,7 +36,7 @@ export interface Observation {
  * evidence gives null — but a single run on a month boundary is surfaced as possibly monthly.
  * Days without any data (probe offline) never count as absence.
  */
-export function detectPeriod(acts: Activity[], obs: Observation): EdgeLabels {
+export function detectPeriod(acts: Activity[], obs: Observation, trace?: PeriodTrace): EdgeLabels {
   const none = (note: string | null = null, confidence: number | null = null): EdgeLabels => ({ period: null, nextExpected: null, confidence, note });
   if (acts.length === 0) return none();
   const sorted = [...acts].sort((a, b) => a.t - b.t);
@@ -80,6 +89,9 @@ export function detectPeriod(acts: Activity[], obs: Observation): EdgeLabels {
   for (const a of sorted) if (!runs.has(runDay(a.t))) runs.set(runDay(a.t), a.t);
   const runDays = [...runs.keys()];
   const times = [...runs.values()];
+
+  // The daily and weekly tests read observed days beyond the edge's own span (up to the last one).
+  if (trace && jobLike && runDays.length >= 2 && tod.r >= 0.9) trace.readsObservation = true;
 
   if (jobLike && runDays.length >= 3 && tod.r >= 0.9) {
     // --- daily, or daily on weekdays only ---------------------------------------------------------

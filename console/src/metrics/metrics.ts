@@ -19,6 +19,8 @@ export interface MetricsSources {
   retention?: () => { daysDropped: number; daysDroppedForSpace: number; hourBuckets: number; mergeRecords: number; tooOld: number };
   /** Merging views of one conversation: records that joined another view's. */
   merge?: () => { merged: number; repeated: number };
+  /** Edges waiting for the long-tail analysis (periods) to look at them again. */
+  analysisPending?: () => number;
   /** Alerts raised since start, and each sink's delivery state. */
   alerts?: () => { raised: { edges: number; storms: number; grouped: number; again: number }; sinks: SinkHealth[] };
   now?: () => number;
@@ -117,6 +119,17 @@ export class ConsoleMetrics {
         this.set(src.edges());
       },
     });
+    if (src.analysisPending) {
+      const pending = src.analysisPending;
+      new Gauge({
+        name: 'spanmap_analysis_pending_edges',
+        help: 'Edges waiting for the long-tail analysis (period labels) to look at them again',
+        registers: r,
+        collect() {
+          this.set(pending());
+        },
+      });
+    }
     if (src.retention) {
       const ret = src.retention;
       new Counter({

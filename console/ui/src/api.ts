@@ -148,7 +148,7 @@ export function createApi(opts: ApiOptions) {
     probes: (signal?: AbortSignal) => json<ProbeRow[]>('/probes', { signal }),
     probeHistory: (id: string, from: number, to: number, signal?: AbortSignal) =>
       json<ProbeHistoryPoint[]>(`/probes/${encodeURIComponent(id)}/history${queryString({ from, to })}`, { signal }),
-    stats: () => json<Record<string, unknown>>('/stats'),
+    stats: (signal?: AbortSignal) => json<Record<string, unknown>>('/stats', { signal }),
     segments: (signal?: AbortSignal) => json<SegmentDef[]>('/segments', { signal }),
     putSegments: (defs: unknown[]) => json<SegmentDef[]>('/segments', { method: 'PUT', body: defs }),
     edges: (q: EdgeQuery, signal?: AbortSignal) => page<EdgeRow>(`/edges${queryString(q as Query)}`, signal),

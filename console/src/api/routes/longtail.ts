@@ -8,6 +8,9 @@ import type { ConsoleData } from '../../data.js';
 
 export type LongtailDeps = Pick<ConsoleData, 'analyzer' | 'query' | 'model' | 'probes'> & { now(): number };
 
+/** At most this many pending edges are analysed inside a request (a few hundred ms; see README). */
+export const FORCE_ANALYSIS_MAX = 10_000;
+
 export function longtailRoutes(api: Hono<AppEnv>, deps: LongtailDeps): void {
   /** The review worklist: edges rarest first, with their period, first/last seen and review state. */
   api.get('/longtail', (c) => {
@@ -27,9 +30,12 @@ export function longtailRoutes(api: Hono<AppEnv>, deps: LongtailDeps): void {
     ]);
     const range = rangeParams(q, deps.now());
     const { offset, limit } = pageParams(q, 10_000);
-    deps.analyzer.refresh(true);
+    // What is pending is analysed first when that is quick; a backlog (a restart after an upgrade,
+    // a big backfill) is left to the background work, and the answer says how many edges still wait.
+    deps.analyzer.refresh(deps.analyzer.pending <= FORCE_ANALYSIS_MAX);
     const { rows, total } = deps.query.longtail(range, parseFilter(q), offset, limit);
     pageHeaders(c, offset, rows.length, total);
+    c.header('X-Analysis-Pending', String(deps.analyzer.pending));
     return c.json(rows);
   });
 

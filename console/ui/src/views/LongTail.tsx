@@ -33,6 +33,16 @@ export function LongTailView() {
     [api, range.from, range.to, fkey],
     { margin: 0, parallel: 1 },
   );
+  // Period analysis still catching up (after an upgrade or a backfill): said, and polled until done.
+  const analysis = useAsync((s) => api.stats(s).then((st) => Number((st.analysis as { pending?: number } | undefined)?.pending ?? 0)), [api, list.total], {
+    keepData: true,
+  });
+  const reloadAnalysis = analysis.reload;
+  useEffect(() => {
+    if (!analysis.data) return;
+    const t = setTimeout(reloadAnalysis, 5000);
+    return () => clearTimeout(t);
+  }, [analysis.data, reloadAnalysis]);
   const ensure = list.ensure;
   useEffect(() => ensure(0, LOAD_LIMIT - 1), [ensure, list.total, fkey, range.from, range.to]);
   const loaded = list.loaded;
@@ -130,6 +140,11 @@ export function LongTailView() {
           CSV
         </button>
       </div>
+      {analysis.data ? (
+        <p class="muted small" data-testid="analysis-pending">
+          Period analysis in progress: {fmtInt(analysis.data)} edges not analysed yet; their periods appear as it finishes.
+        </p>
+      ) : null}
       {capped && <p class="muted small">Only the {fmtInt(LOAD_LIMIT)} rarest edges are loaded; narrow the filters to see the rest.</p>}
       <ErrorBox error={list.error} onRetry={list.reload} />
       <Busy
