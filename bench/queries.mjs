@@ -3,9 +3,11 @@
 // batches → Ingester → merge → LMDB) with N distinct edges over 28 days and 50 segments, then
 // starts a real `spanmap console` process on it and measures restart-to-first-answer, query
 // p50/p95 over HTTP, resident memory, and ingest over MQTT while the queries run in a loop.
-// usage: node bench/queries.mjs [--edges N] [--runs N] [--order time|edge] [--keep] [--reuse DIR]
+// usage: node bench/queries.mjs [--edges N] [--runs N] [--order time|edge] [--live-secs S] [--keep] [--reuse DIR]
 // --order: records hour by hour as probes publish them (time, default), or each edge's records
 // together, scattered over the 28 days (edge: a worst case, like a backfill in random order).
+// --live-secs: each live-ingest phase publishes for at most this long (default 300), then waits
+// for the acknowledgements of what it sent: the rate is what was acknowledged over the time taken.
 import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,10 +32,12 @@ const { values } = parseArgs({
     order: { type: 'string', default: 'time' },
     reuse: { type: 'string' },
     keep: { type: 'boolean' },
+    'live-secs': { type: 'string', default: '300' },
   },
 });
 const N = Number(values.edges);
 const RUNS = Number(values.runs);
+const LIVE_SECS = Number(values['live-secs']);
 const TOKEN = 'bench-token-0123456789';
 const dir = values.reuse ?? mkdtempSync(join(tmpdir(), 'spanmap-bench-queries-'));
 const storeDir = join(dir, 'store');
@@ -128,8 +132,15 @@ const rss = () => {
   // RssFile is mostly LMDB's mapped pages (page cache the kernel reclaims), RssAnon the process's own.
   return { rss: kb('VmRSS'), anon: kb('RssAnon'), hwm: kb('VmHWM') };
 };
-const mem = (m) => `${fmt(m.rss)} MiB (${fmt(m.anon)} anonymous)`;
-const atStart = rss();
+/** The console's V8 heap in use (MiB), from its own /metrics: how much of the anonymous memory is live JS objects. */
+const heapUsed = async () => {
+  const r = await fetch(`http://127.0.0.1:${http}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const m = /^spanmap_console_nodejs_heap_size_used_bytes (\S+)/m.exec(await r.text());
+  return m ? Number(m[1]) / 2 ** 20 : NaN;
+};
+const sample = async () => ({ ...rss(), heap: await heapUsed() });
+const mem = (m) => `${fmt(m.rss)} MiB (${fmt(m.anon)} anonymous, ${fmt(m.heap)} V8 heap in use)`;
+const atStart = await sample();
 
 // ---- 3. queries -------------------------------------------------------------------------------
 const queries = [
@@ -153,7 +164,7 @@ for (const [label, path, target] of queries) {
   }
   rows.push([label, fmt(median(ms)), fmt(p95(ms)), String(target), p95(ms) <= target ? 'yes' : 'NO']);
 }
-const afterQueries = rss();
+const afterQueries = await sample();
 
 // ---- 4. ingest over MQTT while the queries run in a loop ----------------------------------------
 const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker}`, { clientId: 'spanmap-probe-live', clean: true });
@@ -166,12 +177,15 @@ client.on('message', (_t, payload) => (acked += JSON.parse(payload.toString()).s
 const liveEpoch = randomBytes(16).toString('hex');
 const liveEdges = siteRecords(2 * LIVE_BATCHES * PER, { seed: randomBytes(4).readUInt32LE(0), chunk: PER, days: 1 });
 let seq = 0;
-/** Publishes `n` batches as a probe does (an in-flight window of 32), waits for every acknowledgement. */
+/**
+ * Publishes `n` batches as a probe does (an in-flight window of 32), or as many as it can in
+ * --live-secs, and waits for every acknowledgement.
+ */
 async function publish(n) {
   const t = performance.now();
   let sent = 0;
   const until = seq + n;
-  while (seq < until) {
+  while (seq < until && performance.now() - t < LIVE_SECS * 1000) {
     seq++;
     const recs = liveEdges.next().value.map((r) => ({ ...r, first: r.first + 28 * DAY, last: r.last + 28 * DAY }));
     sent += recs.length;
@@ -202,7 +216,7 @@ stop = true;
 await loop;
 await client.endAsync();
 const stats = await get('/stats');
-const afterIngest = rss();
+const afterIngest = await sample();
 proc.kill('SIGTERM');
 await new Promise((r) => proc.once('exit', r));
 
