@@ -1,8 +1,7 @@
 import { hostname, availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { stringify } from 'yaml';
 import { Check, parseListen } from '@spanmap/shared';
-import { ConfigError, readYamlFile } from '@spanmap/shared/config-file';
+import { ConfigError, readYamlFile, yamlModule } from '@spanmap/shared/config-file';
 import { DEFAULT_FLOW_OPTIONS } from './flowtable/flow-table.js';
 
 // The probe's YAML configuration: merged over the defaults below and validated once at start
@@ -195,7 +194,7 @@ export function validateConfig(raw: unknown, ctx: { file?: string; baseDir?: str
 /** The effective configuration as YAML, with the password hidden. */
 export function dumpConfig(c: ProbeConfig): string {
   const shown = c.publish?.password ? { ...c, publish: { ...c.publish, password: '(hidden)' } } : c;
-  return stringify(shown, { lineWidth: 0 });
+  return yamlModule().stringify(shown, { lineWidth: 0 });
 }
 
 /** "HOST:PORT" or "[v6]:PORT" into its parts; null when malformed. */
