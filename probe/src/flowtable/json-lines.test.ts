@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { flowRecordJson } from '@spanmap/shared';
 import { FlowTable, DEFAULT_FLOW_OPTIONS, type FlowTableOptions } from './flow-table.js';
-import { JsonLines } from './json-lines.js';
+import { JsonLines, writeUint } from './json-lines.js';
 import { PacketInfo } from '../decode/packet-info.js';
 import { replayFiles } from '../capture/replay.js';
 import { pcapsIn } from '../../../test/helpers/paths.js';
@@ -56,5 +56,23 @@ describe('JsonLines', () => {
     expect(r.actual).toBe(r.expected);
     expect(r.expected).toMatch(/"cont":true/);
     expect(r.expected).toMatch(/"iface":"a \\"quoted\\"/);
+  });
+});
+
+describe('writeUint', () => {
+  it('writes what String() writes, at every digit count and across 2^31 and 10^8 boundaries', () => {
+    const values = [0, 1, 9, 10, 99, 100, 101, 0x7fffffff, 0x80000000, 0xffffffff, 99_999_999, 100_000_000, 100_000_001, 1_717_000_000_123, 2 ** 53 - 1];
+    for (let p = 1, k = 0; k < 16; k++, p *= 10) values.push(p - 1, p, p + 1, p * 7 + 3, p * 10 - 1);
+    let seed = 7;
+    for (let i = 0; i < 20_000; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      values.push(Math.floor((seed / 2 ** 32) * 10 ** (i % 16)) + (i % 3) * 10 ** (i % 14));
+    }
+    const buf = new Uint8Array(32).fill(0x2a);
+    for (const v of values) {
+      const end = writeUint(buf, 3, v);
+      expect(Buffer.from(buf.subarray(3, end)).toString('latin1'), String(v)).toBe(String(v));
+      expect(buf[2]).toBe(0x2a);
+    }
   });
 });
