@@ -6,7 +6,8 @@ import { flowRecordJson, type FlowRecord } from '@spanmap/shared';
 import { writeBenchCapture } from '@spanmap/scenario';
 import { readInWorkers } from '@spanmap/probe/capture/parallel-read';
 import { DEFAULT_FLOW_OPTIONS } from '@spanmap/probe/flowtable/flow-table';
-import { pcap } from './helpers/paths.js';
+import { readFiles } from '@spanmap/probe/capture/read-files';
+import { pcap, pcapsIn } from './helpers/paths.js';
 import { readFlows } from './helpers/flows.js';
 
 /*
@@ -71,5 +72,60 @@ describe('probe read in worker threads', () => {
     const many = await inWorkers([file], 2);
     expect(many.stats.errors.map((e) => e.message)).toEqual(one.stats.errors.map((e) => e.message));
     expect(many.lines).toEqual(lines(one.records));
+  });
+});
+
+/*
+ * On two threads `probe read` is a pipeline (pipelined-read.ts): the packet path here, the one
+ * flow table on the other thread. Its output is that of one thread, byte for byte and in order.
+ */
+async function readWith(files: string[], workers: number, flow: Partial<typeof DEFAULT_FLOW_OPTIONS> = {}, output: 'jsonl' | 'records' = 'jsonl') {
+  const chunks: Buffer[] = [];
+  const records: string[] = [];
+  const r = await readFiles(
+    { files, decapInner: true, dedupWindowMs: 2, flow: { ...DEFAULT_FLOW_OPTIONS, ...flow }, workers, names: true },
+    output === 'jsonl' ? { onBytes: (b) => void chunks.push(Buffer.from(b)) } : { onRecord: (x) => void records.push(flowRecordJson(x)) },
+  );
+  return { ...r, text: output === 'jsonl' ? Buffer.concat(chunks).toString('utf8') : records.join('\n') };
+}
+
+describe('probe read on two threads (decoding | flow table)', () => {
+  it('prints what one thread prints, byte for byte and in order, with expiry, splits and eviction under way', async () => {
+    const file = join(tmp, 'pipe.pcap');
+    writeBenchCapture(file, { packets: 120_000, flows: 9_000 });
+    const files = [file, ...pcapsIn('mixed').slice(0, 12)];
+    // short timeouts and a small table: idle and active expiry, forced eviction all happen mid-stream
+    for (const flow of [{}, { idleMs: 2_000, activeMs: 5_000, maxFlows: 3_000 }]) {
+      for (const output of ['jsonl', 'records'] as const) {
+        const one = await readWith(files, 1, flow, output);
+        const two = await readWith(files, 2, flow, output);
+        expect(two.workers).toBe(2);
+        expect(two.text.length, JSON.stringify(flow)).toBeGreaterThan(1_000_000);
+        expect(two.text === one.text, `${JSON.stringify(flow)} ${output}`).toBe(true);
+        expect(two.counters).toEqual(one.counters);
+        expect(two.stats).toEqual(one.stats);
+        expect(two.names).toEqual(one.names);
+      }
+    }
+    const small = await readWith(files, 2, { idleMs: 2_000, activeMs: 5_000, maxFlows: 3_000 });
+    expect(small.counters.flowsEmitted.forced).toBeGreaterThan(0);
+    expect(small.counters.flowsEmitted.idle).toBeGreaterThan(0);
+    expect(small.counters.flowsEmitted.active).toBeGreaterThan(0);
+  });
+
+  it('drops the same duplicates and reports a corrupt file with the records before it', async () => {
+    for (const file of [pcap('mixed', 'elcabezzonn__mantak.pcap'), pcap('edge', 'suricata-verify__tls_DER-incomplete-header.pcap')]) {
+      const one = await readWith([file], 1);
+      const two = await readWith([file], 2);
+      expect(two.text).toBe(one.text);
+      expect(two.stats.duplicates).toBe(one.stats.duplicates);
+      expect(two.stats.errors.map((e) => e.message)).toEqual(one.stats.errors.map((e) => e.message));
+    }
+  });
+
+  it("fails with the table thread's own error, and does not hang, when that thread fails", async () => {
+    const file = join(tmp, 'fail.pcap');
+    writeBenchCapture(file, { packets: 200_000, flows: 1_000 }); // more than the ring holds
+    await expect(readWith([file], 2, { maxFlows: 0 })).rejects.toThrow(/flow table thread failed.*maxFlows must be at least 1/s);
   });
 });

@@ -2,9 +2,18 @@ import { decodeFrame, PacketInfo, DECODE_REASONS, type DecodeReason } from '../d
 import { FragmentTracker } from '../decode/fragments.js';
 import { DuplicateFilter } from '../dedup/duplicates.js';
 import { PacketBatch } from '../flowtable/packet-batch.js';
-import type { FlowTable } from '../flowtable/flow-table.js';
 import type { NameObserver } from '../names/types.js';
 import { partitionOf } from './partition.js';
+
+/** Where keyed packets go: a flow table (FlowTable), or a ring to one on another thread (pipelined-read.ts). */
+export interface BatchSink {
+  /** Accounts the batch's packets, then empties it; with `expireEveryMs`, expiry runs as packet time advances. */
+  addBatch(batch: PacketBatch, expireEveryMs: number): void;
+  /** True when packet time `ts` is due for the expiry addBatch runs. */
+  expiryDue(ts: number): boolean;
+  /** Lets packet time pass without a packet (runs the expiry addBatch would have run at `ts`). */
+  tick(ts: number, expireEveryMs: number): void;
+}
 
 export interface PacketPathOptions {
   /** Key tunnelled traffic on the innermost IP header (else the outermost). */
@@ -61,7 +70,7 @@ export class PacketPath {
   decapInner: boolean;
 
   constructor(
-    private readonly table: FlowTable,
+    private readonly table: BatchSink,
     opts: PacketPathOptions,
   ) {
     this.decapInner = opts.decapInner;

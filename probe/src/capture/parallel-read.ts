@@ -26,7 +26,7 @@ export interface ParallelReadResult {
 }
 
 /**
- * `probe read` on several cores: `workers` threads each replay every file and count the packets
+ * `probe read` on three or more cores (two: pipelined-read.ts): `workers` threads each replay every file and count the packets
  * whose address pair hashes to them (partition.ts), so each flow, with both directions, all its
  * fragments and every copy of its packets, is one worker's, and every worker's clock sees all
  * packet times (timeouts expire as they would in one table). Output: JSON lines in chunks to

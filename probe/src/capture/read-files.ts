@@ -45,7 +45,19 @@ export async function readFiles(
   o: ReadFilesOptions,
   out: { onBytes: (b: Uint8Array) => void } | { onRecord: (r: FlowRecord) => void },
 ): Promise<ReadFilesResult> {
-  if (o.workers > 1) {
+  if (o.workers === 2) {
+    // two threads: decoding on this one, the flow table on the other
+    const { readPipelined } = await import('./pipelined-read.js');
+    const names = async () => (o.names ? nameObserver() : null);
+    const r = await readPipelined(
+      o.files,
+      { decapInner: o.decapInner, dedupWindowMs: o.dedupWindowMs, flow: o.flow, names, ...(o.onProgress ? { onProgress: o.onProgress } : {}) },
+      'onBytes' in out ? { onChunk: out.onBytes } : out,
+    );
+    return { stats: r.stats, counters: r.counters, storageBytes: r.storageBytes, workers: 2, names: r.names?.counters ?? null };
+  }
+  if (o.workers > 2) {
+    // more: each thread decodes every packet and counts its share of the flows
     const { readInWorkers } = await import('./parallel-read.js');
     const r = await readInWorkers(
       o.files,

@@ -1,7 +1,6 @@
 import { CaptureFileReader, CaptureFileError } from './file-reader.js';
 import { DECODE_REASONS, type DecodeReason } from '../decode/index.js';
-import { PacketPath, DEFAULT_DEDUP_WINDOW_MS } from './packet-path.js';
-import type { FlowTable } from '../flowtable/flow-table.js';
+import { PacketPath, DEFAULT_DEDUP_WINDOW_MS, type BatchSink } from './packet-path.js';
 import type { NameObserver } from '../names/types.js';
 
 export interface ReplayOptions {
@@ -35,14 +34,14 @@ export interface ReplayStats {
 }
 
 /** Expiry runs whenever the packet clock has advanced this far since the last run. */
-const EXPIRE_EVERY_MS = 1000;
+export const EXPIRE_EVERY_MS = 1000;
 
 /**
- * Reads capture files in order into one flow table, with packet timestamps as the clock.
+ * Reads capture files in order into one flow table (or a ring to one: BatchSink), with packet timestamps as the clock.
  * A corrupt or truncated file stops that file only: its error is collected, flows read up to
  * that point stay, and the next file is read. The caller flushes the table at the end.
  */
-export async function replayFiles(paths: readonly string[], table: FlowTable, opts: ReplayOptions): Promise<ReplayStats> {
+export async function replayFiles(paths: readonly string[], table: BatchSink, opts: ReplayOptions): Promise<ReplayStats> {
   const path = new PacketPath(table, {
     decapInner: opts.decapInner,
     dedupWindowMs: opts.dedupWindowMs ?? DEFAULT_DEDUP_WINDOW_MS,

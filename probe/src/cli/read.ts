@@ -29,8 +29,9 @@ options:
                          ports deliver them twice); 0 keeps every copy (default ${DEFAULT_DEDUP_WINDOW})
   --names on|off         passive naming: learn host names from DNS, DHCP, NetBIOS, mDNS and TLS
                          (counted in --stats; published with --publish) (default on)
-  --workers N            threads that count flows, each its share by address pair (default: the
-                         cores, at most 8; one per 64 MiB of input at most)
+  --workers N            threads (default: the cores, at most 8; one per 64 MiB of input at
+                         most); 2: decoding and the flow table on one each, the output that of
+                         one thread; 3 or more: each counts its share of flows by address pair
   --stats                print counters (packets, duplicates, decode errors by reason, flows by end
                          reason) to stderr
   -h, --help             show this help

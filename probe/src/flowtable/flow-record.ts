@@ -1,4 +1,6 @@
-import { formatIPv4, formatIPv6, INITIATOR_HOWS, type EndReason, type FlowRecord } from '@spanmap/shared';
+// Subpath imports: the flow table also runs in a worker thread, which should start without the whole shared package.
+import { INITIATOR_HOWS, type EndReason, type FlowRecord } from '@spanmap/shared/flow-record';
+import { formatIPv4, formatIPv6 } from '@spanmap/shared/ip';
 import type { FlowStore } from './flow-store.js';
 import { rankTable, STRONG_RANK } from './initiator.js';
 import type { ServiceHistory } from './service-history.js';

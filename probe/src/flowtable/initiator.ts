@@ -1,4 +1,4 @@
-import { serviceFor, EPHEMERAL_FLOOR } from '@spanmap/shared';
+import { serviceFor, EPHEMERAL_FLOOR } from '@spanmap/shared/services';
 
 /**
  * How strongly a port looks like the service end of a flow, when no SYN or ICMP type told:
