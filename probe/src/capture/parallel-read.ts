@@ -1,9 +1,10 @@
 import { Worker } from 'node:worker_threads';
-import type { EndReason, FlowRecord } from '@spanmap/shared';
+import type { EndReason } from '@spanmap/shared';
 import { DECODE_REASONS, type DecodeReason } from '../decode/index.js';
 import type { FlowCounters, FlowTableOptions } from '../flowtable/flow-table.js';
 import { CaptureFileError } from './types.js';
 import type { ReplayStats } from './replay.js';
+import { deliver, type ReadOutput } from './worker-output.js';
 import type { ReadWorkerData, ReadWorkerMessage, WorkerResult } from './read-worker.js';
 import type { NameCounters } from '../names/types.js';
 
@@ -32,11 +33,7 @@ export interface ParallelReadResult {
  * packet times (timeouts expire as they would in one table). Output: JSON lines in chunks to
  * `onChunk`, or records to `onRecord`, in the order they arrive from the workers.
  */
-export async function readInWorkers(
-  files: readonly string[],
-  opts: ParallelReadOptions,
-  out: { onChunk: (bytes: Uint8Array) => void } | { onRecord: (r: FlowRecord) => void },
-): Promise<ParallelReadResult> {
+export async function readInWorkers(files: readonly string[], opts: ParallelReadOptions, out: ReadOutput): Promise<ParallelReadResult> {
   const count = opts.workers;
   const flow: FlowTableOptions = { ...opts.flow, maxFlows: Math.max(1, Math.ceil(opts.flow.maxFlows / count)) };
   const results = await Promise.all(
@@ -55,9 +52,8 @@ export async function readInWorkers(
         const w = new Worker(workerScript(), { workerData: data });
         let result: WorkerResult | null = null;
         w.on('message', (m: ReadWorkerMessage) => {
-          if (m.type === 'chunk') (out as { onChunk: (b: Uint8Array) => void }).onChunk(m.bytes);
-          else if (m.type === 'records') for (const r of m.records) (out as { onRecord: (r: FlowRecord) => void }).onRecord(r);
-          else result = m.result;
+          if (m.type === 'done') result = m.result;
+          else deliver(m, out);
         });
         w.on('error', reject);
         w.on('exit', (code) => (result ? resolve(result) : reject(new Error(`read worker ${index} exited (${code}) without a result`))));

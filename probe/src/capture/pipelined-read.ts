@@ -1,11 +1,11 @@
 import { Worker } from 'node:worker_threads';
-import type { FlowRecord } from '@spanmap/shared';
 import type { FlowCounters, FlowTableOptions } from '../flowtable/flow-table.js';
 import { PacketBatch } from '../flowtable/packet-batch.js';
 import type { NameObserver } from '../names/types.js';
 import { BatchRing, RingConsumerFailed } from './batch-ring.js';
 import type { BatchSink } from './packet-path.js';
 import { replayFiles, EXPIRE_EVERY_MS, type ReplayStats } from './replay.js';
+import { deliver, type ReadOutput } from './worker-output.js';
 import type { TableWorkerData, TableWorkerMessage, TableWorkerResult } from './table-worker.js';
 
 // `probe read` on two cores as a pipeline: this thread reads, decodes, drops duplicates, follows
@@ -69,11 +69,7 @@ function workerScript(): URL {
 }
 
 /** Reads the files through the packet path here and one flow table on a worker thread. */
-export async function readPipelined(
-  files: readonly string[],
-  opts: PipelinedReadOptions,
-  out: { onChunk: (bytes: Uint8Array) => void } | { onRecord: (r: FlowRecord) => void },
-): Promise<PipelinedReadResult> {
+export async function readPipelined(files: readonly string[], opts: PipelinedReadOptions, out: ReadOutput): Promise<PipelinedReadResult> {
   const ring = new BatchRing();
   const data: TableWorkerData = { sab: ring.sab, flow: opts.flow, output: 'onChunk' in out ? 'jsonl' : 'records', expireEveryMs: EXPIRE_EVERY_MS };
   const w = new Worker(workerScript(), { workerData: data });
@@ -81,8 +77,7 @@ export async function readPipelined(
   let failure: Error | null = null;
   const finished = new Promise<TableWorkerResult>((resolve, reject) => {
     w.on('message', (m: TableWorkerMessage) => {
-      if (m.type === 'chunk') (out as { onChunk: (b: Uint8Array) => void }).onChunk(m.bytes);
-      else if (m.type === 'records') for (const r of m.records) (out as { onRecord: (r: FlowRecord) => void }).onRecord(r);
+      if (m.type === 'chunk' || m.type === 'records') deliver(m, out);
       else if (m.type === 'done') result = m.result;
       else failure = new Error(`probe read: the flow table thread failed: ${m.message}`);
     });

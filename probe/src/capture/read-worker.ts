@@ -1,7 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { FlowRecord } from '@spanmap/shared';
 import { FlowTable, type FlowTableOptions, type FlowCounters } from '../flowtable/flow-table.js';
-import { JsonLines } from '../flowtable/json-lines.js';
+import { postingSink, type OutputMessage } from './worker-output.js';
 import { replayFiles } from './replay.js';
 import { nameObserver } from './read-files.js';
 import type { NameCounters } from '../names/types.js';
@@ -22,7 +21,7 @@ export interface ReadWorkerData {
   names: boolean;
 }
 
-export type ReadWorkerMessage = { type: 'chunk'; bytes: Uint8Array } | { type: 'records'; records: FlowRecord[] } | { type: 'done'; result: WorkerResult };
+export type ReadWorkerMessage = OutputMessage | { type: 'done'; result: WorkerResult };
 
 export interface WorkerResult {
   files: number;
@@ -39,19 +38,8 @@ export interface WorkerResult {
 
 const port = parentPort!;
 const data = workerData as ReadWorkerData;
-let pending: FlowRecord[] = [];
-const lines = data.output === 'jsonl' ? new JsonLines((c) => void port.postMessage({ type: 'chunk', bytes: c.slice() })) : null;
-const table = new FlowTable(
-  data.flow,
-  lines ??
-    ((r) => {
-      pending.push(r);
-      if (pending.length >= 1024) {
-        port.postMessage({ type: 'records', records: pending });
-        pending = [];
-      }
-    }),
-);
+const output = postingSink(port, data.output);
+const table = new FlowTable(data.flow, output.sink);
 const names = data.names ? await nameObserver() : null;
 const stats = await replayFiles(data.files, table, {
   decapInner: data.decapInner,
@@ -60,8 +48,7 @@ const stats = await replayFiles(data.files, table, {
   partition: { index: data.index, count: data.count },
 });
 table.flush('eof');
-lines?.flush();
-if (pending.length > 0) port.postMessage({ type: 'records', records: pending });
+output.flush();
 const result: WorkerResult = {
   files: stats.files,
   frames: stats.frames,
