@@ -60,7 +60,12 @@ function child(cmd, args, env = {}) {
   children.push(p);
   return p;
 }
-process.on('exit', () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+process.on('exit', () => {
+  children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
+  rmSync(dir, { recursive: true, force: true }); // an interrupted run leaves no server and no store behind
+});
+// Ctrl-C or a kill: exit through the handler above (a signal's default action skips it).
+for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => process.exit(130));
 
 // ---- the parts: ClickHouse, Mosquitto ------------------------------------------------------------
 const chHttp = await freePort();

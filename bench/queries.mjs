@@ -41,6 +41,14 @@ const LIVE_SECS = Number(values['live-secs']);
 const TOKEN = 'bench-token-0123456789';
 const dir = values.reuse ?? mkdtempSync(join(tmpdir(), 'spanmap-bench-queries-'));
 const storeDir = join(dir, 'store');
+// However the bench ends (an error, Ctrl-C, a kill), the console it started does not outlive it,
+// and a store it made (without --keep) is removed.
+const running = { console: null };
+process.on('exit', () => {
+  if (running.console && running.console.exitCode === null) running.console.kill('SIGKILL');
+  if (!values.keep && !values.reuse) rmSync(dir, { recursive: true, force: true });
+});
+for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => process.exit(130));
 const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)];
 const fmt = (x) => x.toFixed(1);
 
@@ -113,6 +121,7 @@ const proc = spawn(process.execPath, [...nodeArgs, CLI, 'console', '--data', sto
 });
 let err = '';
 proc.stderr.on('data', (d) => (err += d));
+running.console = proc;
 
 for (;;) {
   try {
