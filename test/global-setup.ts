@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from './helpers/paths.js';
@@ -15,8 +15,10 @@ import { RUN_DIR_VAR } from './helpers/installed.js';
  *
  * Then mark the run: SPANMAP_TEST_RUN=<id> is inherited by the test workers and everything they
  * start, and SPANMAP_TEST_RUN_DIR is a world-readable scratch folder for the whole run (the
- * installed copy that unprivileged runs use). After the tests, any process still carrying the
- * mark outlived its test: it is killed and the run fails, naming it.
+ * installed copy that unprivileged runs use). TMPDIR points into it too, so every scratch
+ * folder a test or its processes make (stores, brokers, captures: gigabytes per run) goes when
+ * the run ends, also those of a test that failed before its own clean-up. After the tests, any
+ * process still carrying the mark outlived its test: it is killed and the run fails, naming it.
  */
 export default function setup(): () => Promise<void> {
   if (process.env.MAKELEVEL === undefined && process.env.SPANMAP_TEST_NO_BUILD !== '1') {
@@ -25,8 +27,12 @@ export default function setup(): () => Promise<void> {
   const runId = `${process.pid}-${randomBytes(6).toString('hex')}`;
   const runDir = mkdtempSync(join(tmpdir(), 'spanmap-test-run-'));
   chmodSync(runDir, 0o755);
+  const scratch = join(runDir, 'tmp');
+  mkdirSync(scratch);
+  chmodSync(scratch, 0o1777); // like /tmp: processes that run as nobody make their folders here too
   process.env[RUN_VAR] = runId;
   process.env[RUN_DIR_VAR] = runDir;
+  process.env.TMPDIR = scratch;
 
   return async function teardown() {
     // The runner's own children (its test workers, a transform service) end with it: not leftovers.
