@@ -96,10 +96,11 @@ export async function readPipelined(files: readonly string[], opts: PipelinedRea
 
   // The observer loads while the thread starts, and reading starts before it is ready: the ring
   // holds what is decoded meanwhile.
-  const names = await opts.names();
   const sink = new RingSink(ring);
+  let names: NameObserver | null;
   let stats: ReplayStats;
   try {
+    names = await opts.names();
     stats = await replayFiles(files, sink, {
       decapInner: opts.decapInner,
       dedupWindowMs: opts.dedupWindowMs,
