@@ -31,19 +31,21 @@ const F_TICK = 1;
 const F_END = 2;
 const F_V6 = 4;
 const HEADER_BYTES = 16;
-const COLUMNS = [
-  ['a', 4],
-  ['b', 4],
-  ['ports', 4],
-  ['meta', 4],
-  ['hash', 4],
-  ['v6', 32],
-  ['ts', 8],
-  ['bytes', 4],
-  ['info', 4],
-] as const;
-type Column = (typeof COLUMNS)[number][0];
-const SLOT_BYTES = HEADER_BYTES + COLUMNS.reduce((n, [, w]) => n + w * BATCH_SIZE, 0);
+/** Bytes of one slot's columns: five int32 key columns, IPv6 addresses (8 words), time (float64), bytes and info. */
+const SLOT_BYTES = HEADER_BYTES + BATCH_SIZE * (5 * 4 + 32 + 8 + 4 + 4);
+
+/** The columns of a batch, in a PacketBatch or in a slot of the ring. */
+interface Columns {
+  a: Int32Array;
+  b: Int32Array;
+  ports: Int32Array;
+  meta: Int32Array;
+  hash: Int32Array;
+  v6: Int32Array;
+  ts: Float64Array;
+  bytes: Uint32Array;
+  info: Int32Array;
+}
 
 /** What a slot carried besides its packets. */
 export interface Taken {
@@ -63,7 +65,46 @@ export class RingConsumerFailed extends Error {
 interface SlotViews {
   header: Int32Array;
   tick: Float64Array;
-  cols: Record<Column, Int32Array | Uint32Array | Float64Array>;
+  cols: Columns;
+}
+
+/** Views of slot `s`'s header and columns in the ring's shared memory. */
+function slotViews(sab: SharedArrayBuffer, s: number): SlotViews {
+  let at = CONTROL_BYTES + s * SLOT_BYTES;
+  /** The offset of the next `bytes` of the slot. */
+  const place = (bytes: number) => {
+    const o = at;
+    at += bytes;
+    return o;
+  };
+  const header = new Int32Array(sab, place(8), 2);
+  const tick = new Float64Array(sab, place(8), 1);
+  const N = BATCH_SIZE;
+  const cols: Columns = {
+    a: new Int32Array(sab, place(N * 4), N),
+    b: new Int32Array(sab, place(N * 4), N),
+    ports: new Int32Array(sab, place(N * 4), N),
+    meta: new Int32Array(sab, place(N * 4), N),
+    hash: new Int32Array(sab, place(N * 4), N),
+    v6: new Int32Array(sab, place(N * 32), N * 8),
+    ts: new Float64Array(sab, place(N * 8), N),
+    bytes: new Uint32Array(sab, place(N * 4), N),
+    info: new Int32Array(sab, place(N * 4), N),
+  };
+  return { header, tick, cols };
+}
+
+/** Copies whole columns (no subarray objects per batch); the IPv6 addresses only when `v6`. */
+function copyColumns(to: Columns, from: Columns, v6: boolean): void {
+  to.a.set(from.a);
+  to.b.set(from.b);
+  to.ports.set(from.ports);
+  to.meta.set(from.meta);
+  to.hash.set(from.hash);
+  to.ts.set(from.ts);
+  to.bytes.set(from.bytes);
+  to.info.set(from.info);
+  if (v6) to.v6.set(from.v6);
 }
 
 export class BatchRing {
@@ -77,19 +118,7 @@ export class BatchRing {
   constructor(sab?: SharedArrayBuffer) {
     this.sab = sab ?? new SharedArrayBuffer(CONTROL_BYTES + RING_SLOTS * SLOT_BYTES);
     this.control = new Int32Array(this.sab, 0, 8);
-    this.slots = Array.from({ length: RING_SLOTS }, (_, s) => {
-      let at = CONTROL_BYTES + s * SLOT_BYTES;
-      const header = new Int32Array(this.sab, at, 2);
-      const tick = new Float64Array(this.sab, at + 8, 1);
-      at += HEADER_BYTES;
-      const cols = {} as SlotViews['cols'];
-      for (const [name, width] of COLUMNS) {
-        const n = (width / (name === 'ts' ? 8 : 4)) * BATCH_SIZE;
-        cols[name] = name === 'ts' ? new Float64Array(this.sab, at, n) : name === 'bytes' ? new Uint32Array(this.sab, at, n) : new Int32Array(this.sab, at, n);
-        at += width * BATCH_SIZE;
-      }
-      return { header, tick, cols };
-    });
+    this.slots = Array.from({ length: RING_SLOTS }, (_, s) => slotViews(this.sab, s));
   }
 
   /**
@@ -113,18 +142,8 @@ export class BatchRing {
     }
     const slot = this.slots[this.written % RING_SLOTS]!;
     const n = batch.length;
-    // Whole columns (no subarray objects per batch); IPv6 addresses only when the batch has any.
-    const cols = slot.cols;
-    (cols.a as Int32Array).set(batch.a);
-    (cols.b as Int32Array).set(batch.b);
-    (cols.ports as Int32Array).set(batch.ports);
-    (cols.meta as Int32Array).set(batch.meta);
-    (cols.hash as Int32Array).set(batch.hash);
-    (cols.ts as Float64Array).set(batch.ts);
-    (cols.bytes as Uint32Array).set(batch.bytes);
-    (cols.info as Int32Array).set(batch.info);
     const v6 = hasV6(batch);
-    if (v6) (cols.v6 as Int32Array).set(batch.v6);
+    copyColumns(slot.cols, batch, v6);
     slot.header[0] = n;
     slot.header[1] = (tick === tick ? F_TICK : 0) | (end ? F_END : 0) | (v6 ? F_V6 : 0);
     slot.tick[0] = tick;
@@ -147,16 +166,7 @@ export class BatchRing {
     const slot = this.slots[this.read % RING_SLOTS]!;
     const n = slot.header[0]!;
     const flags = slot.header[1]!;
-    const cols = slot.cols;
-    into.a.set(cols.a as Int32Array);
-    into.b.set(cols.b as Int32Array);
-    into.ports.set(cols.ports as Int32Array);
-    into.meta.set(cols.meta as Int32Array);
-    into.hash.set(cols.hash as Int32Array);
-    into.ts.set(cols.ts as Float64Array);
-    into.bytes.set(cols.bytes as Uint32Array);
-    into.info.set(cols.info as Int32Array);
-    if (flags & F_V6) into.v6.set(cols.v6 as Int32Array);
+    copyColumns(into, slot.cols, (flags & F_V6) !== 0);
     into.length = n;
     const taken = { tick: flags & F_TICK ? slot.tick[0]! : NaN, end: (flags & F_END) !== 0 };
     Atomics.store(c, C_READ, ++this.read);
