@@ -248,5 +248,4 @@ console.log(
   `query latency during ingest: p50 ${fmt(median(during))} ms, p95 ${fmt(p95(during))} ms, max ${fmt(Math.max(...during))} ms over ${during.length} queries; ` +
     `ingest transactions: ${stats.ingest.transactions}, longest ${fmt(stats.ingest.transactionMs?.max ?? NaN)} ms`,
 );
-if (!values.keep && !values.reuse) rmSync(dir, { recursive: true, force: true });
-else console.error('kept', dir);
+if (values.keep || values.reuse) console.error('kept', dir); // else the exit handler removes it
