@@ -25,7 +25,7 @@ import { SharedStore } from '../console/dist/clickhouse/shared-store.js';
 import { parseStoreUrl } from '../console/dist/store/store-url.js';
 import { validateSegments } from '../console/dist/segments/segments.js';
 import { writeClickHouseConfig } from '../scripts/clickhouse-local.mjs';
-import { table, median, CLI } from './lib.mjs';
+import { table, median, CLI, atExit } from './lib.mjs';
 import { siteRecords, segmentsDef, T0, DAY, HOUR } from './tools/site-records.mjs';
 
 const { values } = parseArgs({
@@ -60,12 +60,11 @@ function child(cmd, args, env = {}) {
   children.push(p);
   return p;
 }
-process.on('exit', () => {
+// An interrupted run leaves no server and no store behind.
+atExit(() => {
   children.forEach((c) => c.exitCode === null && c.kill('SIGKILL'));
-  rmSync(dir, { recursive: true, force: true }); // an interrupted run leaves no server and no store behind
+  rmSync(dir, { recursive: true, force: true });
 });
-// Ctrl-C or a kill: exit through the handler above (a signal's default action skips it).
-for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => process.exit(130));
 
 // ---- the parts: ClickHouse, Mosquitto ------------------------------------------------------------
 const chHttp = await freePort();

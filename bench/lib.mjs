@@ -59,3 +59,12 @@ export function table(rows, header) {
     .map((r, j) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ') + (j === 0 ? '\n' + w.map((x) => '-'.repeat(x)).join('  ') : ''))
     .join('\n');
 }
+
+/**
+ * Runs `cleanup` however the bench ends: normally, on an error, or on Ctrl-C or a kill (a signal's
+ * default action would skip the 'exit' handlers, so SIGINT and SIGTERM exit through them).
+ */
+export function atExit(cleanup) {
+  process.on('exit', cleanup);
+  for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => process.exit(130));
+}

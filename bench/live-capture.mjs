@@ -12,7 +12,7 @@ import { mkdtempSync, writeFileSync, readFileSync, rmSync, chmodSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CLI, OUT, ROOT, ensureCapture, table, have } from './lib.mjs';
+import { CLI, OUT, ROOT, ensureCapture, table, have, atExit } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -42,8 +42,7 @@ const cleanup = () => {
   spawnSync('ip', ['netns', 'del', NS]);
   rmSync(work, { recursive: true, force: true });
 };
-process.on('exit', cleanup);
-process.on('SIGINT', () => process.exit(130));
+atExit(cleanup);
 
 ip('netns', 'add', NS);
 // No IPv6 on the veths: the kernel would add its own router solicitations and MLD reports.

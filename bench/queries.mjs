@@ -22,7 +22,7 @@ import { ConsoleData } from '../console/dist/data.js';
 import { Ingester } from '../console/dist/ingest/ingester.js';
 import { RateLimitedLog } from '../console/dist/util/rate-limited-log.js';
 import { validateSegments } from '../console/dist/segments/segments.js';
-import { table, median, CLI } from './lib.mjs';
+import { table, median, CLI, atExit } from './lib.mjs';
 import { siteRecords, segmentsDef, T0, DAY, HOUR } from './tools/site-records.mjs';
 
 const { values } = parseArgs({
@@ -44,11 +44,10 @@ const storeDir = join(dir, 'store');
 // However the bench ends (an error, Ctrl-C, a kill), the console it started does not outlive it,
 // and a store it made (without --keep) is removed.
 const running = { console: null };
-process.on('exit', () => {
+atExit(() => {
   if (running.console && running.console.exitCode === null) running.console.kill('SIGKILL');
   if (!values.keep && !values.reuse) rmSync(dir, { recursive: true, force: true });
 });
-for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => process.exit(130));
 const p95 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)];
 const fmt = (x) => x.toFixed(1);
 
