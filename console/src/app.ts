@@ -143,6 +143,7 @@ export function createConsole(opts: ConsoleOptions): Console {
         policy: () => data.policies.openCounts(),
         retention: () => ({ ...data.retention.counters, tooOld: data.writer.tooOld }),
         merge: () => data.writer.fold.counters,
+        staged: () => ({ records: data.writer.staging.size, flushed: data.writer.staging.counters.flushed }),
         analysisPending: () => data.analyzer.pending,
         alerts: () => ({ raised: data.alerts.counters, sinks: sinks.health() }),
         ...(broker ? { broker: () => broker.stats() } : {}),

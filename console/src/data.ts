@@ -21,10 +21,11 @@ import { Alerts, type AlertsOptions } from './alerts/alerts.js';
 import { Triage } from './alerts/triage.js';
 import { DEFAULT_STORM } from './alerts/model.js';
 import { RelatedConnections, RelatedLabels } from './related/related.js';
+import { getBlob, putBlob } from './store/blobs.js';
 
 export interface DataOptions {
   /** Merging one conversation seen by several probes or on several VLANs (README "One conversation, counted once"). */
-  merge: { skewMs: number; maxSpanMs: number };
+  merge: { skewMs: number; maxSpanMs: number; /** Merge-index records staged in memory before a flush to the index. */ stagedRecords?: number };
   /** Hour chunks held in memory, rows (partial days at a range's ends). */
   hourRowBudget: number;
   /** A checkpoint is written this often, or after this many journal entries, whichever first. */
@@ -116,7 +117,7 @@ export class ConsoleData {
     this.triage = new Triage({ alerts: this.alerts, policies: this.policies, reviews: this.reviews });
     policyDeps.alerts = this.alerts;
     this.writer.hooks.push(this.model, this.names, this.related, this.policies, this.alerts);
-    this.retention = new Retention(store, { rollup: this.rollup, catalog: this.catalog }, opts.retention, now);
+    this.retention = new Retention(store, { rollup: this.rollup, catalog: this.catalog, flushViews: () => this.writer.flushStaged() }, opts.retention, now);
   }
 
   /** Reads what was persisted (the store must be open); `log` reports one-time upgrades of the store. */
@@ -127,20 +128,20 @@ export class ConsoleData {
     this.retention.load(); // before the journal replay: rows older than what is kept are ignored
     this.rollup.load();
     this.journal.open();
+    this.writer.open(); // before the key filter: a rebuilt filter includes the staged records
     const filter = this.writer.filter;
-    const saved = this.store.db<Uint8Array, string>('analysis', 'binary').get('merge:filter');
+    const saved = getBlob(this.store.db<Uint8Array, string>('analysis', 'binary'), 'merge:filter');
     if (!saved || !filter.load(saved)) this.writer.rebuildFilter();
     const replayed = this.journal.replay(this.rollup, (keys) =>
       filter.addHashes(new Uint32Array(keys.buffer.slice(keys.byteOffset, keys.byteOffset + keys.byteLength))),
     );
-    this.writer.open();
     this.reviews.load();
     this.names.load();
     this.related.load();
     this.model.load(this.segments.load());
     this.alertsDropped = await this.alerts.load();
-    const labels = this.store.db<Uint8Array, string>('analysis', 'binary').get('labels');
-    const pending = this.store.db<Uint8Array, string>('analysis', 'binary').get('pending');
+    const labels = getBlob(this.store.db<Uint8Array, string>('analysis', 'binary'), 'labels');
+    const pending = getBlob(this.store.db<Uint8Array, string>('analysis', 'binary'), 'pending');
     let table: LabelTable | null;
     try {
       table = labels ? LabelTable.deserialize(labels) : null;
@@ -215,9 +216,9 @@ export class ConsoleData {
     await this.store.atomic(() => {
       written = this.rollup.writeDirty();
       this.journal.checkpoint();
-      void analysis.put('labels', this.analyzer.table.serialize(this.catalog.maxId));
-      void analysis.put('pending', new Uint8Array(Uint32Array.from(this.analyzer.pendingIds()).buffer));
-      void analysis.put('merge:filter', this.writer.filter.serialize());
+      putBlob(analysis, 'labels', this.analyzer.table.serialize(this.catalog.maxId));
+      putBlob(analysis, 'pending', new Uint8Array(Uint32Array.from(this.analyzer.pendingIds()).buffer));
+      putBlob(analysis, 'merge:filter', this.writer.filter.serialize());
     });
     this.rollup.written(written);
     this.checkpoints.written++;

@@ -5,6 +5,7 @@ import { DAY_MS } from './rollup/rollup.js';
 import type { Catalog } from './catalog/catalog.js';
 import { bucketKey, bucketOf } from './merge/view-codec.js';
 import { VIEWS_DB } from './merge/view-migrate.js';
+import { STAGED_DB } from './ingest/batch-writer.js';
 
 export interface RetentionOptions {
   /** History older than this many days is dropped (null: kept). */
@@ -39,10 +40,17 @@ export class Retention {
   private lastCheck = -Infinity;
   /** Where pruning stands: the next edge for hour buckets, the next merge-index key (null: from the start), and whether that walk is done. */
   private cursor: { hours: number; viewsDone: boolean } = { hours: 0, viewsDone: false };
+  /** Whether the merge index's staged records were flushed since this walk began. */
+  private viewsFlushed = false;
 
   constructor(
     private readonly store: ConsoleStore,
-    private readonly parts: { rollup: Rollup; catalog: Catalog },
+    private readonly parts: {
+      rollup: Rollup;
+      catalog: Catalog;
+      /** Writes the merge index's staged records to it (before its old records are pruned). */
+      flushViews?: () => Promise<void>;
+    },
     private readonly opts: RetentionOptions,
     private readonly now: () => number = Date.now,
   ) {}
@@ -102,6 +110,7 @@ export class Retention {
     this.counters.daysDroppedForSpace += forSpace ? dropped.length : 0;
     this.counters.keptFrom = cutoff * DAY_MS;
     this.cursor = { hours: 0, viewsDone: false };
+    this.viewsFlushed = false;
     this.counters.runs++;
     await this.save();
   }
@@ -110,6 +119,11 @@ export class Retention {
   private async pruneSlice(keptFrom: number): Promise<void> {
     const max = this.parts.catalog.maxId;
     if (this.cursor.hours >= max && this.cursor.viewsDone) return;
+    if (this.cursor.hours >= max && !this.viewsFlushed) {
+      // The staged records join the index first, so that the walk below prunes the old ones too.
+      await this.parts.flushViews?.();
+      this.viewsFlushed = true;
+    }
     const cutHour = Math.floor(keptFrom / 3_600_000);
     const hours = this.store.db<Buffer, [number, number]>('edge-hours', 'binary');
     const views = this.store.db<Buffer, Buffer>(VIEWS_DB, 'binary', 'binary');
@@ -123,7 +137,7 @@ export class Retention {
         this.counters.hourBuckets += old.length;
         visited += old.length;
       }
-      if (this.cursor.hours < max || this.cursor.viewsDone) return;
+      if (this.cursor.hours < max || this.cursor.viewsDone || !this.viewsFlushed) return; // the next slice flushes first
       // The merge index is ordered by start hour (merge/view-codec.ts): drop a slice from its start.
       const old = [...views.getKeys({ end: bucketKey(bucketOf(keptFrom)), limit: SLICE })].map((k) => Buffer.from(k));
       for (const key of old) void views.remove(key);
@@ -136,7 +150,7 @@ export class Retention {
   private usedBytes(): number {
     let pages = 0;
     const s = this.store.env.getStats() as { pageSize: number; treeBranchPageCount: number; treeLeafPageCount: number; overflowPages: number };
-    const names = ['chunks', 'edge-hours', VIEWS_DB, 'edge-details', 'journal', 'catalog', 'analysis', 'dedupe'];
+    const names = ['chunks', 'edge-hours', VIEWS_DB, STAGED_DB, 'edge-details', 'journal', 'catalog', 'analysis', 'dedupe'];
     for (const n of names) {
       const d = this.store.raw(n).getStats() as { treeBranchPageCount: number; treeLeafPageCount: number; overflowPages: number };
       pages += d.treeBranchPageCount + d.treeLeafPageCount + d.overflowPages;

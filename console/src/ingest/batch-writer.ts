@@ -10,6 +10,12 @@ import { Fold, type MergeOptions } from '../merge/fold.js';
 import { ViewIndex, type ClusterMeta, type ViewDb } from '../merge/view-index.js';
 import { fromEntry, fromFlowRecord } from '../merge/view-record.js';
 import { VIEWS_DB } from '../merge/view-migrate.js';
+import { ViewStaging, type StageLogDb } from '../merge/view-staging.js';
+
+/** The log of merge-index records staged in memory (merge/view-staging.ts). */
+export const STAGED_DB = 'merge-staged';
+/** Staged merge-index records written to the B-tree at once (~150 bytes of memory each). */
+export const DEFAULT_STAGED_RECORDS = 500_000;
 
 /** What one ingest transaction did. */
 export interface IngestResult {
@@ -60,7 +66,7 @@ export class BatchWriter {
       rows: EdgeRows;
       probes: Probes;
       journal: Journal;
-      merge: MergeOptions & { maxSpanMs: number };
+      merge: MergeOptions & { maxSpanMs: number; stagedRecords?: number };
       /** Records that ended before this are older than retention keeps: refused, counted. */
       floor?: () => number;
     },
@@ -69,6 +75,7 @@ export class BatchWriter {
       () => store.db(VIEWS_DB, 'binary', 'binary') as unknown as ViewDb,
       () => store.db<ClusterMeta, number>('clusters'),
       deps.merge.maxSpanMs,
+      new ViewStaging(() => store.db<Buffer, number>(STAGED_DB, 'binary') as unknown as StageLogDb),
     );
     this.index = index;
     this.fold = new Fold(index, deps.merge, () => this.nextCluster++);
@@ -87,16 +94,60 @@ export class BatchWriter {
     this.index.rebuildFilter();
   }
 
-  /** Reads where the merge stands (start). */
-  open(): void {
-    this.nextCluster = (this.store.meta.get('merge:nextCluster') as number | undefined) ?? 1;
+  /** Merge-index records staged in memory, and their flushes. */
+  get staging(): ViewStaging {
+    return this.index.staging;
   }
 
-  async write(batches: SummaryBatch[], now: number, fault?: (p: FaultPoint) => void, origin: IngestResult['origin'] = 'receiver'): Promise<IngestResult> {
+  /** Reads where the merge stands, and the staged records (start, before the key filter). */
+  open(): void {
+    this.nextCluster = (this.store.meta.get('merge:nextCluster') as number | undefined) ?? 1;
+    this.index.staging.load();
+  }
+
+  // One write at a time: the staged records' rollback and flush assume no other transaction
+  // stages records in between (the ingester serializes its writes anyway).
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  write(batches: SummaryBatch[], now: number, fault?: (p: FaultPoint) => void, origin: IngestResult['origin'] = 'receiver'): Promise<IngestResult> {
+    return this.serial(async () => {
+      const result = await this.writeNow(batches, now, fault, origin);
+      if (this.index.staging.size >= (this.deps.merge.stagedRecords ?? DEFAULT_STAGED_RECORDS)) await this.flushNow();
+      return result;
+    });
+  }
+
+  /** Writes the staged merge-index records to the B-tree now (tests, benchmarks, retention). */
+  flushStaged(): Promise<void> {
+    return this.serial(() => this.flushNow());
+  }
+
+  private async flushNow(): Promise<void> {
+    if (this.index.staging.size === 0) return;
+    let written = 0;
+    await this.store.atomic(() => {
+      written = this.index.flushStaged();
+    });
+    this.index.staging.flushed(written);
+  }
+
+  private async writeNow(
+    batches: SummaryBatch[],
+    now: number,
+    fault: ((p: FaultPoint) => void) | undefined,
+    origin: IngestResult['origin'],
+  ): Promise<IngestResult> {
     const result: IngestResult = { applied: [], duplicates: [], edges: [], journal: new Float64Array(0), origin };
     const { catalog, rows, probes, journal } = this.deps;
     const clusterBefore = this.nextCluster;
     try {
+      this.index.staging.begin(); // before the transaction: writes are serialized (serial())
       await this.store.atomic(() => {
         const deltas = new Deltas();
         const totals = new Map<string, ProbeTotals>();
@@ -139,11 +190,13 @@ export class BatchWriter {
         catalog.persist(this.store.db('catalog', 'binary'));
         if (this.nextCluster !== clusterBefore) void this.store.meta.put('merge:nextCluster', this.nextCluster);
         result.journal = journal.write(new Uint8Array(this.index.filter.drain().buffer));
+        this.index.staging.logTransaction();
         fault?.('ingest:in-transaction');
       });
     } catch (e) {
       journal.discard();
       this.index.filter.discard();
+      this.index.staging.rollback();
       this.nextCluster = clusterBefore;
       throw e;
     }

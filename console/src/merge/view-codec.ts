@@ -49,10 +49,15 @@ function rangeKey(bucket: number, h1: number, h2: number, at: number, end: boole
   b.writeUInt32BE(bucket, 0);
   b.writeUInt32BE(h1, 4);
   b.writeUInt32BE(h2, 8);
-  const us = Math.min(2 ** 53, Math.max(0, Math.round(at * 1000)));
+  const us = rangeMicros(at);
   b.writeUInt32BE(Math.floor(us / 2 ** 32), 12);
   b.writeUInt32BE(us >>> 0, 16);
   return b;
+}
+
+/** A range bound's start time in the key, µs (records staged in memory are matched with it too). */
+export function rangeMicros(at: number): number {
+  return Math.min(2 ** 53, Math.max(0, Math.round(at * 1000)));
 }
 
 /** The first key of hour bucket `bucket` (retention drops everything before it). */

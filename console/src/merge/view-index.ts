@@ -1,7 +1,8 @@
 import type { Database } from 'lmdb';
 import type { ViewRecord } from './view-record.js';
 import { KeyFilter } from './key-filter.js';
-import { decodeValue, encodeKey, encodeValue, keyHashes, keyRanges } from './view-codec.js';
+import { decodeValue, encodeKey, encodeValue, keyHashes, keyRanges, rangeMicros } from './view-codec.js';
+import type { ViewStaging } from './view-staging.js';
 
 export type ViewDb = Database<Buffer, Buffer>;
 
@@ -15,8 +16,10 @@ export interface ClusterMeta {
  * The records every probe delivered, indexed by start hour, conversation key and start time
  * (view-codec.ts), so that a record arriving later (from another probe, hours late, or after a
  * restart) finds the views it overlaps. A Bloom filter over the keys (key-filter.ts) answers most
- * lookups — a conversation nobody else reported — without touching the B-tree. Reads and writes are
- * synchronous: they run inside the ingest transaction.
+ * lookups — a conversation nobody else reported — without touching the B-tree. New records are
+ * staged in memory and reach the B-tree in large flushes (view-staging.ts); lookups read both, a
+ * staged version of a record hiding the stored one. Reads and writes are synchronous: they run
+ * inside the ingest transaction.
  */
 export class ViewIndex {
   readonly filter: KeyFilter;
@@ -28,6 +31,7 @@ export class ViewIndex {
     private readonly clusterDb: () => Database<ClusterMeta, number>,
     /** Longest span of a record searched back for (records are split by the probes' active timeout). */
     private readonly maxSpanMs: number,
+    readonly staging: ViewStaging,
     filterLog2Bits = 28,
   ) {
     this.filter = new KeyFilter(filterLog2Bits);
@@ -50,8 +54,16 @@ export class ViewIndex {
     }
     this.lookups.searched++;
     const out: ViewRecord[] = [];
+    const lo = rangeMicros(from - this.maxSpanMs);
+    const hi = rangeMicros(to);
+    const staged = this.staging.find(h1, h2, (us, value) => {
+      if (us < lo || us > hi || value.readDoubleLE(8) < from) return;
+      const r = decodeValue(value, k);
+      if (r) out.push(r);
+    });
     for (const range of keyRanges(h1, h2, from - this.maxSpanMs, to)) {
-      for (const { value } of this.db.getRange(range)) {
+      for (const { key, value } of this.db.getRange(range)) {
+        if (staged?.has(key.toString('latin1'))) continue;
         if (value.readDoubleLE(8) < from) continue;
         const r = decodeValue(value, k);
         if (r) out.push(r);
@@ -66,8 +78,16 @@ export class ViewIndex {
     if (!c) return [];
     const [h1, h2] = KeyFilter.hashes(c.k);
     const out: ViewRecord[] = [];
+    const lo = rangeMicros(c.first);
+    const hi = rangeMicros(c.last);
+    const staged = this.staging.find(h1, h2, (us, value) => {
+      if (us < lo || us > hi || value.readUInt32LE(52) !== id) return;
+      const r = decodeValue(value, c.k);
+      if (r) out.push(r);
+    });
     for (const range of keyRanges(h1, h2, c.first, c.last)) {
-      for (const { value } of this.db.getRange(range)) {
+      for (const { key, value } of this.db.getRange(range)) {
+        if (staged?.has(key.toString('latin1'))) continue;
         if (value.readUInt32LE(52) !== id) continue;
         const r = decodeValue(value, c.k);
         if (r) out.push(r);
@@ -78,7 +98,7 @@ export class ViewIndex {
 
   put(r: ViewRecord): void {
     const [h1, h2] = KeyFilter.hashes(r.k);
-    void this.db.put(encodeKey(h1, h2, r.first, r.view), encodeValue(r));
+    this.staging.add(encodeKey(h1, h2, r.first, r.view), encodeValue(r));
     if (r.cl === 0 && !this.filter.testHashes(h1, h2)) this.filter.addHashes(Uint32Array.of(h1, h2), true);
   }
 
@@ -90,8 +110,14 @@ export class ViewIndex {
     void this.clusters.remove(id);
   }
 
-  /** Fills the key filter from every stored record (start, when none was persisted). */
+  /** Fills the key filter from every stored and staged record (start, when none was persisted). */
   rebuildFilter(): void {
     for (const key of this.db.getKeys({})) this.filter.addHashes(Uint32Array.of(...keyHashes(key)));
+    this.staging.forEachHashes((h1, h2) => this.filter.addHashes(Uint32Array.of(h1, h2)));
+  }
+
+  /** Inside a transaction: writes the staged records to the B-tree (then staging.flushed()). */
+  flushStaged(): number {
+    return this.staging.flushInto(this.db);
   }
 }

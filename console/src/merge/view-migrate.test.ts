@@ -61,6 +61,7 @@ describe('upgrading a store from conversation-first keys', () => {
     const first = await open();
     const recs = [0, 1, 2, 30].map((h) => rec({ sport: 41000 + h, first: T0 + h * HOUR + 123.456, last: T0 + h * HOUR + 9000 }));
     await first.data.ingest([batch('a', recs)]);
+    await first.data.writer.flushStaged(); // staged records reach the index in flushes
     // Rewrite the index the way earlier versions stored it: 20-byte keys, conversation first.
     const now = first.store.raw<Buffer, Buffer>(VIEWS_DB, 'binary', 'binary');
     const old = first.store.raw<Buffer, Buffer>('merge-views', 'binary', 'binary');

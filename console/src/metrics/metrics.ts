@@ -19,6 +19,8 @@ export interface MetricsSources {
   retention?: () => { daysDropped: number; daysDroppedForSpace: number; hourBuckets: number; mergeRecords: number; tooOld: number };
   /** Merging views of one conversation: records that joined another view's. */
   merge?: () => { merged: number; repeated: number };
+  /** The merge index's records staged in memory, and what their flushes wrote. */
+  staged?: () => { records: number; flushed: number };
   /** Edges waiting for the long-tail analysis (periods) to look at them again. */
   analysisPending?: () => number;
   /** Alerts raised since start, and each sink's delivery state. */
@@ -169,6 +171,25 @@ export class ConsoleMetrics {
             [{ outcome: 'merged' }, x.merged],
             [{ outcome: 'repeated' }, x.repeated],
           ]);
+        },
+      });
+    }
+    if (src.staged) {
+      const st = src.staged;
+      new Gauge({
+        name: 'spanmap_merge_staged_records',
+        help: 'Merge-index records held in memory (and in their log) until the next flush to the index',
+        registers: r,
+        collect() {
+          this.set(st().records);
+        },
+      });
+      new Counter({
+        name: 'spanmap_merge_staged_flushed_total',
+        help: 'Staged merge-index records written to the index by flushes since start',
+        registers: r,
+        collect() {
+          mirror(this, [[{}, st().flushed]]);
         },
       });
     }

@@ -1,0 +1,172 @@
+import type { Database } from 'lmdb';
+import { KEY_BYTES } from './view-codec.js';
+
+/** The staged records' log: one entry per ingest transaction, keyed by a sequence number. */
+export type StageLogDb = Database<Buffer, number>;
+
+// Entry layout in the arena and in the log: previous entry of the same hash slot (int32, -1: none),
+// value length (uint32), the 24-byte key, the value (both exactly as the B-tree stores them).
+const HEAD = 8;
+const TABLE_BITS = 20;
+const MASK = (1 << TABLE_BITS) - 1;
+
+/**
+ * New merge-index records, held in memory and written to the B-tree in large flushes.
+ *
+ * Why: the index is hour-first with the conversation hash next (view-codec.ts), so the records of
+ * a busy hour land at random places in a region of a million entries, and each put of an ingest
+ * transaction dirtied its own 4 KB page (measured: ~24 µs per put with the commit, ~2 µs into a
+ * small tree; at 1 M edges these puts were 40 % of live ingest and 2.6 GB of file-backed memory).
+ * Staged, they reach the B-tree a few hundred thousand at a time, so a leaf page takes many
+ * records per write instead of one.
+ *
+ * Nothing is lost: each transaction appends its records to a log database (one dense append),
+ * replayed at start; a flush writes the records and removes the log in one transaction. Our own
+ * arena and a typed-array hash (on the conversation's first hash) instead of a Map of buffers:
+ * half a million records cost ~75 MB here, several times that as JS objects.
+ */
+export class ViewStaging {
+  private arena = Buffer.alloc(1 << 20);
+  private end = 0;
+  private readonly table = new Int32Array(1 << TABLE_BITS).fill(-1);
+  private count = 0;
+  private mark = { end: 0, count: 0, seq: 0 };
+  /** The log's next sequence number, and the first one still held. */
+  private seq = 0;
+  private firstSeq = 0;
+  readonly counters = { flushes: 0, flushed: 0 };
+
+  constructor(private readonly log: () => StageLogDb) {}
+
+  /** Records held. */
+  get size(): number {
+    return this.count;
+  }
+
+  get bytes(): number {
+    return this.arena.byteLength + this.table.byteLength;
+  }
+
+  /** Reads the log (start): the records staged before the last stop, in order. */
+  load(): void {
+    this.reset();
+    let first = true;
+    for (const { key, value } of this.log().getRange({})) {
+      if (first) this.firstSeq = key;
+      first = false;
+      this.seq = key + 1;
+      for (let o = 0; o + HEAD + KEY_BYTES <= value.length;) {
+        const len = value.readUInt32LE(o + 4);
+        const k = value.subarray(o + HEAD, o + HEAD + KEY_BYTES);
+        this.add(k, value.subarray(o + HEAD + KEY_BYTES, o + HEAD + KEY_BYTES + len));
+        o += HEAD + KEY_BYTES + len;
+      }
+    }
+    if (first) this.firstSeq = this.seq;
+  }
+
+  add(key: Buffer, value: Buffer): void {
+    const need = HEAD + KEY_BYTES + value.length;
+    if (this.end + need > this.arena.length) this.grow(need);
+    const o = this.end;
+    const slot = key.readUInt32BE(4) & MASK;
+    this.arena.writeInt32LE(this.table[slot]!, o);
+    this.arena.writeUInt32LE(value.length, o + 4);
+    key.copy(this.arena, o + HEAD, 0, KEY_BYTES);
+    value.copy(this.arena, o + HEAD + KEY_BYTES);
+    this.table[slot] = o;
+    this.end = o + need;
+    this.count++;
+  }
+
+  /**
+   * Visits the newest version of each staged record of conversation (h1, h2), newest first, and
+   * returns the keys seen (latin1), which shadow the B-tree's older versions; null when none.
+   */
+  find(h1: number, h2: number, visit: (us: number, value: Buffer) => void): Set<string> | null {
+    let seen: Set<string> | null = null;
+    const a = this.arena;
+    for (let o = this.table[h1 & MASK]!; o >= 0; o = a.readInt32LE(o)) {
+      const k = o + HEAD;
+      if (a.readUInt32BE(k + 4) !== h1 || a.readUInt32BE(k + 8) !== h2) continue;
+      const id = a.toString('latin1', k, k + KEY_BYTES);
+      if (seen?.has(id)) continue; // an older version of a record restaged later
+      (seen ??= new Set()).add(id);
+      const us = a.readUInt32BE(k + 12) * 2 ** 32 + a.readUInt32BE(k + 16);
+      visit(us, a.subarray(k + KEY_BYTES, k + KEY_BYTES + a.readUInt32LE(o + 4)));
+    }
+    return seen;
+  }
+
+  /** Every staged key's conversation hashes (the key filter's rebuild). */
+  forEachHashes(fn: (h1: number, h2: number) => void): void {
+    for (let o = 0; o < this.end; o += HEAD + KEY_BYTES + this.arena.readUInt32LE(o + 4))
+      fn(this.arena.readUInt32BE(o + HEAD + 4), this.arena.readUInt32BE(o + HEAD + 8));
+  }
+
+  /** Start of an ingest transaction: what rollback() returns to. */
+  begin(): void {
+    this.mark = { end: this.end, count: this.count, seq: this.seq };
+  }
+
+  /** End of the transaction, inside it: logs the records it staged. */
+  logTransaction(): void {
+    if (this.end === this.mark.end) return;
+    void this.log().put(this.seq++, Buffer.from(this.arena.subarray(this.mark.end, this.end)));
+  }
+
+  /** The transaction failed: forgets what it staged (the hash chains are unwound newest first). */
+  rollback(): void {
+    const offsets: number[] = [];
+    for (let o = this.mark.end; o < this.end; o += HEAD + KEY_BYTES + this.arena.readUInt32LE(o + 4)) offsets.push(o);
+    for (let i = offsets.length - 1; i >= 0; i--) {
+      const o = offsets[i]!;
+      this.table[this.arena.readUInt32BE(o + HEAD + 4) & MASK] = this.arena.readInt32LE(o);
+    }
+    this.end = this.mark.end;
+    this.count = this.mark.count;
+    this.seq = this.mark.seq;
+  }
+
+  /**
+   * Inside a transaction: writes every staged record to `views` in key order (a later version of a
+   * key after an earlier one) and removes the log. Call flushed() after the commit.
+   */
+  flushInto(views: Database<Buffer, Buffer>): number {
+    const a = this.arena;
+    const offsets: number[] = [];
+    for (let o = 0; o < this.end; o += HEAD + KEY_BYTES + a.readUInt32LE(o + 4)) offsets.push(o);
+    // buf.compare(target, tStart, tEnd, sStart, sEnd) orders the source range (x) against the target (y).
+    offsets.sort((x, y) => a.compare(a, y + HEAD, y + HEAD + KEY_BYTES, x + HEAD, x + HEAD + KEY_BYTES) || x - y);
+    for (const o of offsets) {
+      const k = o + HEAD;
+      void views.put(a.subarray(k, k + KEY_BYTES), a.subarray(k + KEY_BYTES, k + KEY_BYTES + a.readUInt32LE(o + 4)));
+    }
+    const log = this.log();
+    for (let s = this.firstSeq; s < this.seq; s++) void log.remove(s);
+    return offsets.length;
+  }
+
+  /** The flush committed: the memory is free for new records. */
+  flushed(written: number): void {
+    this.counters.flushes++;
+    this.counters.flushed += written;
+    this.firstSeq = this.seq;
+    this.reset();
+  }
+
+  private reset(): void {
+    this.end = 0;
+    this.count = 0;
+    this.table.fill(-1);
+    this.mark = { end: 0, count: 0, seq: this.seq };
+  }
+
+  private grow(need: number): void {
+    let size = this.arena.length * 2;
+    while (size < this.end + need) size *= 2;
+    const next = Buffer.alloc(size);
+    this.arena.copy(next, 0, 0, this.end);
+    this.arena = next;
+  }
+}
