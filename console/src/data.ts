@@ -117,7 +117,12 @@ export class ConsoleData {
     this.triage = new Triage({ alerts: this.alerts, policies: this.policies, reviews: this.reviews });
     policyDeps.alerts = this.alerts;
     this.writer.hooks.push(this.model, this.names, this.related, this.policies, this.alerts);
-    this.retention = new Retention(store, { rollup: this.rollup, catalog: this.catalog, flushViews: () => this.writer.flushStaged() }, opts.retention, now);
+    this.retention = new Retention(
+      store,
+      { rollup: this.rollup, catalog: this.catalog, views: { flush: () => this.writer.flushStaged(), pruneRuns: (b) => this.writer.pruneRuns(b) } },
+      opts.retention,
+      now,
+    );
   }
 
   /** Reads what was persisted (the store must be open); `log` reports one-time upgrades of the store. */

@@ -5,7 +5,7 @@ import { DAY_MS } from './rollup/rollup.js';
 import type { Catalog } from './catalog/catalog.js';
 import { bucketKey, bucketOf } from './merge/view-codec.js';
 import { VIEWS_DB } from './merge/view-migrate.js';
-import { STAGED_DB } from './ingest/batch-writer.js';
+import { RUNS_DB, RUN_META_DB, STAGED_DB } from './ingest/batch-writer.js';
 
 export interface RetentionOptions {
   /** History older than this many days is dropped (null: kept). */
@@ -42,14 +42,21 @@ export class Retention {
   private cursor: { hours: number; viewsDone: boolean } = { hours: 0, viewsDone: false };
   /** Whether the merge index's staged records were flushed since this walk began. */
   private viewsFlushed = false;
+  /** Whether no run holds records older than the cutoff any more. */
+  private runsDone = false;
 
   constructor(
     private readonly store: ConsoleStore,
     private readonly parts: {
       rollup: Rollup;
       catalog: Catalog;
-      /** Writes the merge index's staged records to it (before its old records are pruned). */
-      flushViews?: () => Promise<void>;
+      /** The merge index's staged records and runs (its B-tree is pruned here). */
+      views?: {
+        /** Writes the staged records as a run (before the old records are pruned). */
+        flush(): Promise<void>;
+        /** Drops the records of hours before `bucket` from one run; null when no run holds any. */
+        pruneRuns(bucket: number): Promise<number | null>;
+      };
     },
     private readonly opts: RetentionOptions,
     private readonly now: () => number = Date.now,
@@ -111,6 +118,7 @@ export class Retention {
     this.counters.keptFrom = cutoff * DAY_MS;
     this.cursor = { hours: 0, viewsDone: false };
     this.viewsFlushed = false;
+    this.runsDone = false;
     this.counters.runs++;
     await this.save();
   }
@@ -118,10 +126,18 @@ export class Retention {
   /** Prunes a slice of per-edge hour buckets, then of the merge index, older than the cutoff. */
   private async pruneSlice(keptFrom: number): Promise<void> {
     const max = this.parts.catalog.maxId;
-    if (this.cursor.hours >= max && this.cursor.viewsDone) return;
+    if (this.cursor.hours >= max && this.cursor.viewsDone) {
+      // Last, the runs, one per slice.
+      if (this.runsDone) return;
+      const n = (await this.parts.views?.pruneRuns(bucketOf(keptFrom))) ?? null;
+      if (n === null) this.runsDone = true;
+      else this.counters.mergeRecords += n;
+      await this.save();
+      return;
+    }
     if (this.cursor.hours >= max && !this.viewsFlushed) {
-      // The staged records join the index first, so that the walk below prunes the old ones too.
-      await this.parts.flushViews?.();
+      // The staged records join the index first, so that the old ones are pruned too.
+      await this.parts.views?.flush();
       this.viewsFlushed = true;
     }
     const cutHour = Math.floor(keptFrom / 3_600_000);
@@ -150,7 +166,7 @@ export class Retention {
   private usedBytes(): number {
     let pages = 0;
     const s = this.store.env.getStats() as { pageSize: number; treeBranchPageCount: number; treeLeafPageCount: number; overflowPages: number };
-    const names = ['chunks', 'edge-hours', VIEWS_DB, STAGED_DB, 'edge-details', 'journal', 'catalog', 'analysis', 'dedupe'];
+    const names = ['chunks', 'edge-hours', VIEWS_DB, STAGED_DB, RUNS_DB, RUN_META_DB, 'edge-details', 'journal', 'catalog', 'analysis', 'dedupe'];
     for (const n of names) {
       const d = this.store.raw(n).getStats() as { treeBranchPageCount: number; treeLeafPageCount: number; overflowPages: number };
       pages += d.treeBranchPageCount + d.treeLeafPageCount + d.overflowPages;

@@ -11,9 +11,13 @@ import { ViewIndex, type ClusterMeta, type ViewDb } from '../merge/view-index.js
 import { fromEntry, fromFlowRecord } from '../merge/view-record.js';
 import { VIEWS_DB } from '../merge/view-migrate.js';
 import { ViewStaging, type StageLogDb } from '../merge/view-staging.js';
+import { ViewRuns, type RunBlocksDb, type RunMetaDb } from '../merge/view-runs.js';
 
 /** The log of merge-index records staged in memory (merge/view-staging.ts). */
 export const STAGED_DB = 'merge-staged';
+/** The merge index's flushed runs: their blocks, and each run's header (merge/view-runs.ts). */
+export const RUNS_DB = 'merge-runs';
+export const RUN_META_DB = 'merge-run-meta';
 /** Staged merge-index records written to the B-tree at once (~150 bytes of memory each). */
 export const DEFAULT_STAGED_RECORDS = 500_000;
 
@@ -76,6 +80,10 @@ export class BatchWriter {
       () => store.db<ClusterMeta, number>('clusters'),
       deps.merge.maxSpanMs,
       new ViewStaging(() => store.db<Buffer, number>(STAGED_DB, 'binary') as unknown as StageLogDb),
+      new ViewRuns(
+        () => store.db<Buffer, number>(RUNS_DB, 'binary') as unknown as RunBlocksDb,
+        () => store.db<Buffer, number>(RUN_META_DB, 'binary') as unknown as RunMetaDb,
+      ),
     );
     this.index = index;
     this.fold = new Fold(index, deps.merge, () => this.nextCluster++);
@@ -102,6 +110,7 @@ export class BatchWriter {
   /** Reads where the merge stands, and the staged records (start, before the key filter). */
   open(): void {
     this.nextCluster = (this.store.meta.get('merge:nextCluster') as number | undefined) ?? 1;
+    this.index.runs.load();
     this.index.staging.load();
   }
 
@@ -130,11 +139,35 @@ export class BatchWriter {
 
   private async flushNow(): Promise<void> {
     if (this.index.staging.size === 0) return;
-    let written = 0;
-    await this.store.atomic(() => {
-      written = this.index.flushStaged();
+    try {
+      await this.store.atomic(() => this.index.flushStaged());
+    } catch (e) {
+      this.index.flushed(false);
+      throw e;
+    }
+    this.index.flushed(true);
+  }
+
+  /**
+   * Retention: drops the merge index's records of hours before `bucket` from its oldest run that
+   * holds any (rewriting the rest of that run). The records dropped, or null when no run holds any.
+   */
+  pruneRuns(bucket: number): Promise<number | null> {
+    return this.serial(async () => {
+      const run = this.index.runs.oldestBefore(bucket);
+      if (!run) return null;
+      let dropped = 0;
+      try {
+        await this.store.atomic(() => {
+          dropped = this.index.runs.prune(run.id, bucket);
+        });
+      } catch (e) {
+        this.index.runs.written(false);
+        throw e;
+      }
+      this.index.runs.written(true);
+      return dropped;
     });
-    this.index.staging.flushed(written);
   }
 
   private async writeNow(

@@ -3,6 +3,7 @@ import type { ViewRecord } from './view-record.js';
 import { KeyFilter } from './key-filter.js';
 import { decodeValue, encodeKey, encodeValue, keyHashes, keyRanges, rangeMicros } from './view-codec.js';
 import type { ViewStaging } from './view-staging.js';
+import type { ViewRuns } from './view-runs.js';
 
 export type ViewDb = Database<Buffer, Buffer>;
 
@@ -16,14 +17,15 @@ export interface ClusterMeta {
  * The records every probe delivered, indexed by start hour, conversation key and start time
  * (view-codec.ts), so that a record arriving later (from another probe, hours late, or after a
  * restart) finds the views it overlaps. A Bloom filter over the keys (key-filter.ts) answers most
- * lookups — a conversation nobody else reported — without touching the B-tree. New records are
- * staged in memory and reach the B-tree in large flushes (view-staging.ts); lookups read both, a
- * staged version of a record hiding the stored one. Reads and writes are synchronous: they run
- * inside the ingest transaction.
+ * lookups — a conversation nobody else reported — without touching the store. New records are
+ * staged in memory (view-staging.ts) and flushed as immutable sorted runs (view-runs.ts); records
+ * stored before runs existed stay in a B-tree, read last. A newer version of a record (its cluster
+ * changed) hides the older ones. Reads and writes are synchronous: they run inside the ingest
+ * transaction.
  */
 export class ViewIndex {
   readonly filter: KeyFilter;
-  /** Lookups the filter answered without the B-tree, and those it passed on. */
+  /** Lookups the filter answered without the store, and those it passed on. */
   readonly lookups = { skipped: 0, searched: 0 };
 
   constructor(
@@ -32,6 +34,7 @@ export class ViewIndex {
     /** Longest span of a record searched back for (records are split by the probes' active timeout). */
     private readonly maxSpanMs: number,
     readonly staging: ViewStaging,
+    readonly runs: ViewRuns,
     filterLog2Bits = 28,
   ) {
     this.filter = new KeyFilter(filterLog2Bits);
@@ -54,21 +57,11 @@ export class ViewIndex {
     }
     this.lookups.searched++;
     const out: ViewRecord[] = [];
-    const lo = rangeMicros(from - this.maxSpanMs);
-    const hi = rangeMicros(to);
-    const staged = this.staging.find(h1, h2, (us, value) => {
-      if (us < lo || us > hi || value.readDoubleLE(8) < from) return;
+    this.search(h1, h2, from - this.maxSpanMs, to, (value) => {
+      if (value.readDoubleLE(8) < from) return;
       const r = decodeValue(value, k);
       if (r) out.push(r);
     });
-    for (const range of keyRanges(h1, h2, from - this.maxSpanMs, to)) {
-      for (const { key, value } of this.db.getRange(range)) {
-        if (staged?.has(key.toString('latin1'))) continue;
-        if (value.readDoubleLE(8) < from) continue;
-        const r = decodeValue(value, k);
-        if (r) out.push(r);
-      }
-    }
     return out;
   }
 
@@ -78,22 +71,35 @@ export class ViewIndex {
     if (!c) return [];
     const [h1, h2] = KeyFilter.hashes(c.k);
     const out: ViewRecord[] = [];
-    const lo = rangeMicros(c.first);
-    const hi = rangeMicros(c.last);
-    const staged = this.staging.find(h1, h2, (us, value) => {
-      if (us < lo || us > hi || value.readUInt32LE(52) !== id) return;
+    this.search(h1, h2, c.first, c.last, (value) => {
+      if (value.readUInt32LE(52) !== id) return;
       const r = decodeValue(value, c.k);
       if (r) out.push(r);
     });
-    for (const range of keyRanges(h1, h2, c.first, c.last)) {
-      for (const { key, value } of this.db.getRange(range)) {
-        if (staged?.has(key.toString('latin1'))) continue;
-        if (value.readUInt32LE(52) !== id) continue;
-        const r = decodeValue(value, c.k);
-        if (r) out.push(r);
-      }
-    }
     return out;
+  }
+
+  /**
+   * The newest version of each record of conversation (h1, h2) that started within [from, to]:
+   * staged ones first, then the runs from the newest, then the B-tree (records stored before runs
+   * existed); a key seen once hides its older versions.
+   */
+  private search(h1: number, h2: number, from: number, to: number, visit: (value: Buffer) => void): void {
+    const lo = rangeMicros(from);
+    const hi = rangeMicros(to);
+    const seen =
+      this.staging.find(h1, h2, (us, value) => {
+        if (us >= lo && us <= hi) visit(value);
+      }) ?? new Set<string>();
+    const once = (key: Buffer, value: Buffer) => {
+      const id = key.toString('latin1');
+      if (seen.has(id)) return;
+      seen.add(id);
+      visit(value);
+    };
+    const ranges = [...keyRanges(h1, h2, from, to)];
+    if (this.runs.count > 0) for (const { start, end } of ranges) this.runs.scan(start, end, once);
+    for (const range of ranges) for (const { key, value } of this.db.getRange(range)) once(key, value);
   }
 
   put(r: ViewRecord): void {
@@ -113,11 +119,19 @@ export class ViewIndex {
   /** Fills the key filter from every stored and staged record (start, when none was persisted). */
   rebuildFilter(): void {
     for (const key of this.db.getKeys({})) this.filter.addHashes(Uint32Array.of(...keyHashes(key)));
+    for (const { key } of this.runs.entries()) this.filter.addHashes(Uint32Array.of(...keyHashes(key)));
     this.staging.forEachHashes((h1, h2) => this.filter.addHashes(Uint32Array.of(h1, h2)));
   }
 
-  /** Inside a transaction: writes the staged records to the B-tree (then staging.flushed()). */
-  flushStaged(): number {
-    return this.staging.flushInto(this.db);
+  /** Inside a transaction: writes the staged records as a run (then flushed()). */
+  flushStaged(): void {
+    this.runs.write(this.staging.sorted());
+    this.staging.clearLog();
+  }
+
+  /** The flush's transaction committed (or failed: `ok` false, everything stays staged). */
+  flushed(ok: boolean): void {
+    this.runs.written(ok);
+    if (ok) this.staging.flushed();
   }
 }

@@ -3,6 +3,7 @@ import type { FlowRecord } from '@spanmap/shared';
 import { openData } from '../test-util/open-data.js';
 import { flowRecord, recordBatch } from '../test-util/records.js';
 import { VIEWS_DB } from './view-migrate.js';
+import { STAGED_DB } from '../ingest/batch-writer.js';
 import { BUCKET_MS, KEY_BYTES, bucketOf, keyRanges } from './view-codec.js';
 
 const T0 = Date.UTC(2024, 5, 3, 9);
@@ -61,18 +62,18 @@ describe('upgrading a store from conversation-first keys', () => {
     const first = await open();
     const recs = [0, 1, 2, 30].map((h) => rec({ sport: 41000 + h, first: T0 + h * HOUR + 123.456, last: T0 + h * HOUR + 9000 }));
     await first.data.ingest([batch('a', recs)]);
-    await first.data.writer.flushStaged(); // staged records reach the index in flushes
-    // Rewrite the index the way earlier versions stored it: 20-byte keys, conversation first.
-    const now = first.store.raw<Buffer, Buffer>(VIEWS_DB, 'binary', 'binary');
+    // Rewrite the index the way earlier versions stored it: 20-byte keys, conversation first (the
+    // records are staged in memory and in their log now: the log goes).
     const old = first.store.raw<Buffer, Buffer>('merge-views', 'binary', 'binary');
-    const entries = [...now.getRange({})].map(({ key, value }) => ({ key: Buffer.from(key), value: Buffer.from(value) }));
+    const entries = [...first.data.writer.staging.sorted()].map(({ key, value }) => ({ key: Buffer.from(key), value: Buffer.from(value) }));
     expect(entries).toHaveLength(4);
+    const log = first.store.raw<Buffer, number>(STAGED_DB, 'binary');
     await first.store.atomic(() => {
       for (const { key, value } of entries) {
         const k = Buffer.concat([key.subarray(4, 12), key.subarray(12, 20), key.subarray(20, 24)]);
         void old.put(k, value);
-        void now.remove(key);
       }
+      for (const key of [...log.getKeys({})]) void log.remove(key);
     });
     await first.close();
 

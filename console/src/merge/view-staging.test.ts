@@ -7,8 +7,8 @@ import { ConsoleStore } from '../store/console-store.js';
 import { openData } from '../test-util/open-data.js';
 import { flowRecord, recordBatch } from '../test-util/records.js';
 import { ViewStaging, type StageLogDb } from './view-staging.js';
-import { STAGED_DB } from '../ingest/batch-writer.js';
-import { VIEWS_DB } from './view-migrate.js';
+import { RUNS_DB, RUN_META_DB, STAGED_DB } from '../ingest/batch-writer.js';
+import { ViewRuns, type RunBlocksDb, type RunMetaDb } from './view-runs.js';
 import { KEY_BYTES } from './view-codec.js';
 
 const T0 = Date.UTC(2024, 5, 3, 9);
@@ -87,14 +87,18 @@ describe('staged merge-index records', () => {
     expect(found(again, 6, 9)).toEqual([]);
     expect(again.size).toBe(4);
 
-    // The flush writes the newest version of each key, in key order, and empties the log.
-    const views = store.db<Buffer, Buffer>(VIEWS_DB, 'binary', 'binary');
-    let n = 0;
+    // The flush writes the newest version of each key, in key order, as a run, and empties the log.
+    const runs = new ViewRuns(
+      () => store.db<Buffer, number>(RUNS_DB, 'binary') as unknown as RunBlocksDb,
+      () => store.db<Buffer, number>(RUN_META_DB, 'binary') as unknown as RunMetaDb,
+    );
     await store.atomic(() => {
-      n = again.flushInto(views);
+      runs.write(again.sorted());
+      again.clearLog();
     });
-    again.flushed(n);
-    expect([...views.getRange({})].map(({ key: k, value }) => `${k.readUInt32BE(4)}/${k.readUInt32BE(16)}:${value.toString()}`)).toEqual([
+    runs.written(true);
+    again.flushed();
+    expect([...runs.entries()].map(({ key: k, value }) => `${k.readUInt32BE(4)}/${k.readUInt32BE(16)}:${value.toString()}`)).toEqual([
       '5/1000:b1',
       '5/2000:a2',
       `${5 + 2 ** 20}/1000:other`,

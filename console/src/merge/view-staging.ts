@@ -1,5 +1,6 @@
 import type { Database } from 'lmdb';
 import { KEY_BYTES } from './view-codec.js';
+import type { Entry } from './view-runs.js';
 
 /** The staged records' log: one entry per ingest transaction, keyed by a sequence number. */
 export type StageLogDb = Database<Buffer, number>;
@@ -9,6 +10,7 @@ export type StageLogDb = Database<Buffer, number>;
 const HEAD = 8;
 const TABLE_BITS = 20;
 const MASK = (1 << TABLE_BITS) - 1;
+const LOG_BYTES = 16 * 1024;
 
 /**
  * New merge-index records, held in memory and written to the B-tree in large flushes.
@@ -55,14 +57,24 @@ export class ViewStaging {
       if (first) this.firstSeq = key;
       first = false;
       this.seq = key + 1;
-      for (let o = 0; o + HEAD + KEY_BYTES <= value.length;) {
-        const len = value.readUInt32LE(o + 4);
-        const k = value.subarray(o + HEAD, o + HEAD + KEY_BYTES);
-        this.add(k, value.subarray(o + HEAD + KEY_BYTES, o + HEAD + KEY_BYTES + len));
-        o += HEAD + KEY_BYTES + len;
-      }
+      this.appendLogged(value);
     }
     if (first) this.firstSeq = this.seq;
+  }
+
+  /** Appends a logged chunk of entries in one copy, then links each into its hash chain. */
+  private appendLogged(chunk: Buffer): void {
+    if (this.end + chunk.length > this.arena.length) this.grow(chunk.length);
+    chunk.copy(this.arena, this.end);
+    const a = this.arena;
+    const stop = this.end + chunk.length;
+    for (let o = this.end; o + HEAD + KEY_BYTES <= stop; o += HEAD + KEY_BYTES + a.readUInt32LE(o + 4)) {
+      const slot = a.readUInt32BE(o + HEAD + 4) & MASK;
+      a.writeInt32LE(this.table[slot]!, o);
+      this.table[slot] = o;
+      this.count++;
+    }
+    this.end = stop;
   }
 
   add(key: Buffer, value: Buffer): void {
@@ -109,10 +121,20 @@ export class ViewStaging {
     this.mark = { end: this.end, count: this.count, seq: this.seq };
   }
 
-  /** End of the transaction, inside it: logs the records it staged. */
+  /**
+   * End of the transaction, inside it: logs the records it staged, in values of about 16 KB (a
+   * single large value would need a long run of free pages of its own in a fragmented file).
+   */
   logTransaction(): void {
-    if (this.end === this.mark.end) return;
-    void this.log().put(this.seq++, Buffer.from(this.arena.subarray(this.mark.end, this.end)));
+    const log = this.log();
+    let from = this.mark.end;
+    while (from < this.end) {
+      let to = from;
+      while (to < this.end && (to === from || to - from + HEAD + KEY_BYTES + this.arena.readUInt32LE(to + 4) <= LOG_BYTES))
+        to += HEAD + KEY_BYTES + this.arena.readUInt32LE(to + 4);
+      void log.put(this.seq++, Buffer.from(this.arena.subarray(from, to)));
+      from = to;
+    }
   }
 
   /** The transaction failed: forgets what it staged (the hash chains are unwound newest first). */
@@ -129,28 +151,38 @@ export class ViewStaging {
   }
 
   /**
-   * Inside a transaction: writes every staged record to `views` in key order (a later version of a
-   * key after an earlier one) and removes the log. Call flushed() after the commit.
+   * The staged records in key order, the newest version of each key only (a flush writes them as
+   * a run, view-runs.ts). Then, inside the flush's transaction, clearLog().
    */
-  flushInto(views: Database<Buffer, Buffer>): number {
+  *sorted(): Generator<Entry> {
     const a = this.arena;
-    const offsets: number[] = [];
-    for (let o = 0; o < this.end; o += HEAD + KEY_BYTES + a.readUInt32LE(o + 4)) offsets.push(o);
-    // buf.compare(target, tStart, tEnd, sStart, sEnd) orders the source range (x) against the target (y).
-    offsets.sort((x, y) => a.compare(a, y + HEAD, y + HEAD + KEY_BYTES, x + HEAD, x + HEAD + KEY_BYTES) || x - y);
-    for (const o of offsets) {
-      const k = o + HEAD;
-      void views.put(a.subarray(k, k + KEY_BYTES), a.subarray(k + KEY_BYTES, k + KEY_BYTES + a.readUInt32LE(o + 4)));
+    const at: number[] = [];
+    for (let o = 0; o < this.end; o += HEAD + KEY_BYTES + a.readUInt32LE(o + 4)) at.push(o);
+    // Hour and first hash as one number (exact below 2^53) order most pairs without a byte compare.
+    const major = new Float64Array(at.length);
+    for (let i = 0; i < at.length; i++) major[i] = a.readUInt32BE(at[i]! + HEAD) * 2 ** 32 + a.readUInt32BE(at[i]! + HEAD + 4);
+    const same = (x: number, y: number) => a.compare(a, at[y]! + HEAD, at[y]! + HEAD + KEY_BYTES, at[x]! + HEAD, at[x]! + HEAD + KEY_BYTES);
+    // buf.compare(target, tStart, tEnd, sStart, sEnd) orders the source range (x) against the target (y); then older first.
+    const order = Array.from(at.keys()).sort((x, y) => major[x]! - major[y]! || same(x, y) || x - y);
+    for (let i = 0; i < order.length; i++) {
+      const x = order[i]!;
+      const next = order[i + 1];
+      if (next !== undefined && major[next] === major[x] && same(x, next) === 0) continue; // a newer version follows
+      const o = at[x]!;
+      yield { key: a.subarray(o + HEAD, o + HEAD + KEY_BYTES), value: a.subarray(o + HEAD + KEY_BYTES, o + HEAD + KEY_BYTES + a.readUInt32LE(o + 4)) };
     }
+  }
+
+  /** Inside the flush's transaction: removes the log of the records flushed. */
+  clearLog(): void {
     const log = this.log();
     for (let s = this.firstSeq; s < this.seq; s++) void log.remove(s);
-    return offsets.length;
   }
 
   /** The flush committed: the memory is free for new records. */
-  flushed(written: number): void {
+  flushed(): void {
     this.counters.flushes++;
-    this.counters.flushed += written;
+    this.counters.flushed += this.count;
     this.firstSeq = this.seq;
     this.reset();
   }
