@@ -48,6 +48,7 @@ describe('console config', () => {
       api: { bodyLimit: 'huge', tokenz: [], tokens: [{ name: 'x', role: 'admin', token: 'short-secret' }] },
       broker: { users: [{ username: 'a b', password: 'pw' }], tls: { cert: '/nonexistent.pem' } },
       metrics: { enabled: 'yes' },
+      merge: { stagedRecords: 10 },
     });
     expect(p).toEqual(
       expect.arrayContaining([
@@ -58,11 +59,12 @@ describe('console config', () => {
         expect.stringMatching(/^broker\.users\[0\]\.username: expected a probe id/),
         expect.stringMatching(/^broker\.users\[0\]\.password: expected a password of at least 8 characters/),
         expect.stringMatching(/^broker\.tls\.cert: \/nonexistent\.pem: no such file/),
+        expect.stringMatching(/^merge\.stagedRecords: /),
         'broker.tls.key: missing (a PEM file)',
         expect.stringMatching(/^metrics\.enabled: expected true or false/),
       ]),
     );
-    expect(p).toHaveLength(9);
+    expect(p).toHaveLength(10);
     expect(p.join('\n')).not.toMatch(/short-secret|"pw"/);
   });
 

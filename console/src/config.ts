@@ -30,7 +30,7 @@ export interface ConsoleConfig {
   /** History kept: days (null: all) and a disk budget in bytes (null: none). */
   store: { retentionDays: number | null; maxBytes: number | null };
   /** One conversation seen by several probes or VLANs: clock skew allowed between them, longest record span searched. */
-  merge: { clockSkewMs: number; maxRecordSpanMs: number };
+  merge: { clockSkewMs: number; maxRecordSpanMs: number; stagedRecords: number };
   /** Alert delivery (syslog, webhooks) and storm grouping: README "Alerts". */
   alerts: AlertsFileConfig;
 }
@@ -44,7 +44,7 @@ export function defaultConsoleConfig(dataDir: string): ConsoleConfig {
     metrics: { enabled: true, auth: true },
     log: { level: 'info' },
     store: { retentionDays: null, maxBytes: null },
-    merge: { clockSkewMs: 1000, maxRecordSpanMs: 6 * 3_600_000 },
+    merge: { clockSkewMs: 1000, maxRecordSpanMs: 6 * 3_600_000, stagedRecords: 500_000 },
     alerts: DEFAULT_ALERTS,
   };
 }
@@ -154,10 +154,11 @@ export function validateConsoleConfig(raw: unknown, ctx: { file?: string; baseDi
     retentionDays: st.retentionDays === undefined || st.retentionDays === null ? null : v.num(st.retentionDays, 'store.retentionDays', 0, 1, 3650, true),
     maxBytes: st.maxBytes === undefined || st.maxBytes === null ? null : v.size(st.maxBytes, 'store.maxBytes', 0, 16 * MiB, 2 ** 50),
   };
-  const mg = v.map(top.merge, 'merge', ['clockSkewMs', 'maxRecordSpanMs']) ?? {};
+  const mg = v.map(top.merge, 'merge', ['clockSkewMs', 'maxRecordSpanMs', 'stagedRecords']) ?? {};
   const merge: ConsoleConfig['merge'] = {
     clockSkewMs: v.num(mg.clockSkewMs, 'merge.clockSkewMs', d.merge.clockSkewMs, 0, 600_000),
     maxRecordSpanMs: v.num(mg.maxRecordSpanMs, 'merge.maxRecordSpanMs', d.merge.maxRecordSpanMs, 60_000, 7 * 86_400_000),
+    stagedRecords: v.num(mg.stagedRecords, 'merge.stagedRecords', d.merge.stagedRecords, 1000, 10_000_000),
   };
 
   if (problems.length > 0) throw new ConfigError(problems.map((p) => (ctx.file ? `${ctx.file}: ${p}` : p)));

@@ -220,7 +220,7 @@ async function run(config: ConsoleConfig, logFormat: LogFormat): Promise<number>
     bodyLimit: config.api.bodyLimit,
     data: {
       retention: { days: config.store.retentionDays, maxBytes: config.store.maxBytes },
-      merge: { skewMs: config.merge.clockSkewMs, maxSpanMs: config.merge.maxRecordSpanMs },
+      merge: { skewMs: config.merge.clockSkewMs, maxSpanMs: config.merge.maxRecordSpanMs, stagedRecords: config.merge.stagedRecords },
     },
     alerts: runtimeAlerts(config.alerts, config.console.http, process.env),
     log: warn,
