@@ -19,14 +19,19 @@ export const BUCKET_MS = 3_600_000;
 
 export function encodeKey(h1: number, h2: number, first: number, view: string): Buffer {
   const b = Buffer.allocUnsafe(KEY_BYTES);
-  b.writeUInt32BE(bucketOf(first), 0);
-  b.writeUInt32BE(h1, 4);
-  b.writeUInt32BE(h2, 8);
-  const us = Math.max(0, Math.round(first * 1000));
-  b.writeUInt32BE(Math.floor(us / 2 ** 32), 12);
-  b.writeUInt32BE(us >>> 0, 16);
-  b.writeUInt32BE(hash32(view), 20);
+  writeKey(b, 0, h1, h2, first, view);
   return b;
+}
+
+/** Writes a key at `o` (the staging arena takes records without a buffer of their own). */
+export function writeKey(b: Buffer, o: number, h1: number, h2: number, first: number, view: string): void {
+  b.writeUInt32BE(bucketOf(first), o);
+  b.writeUInt32BE(h1, o + 4);
+  b.writeUInt32BE(h2, o + 8);
+  const us = Math.max(0, Math.round(first * 1000));
+  b.writeUInt32BE(Math.floor(us / 2 ** 32), o + 12);
+  b.writeUInt32BE(us >>> 0, o + 16);
+  b.writeUInt32BE(hash32(view), o + 20);
 }
 
 export function bucketOf(ms: number): number {
@@ -77,25 +82,35 @@ export function hash32(s: string): number {
 }
 
 export function encodeValue(r: ViewRecord): Buffer {
-  const k = Buffer.from(r.k, 'latin1');
-  const probe = Buffer.from(r.probe, 'latin1');
-  const iface = r.iface === null ? null : Buffer.from(r.iface, 'utf8');
-  const b = Buffer.allocUnsafe(48 + 4 + 4 + 2 + k.length + 1 + probe.length + 2 + 1 + (iface?.length ?? 0));
-  let o = 0;
-  for (const x of [r.first, r.last, r.packets, r.bytes, r.rpackets, r.rbytes]) o = b.writeDoubleLE(x, o);
+  const b = Buffer.allocUnsafe(valueBytes(r));
+  writeValue(b, 0, r);
+  return b;
+}
+
+/** The length of a record's value (its texts are latin1, the interface's name UTF-8). */
+export function valueBytes(r: ViewRecord): number {
+  return 48 + 4 + 4 + 2 + r.k.length + 1 + r.probe.length + 2 + 1 + (r.iface === null ? 0 : Buffer.byteLength(r.iface, 'utf8'));
+}
+
+/** Writes a record's value at `o` (valueBytes(r) bytes). */
+export function writeValue(b: Buffer, o: number, r: ViewRecord): void {
+  o = b.writeDoubleLE(r.first, o);
+  o = b.writeDoubleLE(r.last, o);
+  o = b.writeDoubleLE(r.packets, o);
+  o = b.writeDoubleLE(r.bytes, o);
+  o = b.writeDoubleLE(r.rpackets, o);
+  o = b.writeDoubleLE(r.rbytes, o);
   b[o++] = r.tcpFlags;
   b[o++] = r.rtcpFlags;
   b[o++] = r.how | (r.flows << 2) | (r.fwd ? 8 : 0);
   b[o++] = 0;
   o = b.writeUInt32LE(r.cl, o);
-  o = b.writeUInt16LE(k.length, o);
-  o += k.copy(b, o);
-  b[o++] = probe.length;
-  o += probe.copy(b, o);
+  o = b.writeUInt16LE(r.k.length, o);
+  o += b.write(r.k, o, 'latin1');
+  b[o++] = r.probe.length;
+  o += b.write(r.probe, o, 'latin1');
   o = b.writeInt16LE(r.vlan ?? -1, o);
-  b[o++] = iface ? iface.length : 255;
-  if (iface) o += iface.copy(b, o);
-  return b.subarray(0, o);
+  b[o] = r.iface === null ? 255 : b.write(r.iface, o + 1, 'utf8');
 }
 
 /** A stored record back as a view record (null when the text does not match the key: a hash collision). */

@@ -1,7 +1,7 @@
 import type { Database } from 'lmdb';
 import type { ViewRecord } from './view-record.js';
 import { KeyFilter } from './key-filter.js';
-import { decodeValue, encodeKey, encodeValue, keyHashes, keyRanges, rangeMicros } from './view-codec.js';
+import { decodeValue, keyHashes, keyRanges, rangeMicros } from './view-codec.js';
 import type { ViewStaging } from './view-staging.js';
 import type { ViewRuns } from './view-runs.js';
 
@@ -104,7 +104,7 @@ export class ViewIndex {
 
   put(r: ViewRecord): void {
     const [h1, h2] = KeyFilter.hashes(r.k);
-    this.staging.add(encodeKey(h1, h2, r.first, r.view), encodeValue(r));
+    this.staging.addRecord(h1, h2, r);
     if (r.cl === 0 && !this.filter.testHashes(h1, h2)) this.filter.addHashes(Uint32Array.of(h1, h2), true);
   }
 

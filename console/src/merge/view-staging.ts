@@ -1,5 +1,6 @@
 import type { Database } from 'lmdb';
-import { KEY_BYTES } from './view-codec.js';
+import { KEY_BYTES, valueBytes, writeKey, writeValue } from './view-codec.js';
+import type { ViewRecord } from './view-record.js';
 import type { Entry } from './view-runs.js';
 
 /** The staged records' log: one entry per ingest transaction, keyed by a sequence number. */
@@ -75,6 +76,22 @@ export class ViewStaging {
       this.count++;
     }
     this.end = stop;
+  }
+
+  /** Stages a record, encoded straight into the arena (no buffers of its own: this runs per record). */
+  addRecord(h1: number, h2: number, r: ViewRecord): void {
+    const len = valueBytes(r);
+    const need = HEAD + KEY_BYTES + len;
+    if (this.end + need > this.arena.length) this.grow(need);
+    const o = this.end;
+    const slot = h1 & MASK;
+    this.arena.writeInt32LE(this.table[slot]!, o);
+    this.arena.writeUInt32LE(len, o + 4);
+    writeKey(this.arena, o + HEAD, h1, h2, r.first, r.view);
+    writeValue(this.arena, o + HEAD + KEY_BYTES, r);
+    this.table[slot] = o;
+    this.end = o + need;
+    this.count++;
   }
 
   add(key: Buffer, value: Buffer): void {
