@@ -1,12 +1,19 @@
 // Shared helpers for the benchmarks: run commands, time them, take medians, print tables.
 import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const OUT = join(ROOT, 'bench', 'out');
 export const CLI = join(ROOT, 'bin', 'spanmap.js');
+
+/** The node options the console's systemd unit starts it with (benches measure what is deployed). */
+export function consoleNodeArgs() {
+  const unit = readFileSync(join(ROOT, 'systemd', 'spanmap-console.service'), 'utf8');
+  const m = /^ExecStart=\S+ (.*?)\S+\/bin\/spanmap\.js console/m.exec(unit);
+  return m ? m[1].split(' ').filter(Boolean) : [];
+}
 mkdirSync(OUT, { recursive: true });
 
 /** Runs a command to completion; returns wall seconds and max RSS (KB) from /usr/bin/time when available. */

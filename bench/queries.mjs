@@ -22,7 +22,7 @@ import { ConsoleData } from '../console/dist/data.js';
 import { Ingester } from '../console/dist/ingest/ingester.js';
 import { RateLimitedLog } from '../console/dist/util/rate-limited-log.js';
 import { validateSegments } from '../console/dist/segments/segments.js';
-import { table, median, CLI, atExit } from './lib.mjs';
+import { table, median, CLI, atExit, consoleNodeArgs } from './lib.mjs';
 import { siteRecords, segmentsDef, T0, DAY, HOUR } from './tools/site-records.mjs';
 
 const { values } = parseArgs({
@@ -112,8 +112,8 @@ const get = async (path) => {
   return r.json();
 };
 const started = performance.now();
-// BENCH_CONSOLE_NODE_ARGS: node options for the console process (e.g. --cpu-prof to profile it).
-const nodeArgs = (process.env.BENCH_CONSOLE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+// The node options of the console's systemd unit, and BENCH_CONSOLE_NODE_ARGS (e.g. --cpu-prof to profile it).
+const nodeArgs = [...consoleNodeArgs(), ...(process.env.BENCH_CONSOLE_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 const proc = spawn(process.execPath, [...nodeArgs, CLI, 'console', '--data', storeDir, '--http', `127.0.0.1:${http}`, '--broker', `127.0.0.1:${broker}`], {
   env: { ...process.env, SPANMAP_API_TOKEN: TOKEN },
   stdio: ['ignore', 'ignore', 'pipe'],
