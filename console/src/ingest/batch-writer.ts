@@ -18,7 +18,7 @@ export const STAGED_DB = 'merge-staged';
 /** The merge index's flushed runs: their blocks, and each run's header (merge/view-runs.ts). */
 export const RUNS_DB = 'merge-runs';
 export const RUN_META_DB = 'merge-run-meta';
-/** Staged merge-index records written to the B-tree at once (~150 bytes of memory each). */
+/** Staged merge-index records written at once as a run (~150 bytes of memory each). */
 export const DEFAULT_STAGED_RECORDS = 500_000;
 
 /** What one ingest transaction did. */
@@ -132,7 +132,7 @@ export class BatchWriter {
     });
   }
 
-  /** Writes the staged merge-index records to the B-tree now (tests, benchmarks, retention). */
+  /** Writes the staged merge-index records as a run now (tests, benchmarks, retention). */
   flushStaged(): Promise<void> {
     return this.serial(() => this.flushNow());
   }

@@ -14,17 +14,17 @@ const MASK = (1 << TABLE_BITS) - 1;
 const LOG_BYTES = 16 * 1024;
 
 /**
- * New merge-index records, held in memory and written to the B-tree in large flushes.
+ * New merge-index records, held in memory and written in large flushes as sorted runs
+ * (view-runs.ts).
  *
  * Why: the index is hour-first with the conversation hash next (view-codec.ts), so the records of
  * a busy hour land at random places in a region of a million entries, and each put of an ingest
  * transaction dirtied its own 4 KB page (measured: ~24 µs per put with the commit, ~2 µs into a
  * small tree; at 1 M edges these puts were 40 % of live ingest and 2.6 GB of file-backed memory).
- * Staged, they reach the B-tree a few hundred thousand at a time, so a leaf page takes many
- * records per write instead of one.
+ * Staged, they are written a few hundred thousand at a time, in key order, as one run.
  *
  * Nothing is lost: each transaction appends its records to a log database (one dense append),
- * replayed at start; a flush writes the records and removes the log in one transaction. Our own
+ * replayed at start; a flush writes the run and removes the log in one transaction. Our own
  * arena and a typed-array hash (on the conversation's first hash) instead of a Map of buffers:
  * half a million records cost ~75 MB here, several times that as JS objects.
  */
@@ -46,10 +46,6 @@ export class ViewStaging {
     return this.count;
   }
 
-  get bytes(): number {
-    return this.arena.byteLength + this.table.byteLength;
-  }
-
   /** Reads the log (start): the records staged before the last stop, in order. */
   load(): void {
     this.reset();
@@ -67,14 +63,8 @@ export class ViewStaging {
   private appendLogged(chunk: Buffer): void {
     if (this.end + chunk.length > this.arena.length) this.grow(chunk.length);
     chunk.copy(this.arena, this.end);
-    const a = this.arena;
     const stop = this.end + chunk.length;
-    for (let o = this.end; o + HEAD + KEY_BYTES <= stop; o += HEAD + KEY_BYTES + a.readUInt32LE(o + 4)) {
-      const slot = a.readUInt32BE(o + HEAD + 4) & MASK;
-      a.writeInt32LE(this.table[slot]!, o);
-      this.table[slot] = o;
-      this.count++;
-    }
+    for (let o = this.end; o + HEAD + KEY_BYTES <= stop; o = this.next(o)) this.link(o);
     this.end = stop;
   }
 
@@ -84,28 +74,35 @@ export class ViewStaging {
     const need = HEAD + KEY_BYTES + len;
     if (this.end + need > this.arena.length) this.grow(need);
     const o = this.end;
-    const slot = h1 & MASK;
-    this.arena.writeInt32LE(this.table[slot]!, o);
     this.arena.writeUInt32LE(len, o + 4);
     writeKey(this.arena, o + HEAD, h1, h2, r.first, r.view);
     writeValue(this.arena, o + HEAD + KEY_BYTES, r);
-    this.table[slot] = o;
+    this.link(o);
     this.end = o + need;
-    this.count++;
   }
 
   add(key: Buffer, value: Buffer): void {
     const need = HEAD + KEY_BYTES + value.length;
     if (this.end + need > this.arena.length) this.grow(need);
     const o = this.end;
-    const slot = key.readUInt32BE(4) & MASK;
-    this.arena.writeInt32LE(this.table[slot]!, o);
     this.arena.writeUInt32LE(value.length, o + 4);
     key.copy(this.arena, o + HEAD, 0, KEY_BYTES);
     value.copy(this.arena, o + HEAD + KEY_BYTES);
-    this.table[slot] = o;
+    this.link(o);
     this.end = o + need;
+  }
+
+  /** Puts the entry at `o` (its key written) at the head of its hash slot's chain. */
+  private link(o: number): void {
+    const slot = this.arena.readUInt32BE(o + HEAD + 4) & MASK;
+    this.arena.writeInt32LE(this.table[slot]!, o);
+    this.table[slot] = o;
     this.count++;
+  }
+
+  /** The offset of the entry after the one at `o`. */
+  private next(o: number): number {
+    return o + HEAD + KEY_BYTES + this.arena.readUInt32LE(o + 4);
   }
 
   /**
@@ -129,8 +126,7 @@ export class ViewStaging {
 
   /** Every staged key's conversation hashes (the key filter's rebuild). */
   forEachHashes(fn: (h1: number, h2: number) => void): void {
-    for (let o = 0; o < this.end; o += HEAD + KEY_BYTES + this.arena.readUInt32LE(o + 4))
-      fn(this.arena.readUInt32BE(o + HEAD + 4), this.arena.readUInt32BE(o + HEAD + 8));
+    for (let o = 0; o < this.end; o = this.next(o)) fn(this.arena.readUInt32BE(o + HEAD + 4), this.arena.readUInt32BE(o + HEAD + 8));
   }
 
   /** Start of an ingest transaction: what rollback() returns to. */
@@ -147,8 +143,7 @@ export class ViewStaging {
     let from = this.mark.end;
     while (from < this.end) {
       let to = from;
-      while (to < this.end && (to === from || to - from + HEAD + KEY_BYTES + this.arena.readUInt32LE(to + 4) <= LOG_BYTES))
-        to += HEAD + KEY_BYTES + this.arena.readUInt32LE(to + 4);
+      while (to < this.end && (to === from || this.next(to) - from <= LOG_BYTES)) to = this.next(to);
       void log.put(this.seq++, Buffer.from(this.arena.subarray(from, to)));
       from = to;
     }
@@ -157,7 +152,7 @@ export class ViewStaging {
   /** The transaction failed: forgets what it staged (the hash chains are unwound newest first). */
   rollback(): void {
     const offsets: number[] = [];
-    for (let o = this.mark.end; o < this.end; o += HEAD + KEY_BYTES + this.arena.readUInt32LE(o + 4)) offsets.push(o);
+    for (let o = this.mark.end; o < this.end; o = this.next(o)) offsets.push(o);
     for (let i = offsets.length - 1; i >= 0; i--) {
       const o = offsets[i]!;
       this.table[this.arena.readUInt32BE(o + HEAD + 4) & MASK] = this.arena.readInt32LE(o);
@@ -174,7 +169,7 @@ export class ViewStaging {
   *sorted(): Generator<Entry> {
     const a = this.arena;
     const at: number[] = [];
-    for (let o = 0; o < this.end; o += HEAD + KEY_BYTES + a.readUInt32LE(o + 4)) at.push(o);
+    for (let o = 0; o < this.end; o = this.next(o)) at.push(o);
     // Hour and first hash as one number (exact below 2^53) order most pairs without a byte compare.
     const major = new Float64Array(at.length);
     for (let i = 0; i < at.length; i++) major[i] = a.readUInt32BE(at[i]! + HEAD) * 2 ** 32 + a.readUInt32BE(at[i]! + HEAD + 4);
