@@ -68,6 +68,7 @@ const NO_CAPTURE: LiveCaptureStats = {
   fragments: { matched: 0, orphaned: 0, absorbed: 0 },
   duplicates: 0,
   reloadDuplicates: 0,
+  reloadLost: 0,
 };
 
 export type InputStats = LiveCaptureStats & {

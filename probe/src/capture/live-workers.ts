@@ -105,7 +105,10 @@ export function createLiveWorkers(wanted: LiveCaptureConfig, deps: LiveWorkersDe
           done.push(answer(h, 'reloaded'));
           await answer(h, 'prepared', { type: 'reload', config: joining(next) });
         }
-        const at = Date.now();
+        // Every new capture has joined its group by now; rounded up, so that no frame stamped
+        // within this millisecond but before the last join (the group short of members, the
+        // packet sent to another worker than its flow's) counts on the new side.
+        const at = Date.now() + 1;
         for (const h of workers) h.w.postMessage({ type: 'switch', at } satisfies LiveWorkerRequest);
         return at;
       });
@@ -148,6 +151,7 @@ export function createLiveWorkers(wanted: LiveCaptureConfig, deps: LiveWorkersDe
         },
         duplicates: sum((s) => s.duplicates ?? 0) ?? 0,
         reloadDuplicates: sum((s) => s.reloadDuplicates) ?? 0,
+        reloadLost: sum((s) => s.reloadLost) ?? 0,
         workers: workers.map((h) => h.latest).filter((s): s is LiveWorkerStats => s !== null),
       };
     },

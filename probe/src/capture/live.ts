@@ -50,6 +50,8 @@ export interface LiveCaptureDeps {
   names?: NameObserver | null;
   /** One human line to stderr (warnings, interfaces failing and coming back). */
   log: (line: string) => void;
+  /** Picks the capture backend (default: selectBackend; tests of the reload hand-over give their own). */
+  selectBackend?: typeof selectBackend;
 }
 
 export interface InterfaceStats {
@@ -77,6 +79,8 @@ export interface LiveCaptureStats {
   duplicates?: number;
   /** Frames seen by both the old and the new capture during a reload, counted once. */
   reloadDuplicates: number;
+  /** Frames lost in a reload because the workers took too long to agree on the switch (see HOLD_MAX_BYTES). */
+  reloadLost: number;
 }
 
 interface Running {
@@ -104,6 +108,8 @@ type Totals = { captured: number; received: number | null; dropped: number | nul
 const ZERO: Totals = { captured: 0, received: 0, dropped: 0, ifDropped: 0, unread: 0 };
 
 const RETRY_MS = 5000;
+/** What a hand-over may hold while the workers agree on the switch moment (normally milliseconds of traffic). */
+const HOLD_MAX_BYTES = 32 << 20;
 
 export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureDeps) {
   const { table, log } = deps;
@@ -131,6 +137,10 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
   let handover = 0;
   /** Captures replaced on reload, still draining their ring. */
   const retiring = new Set<Running>();
+  /** Frames stamped at or after `floor` while a hand-over's switch moment is unknown (see onFrame). */
+  let held: { floor: number; frames: Array<{ r: Running; frame: Uint8Array; linktype: number; ts: number }>; bytes: number } | null = null;
+  /** Frames that could not wait for the switch moment (more than HOLD_MAX_BYTES held): lost, counted. */
+  let heldLost = 0;
 
   function indexFor(name: string): number {
     let i = indexOf.get(name);
@@ -145,11 +155,14 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
   function open(r: Running, key: string): void {
     let linktype = 1;
     const onFrame = (data: Uint8Array, off: number, caplen: number, _wirelen: number, ts: number) => {
-      if (ts < r.from || ts >= r.until) {
-        handover++;
+      // During a workers' hand-over the moment of the switch is not known yet: a frame that may be
+      // on either side of it waits (copied) until it is, so that neither copy is lost or kept twice.
+      const pending = r.from === Infinity || (r.until === Infinity && retiring.has(r));
+      if (held !== null && pending && ts >= held.floor) {
+        hold(r, data.slice(off, off + caplen), linktype, ts);
         return;
       }
-      path.frame(data, off, caplen, linktype, r.index, ts);
+      take(r, data, off, caplen, linktype, ts);
     };
     const onFlush = () => path.flush();
     const onError = (message: string) => {
@@ -189,6 +202,33 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
         );
       }
     }
+  }
+
+  function take(r: Running, data: Uint8Array, off: number, caplen: number, linktype: number, ts: number): void {
+    if (ts < r.from || ts >= r.until) {
+      handover++;
+      return;
+    }
+    path.frame(data, off, caplen, linktype, r.index, ts);
+  }
+
+  function hold(r: Running, frame: Uint8Array, linktype: number, ts: number): void {
+    const h = held!;
+    if (h.bytes + frame.length > HOLD_MAX_BYTES) {
+      heldLost++;
+      return;
+    }
+    h.bytes += frame.length;
+    h.frames.push({ r, frame, linktype, ts });
+  }
+
+  /** The switch moment is known: the frames held meanwhile go through in the order they came. */
+  function release(): void {
+    const h = held;
+    held = null;
+    if (h === null) return;
+    for (const f of h.frames) take(f.r, f.frame, 0, f.frame.length, f.linktype, f.ts);
+    path.flush();
   }
 
   function scheduleRetry(r: Running, key: string): void {
@@ -249,7 +289,7 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
    */
   async function apply(next: LiveCaptureConfig, handOver?: () => Promise<number>): Promise<void> {
     const nextOwn = await resolveEndpoints(next.own, log);
-    const b = backend && requested === next.backend ? backend : selectBackend(next.backend, log);
+    const b = backend && requested === next.backend ? backend : (deps.selectBackend ?? selectBackend)(next.backend, log);
     const prevOwn = own;
     own = nextOwn;
     const prevFanout = fanoutOf;
@@ -297,12 +337,15 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
       running.set(r.cfg.name, r);
     }
     if (handOver) {
+      // Whatever is stamped before now precedes the switch (chosen later): only later frames wait.
+      held = { floor: Date.now(), frames: [], bytes: 0 };
       let at = Date.now();
       try {
         at = await handOver();
       } finally {
         for (const r of opened) if (r.from === Infinity) r.from = at;
         for (const r of retiring) if (r.until === Infinity) r.until = at;
+        release();
       }
     }
     const keep = new Set(next.interfaces.map((i) => i.name));
@@ -364,6 +407,7 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
       fragments: c.fragments,
       duplicates: c.duplicates,
       reloadDuplicates: handover,
+      reloadLost: heldLost,
     };
   }
 
