@@ -1,3 +1,5 @@
+import { copyBytes } from '@spanmap/shared/bytes';
+
 /**
  * Buffered writes to a stream (stdout by default). Lines are joined into chunks so the
  * per-record cost is a string concat, not a syscall. A closed pipe (EPIPE, e.g. `| head`)
@@ -29,7 +31,7 @@ export class LineWriter {
   write(bytes: Uint8Array): void {
     if (this.closed) return;
     this.flush();
-    this.out.write(Buffer.from(bytes));
+    this.out.write(copyBytes(bytes));
   }
 
   flush(): void {

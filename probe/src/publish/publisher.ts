@@ -1,5 +1,6 @@
 import { connect, type MqttClient, type IClientOptions } from 'mqtt';
 import { parseAck, topics, type ProbeStatus } from '@spanmap/shared';
+import { copyBytes } from '@spanmap/shared/bytes';
 import type { ProbeStore } from '../store/probe-store.js';
 import { Backoff } from './backoff.js';
 import { describeMqttError, describeSilentClose } from './mqtt-errors.js';
@@ -176,7 +177,7 @@ export class Publisher {
       this.cursor = item.seq + 1;
       if (this.inflight.has(item.seq)) continue;
       this.inflight.set(item.seq, { sentAt: this.now(), attempts: 1 });
-      client.publish(topics.flows(this.opts.probeId), Buffer.from(item.payload), { qos: 1 });
+      client.publish(topics.flows(this.opts.probeId), copyBytes(item.payload), { qos: 1 });
       this.counters.published++;
     }
     this.checkIdle();
@@ -192,7 +193,7 @@ export class Publisher {
       if (!f || now - f.sentAt < this.opts.ackTimeoutMs * 2 ** Math.min(f.attempts - 1, 4)) continue;
       f.sentAt = now;
       f.attempts++;
-      client.publish(topics.flows(this.opts.probeId), Buffer.from(item.payload), { qos: 1 });
+      client.publish(topics.flows(this.opts.probeId), copyBytes(item.payload), { qos: 1 });
       this.counters.republished++;
     }
   }
