@@ -157,6 +157,9 @@ export function createLiveCapture(initial: LiveCaptureConfig, deps: LiveCaptureD
     const onFrame = (data: Uint8Array, off: number, caplen: number, _wirelen: number, ts: number) => {
       // During a workers' hand-over the moment of the switch is not known yet: a frame that may be
       // on either side of it waits (copied) until it is, so that neither copy is lost or kept twice.
+      // It also keeps other workers' packets out: once a worker that has switched closes its old
+      // capture, the old fanout group hands every packet to the members left, and a worker still
+      // waiting for the switch message would count those (a flow split between two tables).
       const pending = r.from === Infinity || (r.until === Infinity && retiring.has(r));
       if (held !== null && pending && ts >= held.floor) {
         hold(r, data.slice(off, off + caplen), linktype, ts);
