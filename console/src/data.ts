@@ -131,7 +131,7 @@ export class ConsoleData {
     if (moved > 0) log(`store upgrade: the merge index (${moved.toLocaleString('en')} records) now has hour-first keys`);
     this.catalog.load(this.store.db('catalog', 'binary'));
     this.retention.load(); // before the journal replay: rows older than what is kept are ignored
-    this.rollup.load();
+    this.rollup.load(this.catalog.edgeCount);
     this.journal.open();
     this.writer.open(); // before the key filter: a rebuilt filter includes the staged records
     const filter = this.writer.filter;

@@ -37,9 +37,20 @@ export class EdgeHash {
     this.count++;
   }
 
+  /** Sizes the table for `n` edges at once (start: one pass instead of rehashing at every doubling). */
+  reserve(n: number): void {
+    let size = this.table.length;
+    while (size < n * 2) size *= 2;
+    if (size > this.table.length) this.rehash(size);
+  }
+
   private grow(): void {
+    this.rehash(this.table.length * 2);
+  }
+
+  private rehash(size: number): void {
     const old = this.table;
-    this.table = new Int32Array(old.length * 2).fill(-1);
+    this.table = new Int32Array(size).fill(-1);
     this.mask = this.table.length - 1;
     this.count = 0;
     for (const id of old) if (id >= 0) this.insert(id);

@@ -32,8 +32,8 @@ export class Chunk {
     this.bytes = new Float64Array(capacity);
     this.first = new Float64Array(capacity);
     this.last = new Float64Array(capacity);
-    this.index = new Int32Array(capacity * 2);
-    this.mask = capacity * 2 - 1;
+    this.index = new Int32Array(indexSlots(capacity));
+    this.mask = this.index.length - 1;
   }
 
   /**
@@ -111,8 +111,8 @@ export class Chunk {
   }
 
   private reindex(cap: number): void {
-    this.index = new Int32Array(cap * 2);
-    this.mask = cap * 2 - 1;
+    this.index = new Int32Array(indexSlots(cap));
+    this.mask = this.index.length - 1;
     for (let row = 0; row < this.size; row++) {
       let i = Math.imul(this.edge[row]!, 0x9e3779b1) & this.mask;
       while (this.index[i] !== 0) i = (i + 1) & this.mask;
@@ -168,14 +168,14 @@ export class Chunk {
     if (dv.getUint32(0) !== 0x53434b31) throw new Error('not a rollup chunk');
     const bucket = dv.getFloat64(4, true);
     const n = dv.getUint32(12, true);
-    const c = new Chunk(bucket, Math.max(256, 1 << Math.ceil(Math.log2(n + 1))));
-    // Copy through an aligned buffer (the blob's offset need not be 8-aligned).
-    const copy = new Uint8Array(blob.byteLength);
-    copy.set(blob);
-    c.edge.set(new Uint32Array(copy.buffer, 16, n));
+    // Columns of exactly the rows stored (a day of 10 M edges holds over a million: rounding up to
+    // a power of two held up to twice the memory); a row added later grows them. Each column is one
+    // byte copy from the blob, whose offset need not be aligned for the column's type.
+    const c = new Chunk(bucket, Math.max(256, n));
+    new Uint8Array(c.edge.buffer, 0, n * 4).set(blob.subarray(16, 16 + n * 4));
     let o = 16 + n * 4;
     for (const col of [c.flows, c.records, c.packets, c.bytes, c.first, c.last]) {
-      col.set(new Float64Array(copy.buffer.slice(o, o + n * 8)));
+      new Uint8Array(col.buffer, 0, n * 8).set(blob.subarray(o, o + n * 8));
       o += n * 8;
     }
     c.size = n;
@@ -187,4 +187,11 @@ export class Chunk {
   get bytesHeld(): number {
     return this.edge.byteLength * 13 + this.index.byteLength;
   }
+}
+
+/** Index slots for `rows` rows: a power of two, at least twice the rows (linear probing stays short). */
+function indexSlots(rows: number): number {
+  let n = 512;
+  while (n < rows * 2) n *= 2;
+  return n;
 }

@@ -41,24 +41,13 @@ export class Rollup {
     return this.db();
   }
 
-  /** Reads every day chunk and derives the totals (start). */
-  load(): void {
+  /** Reads every day chunk and derives the totals (start); `edges`: how many the catalog holds, to size the totals once. */
+  load(edges = 0): void {
+    this.totals.reserve(edges);
     for (const { value } of this.blobs.getRange({ start: ['d', -Infinity], end: ['d', Infinity] })) {
       const c = Chunk.deserialize(value);
       this.days.set(c.bucket, c);
-      for (let r = 0; r < c.size; r++) {
-        const active = c.records[r]! > 0;
-        this.totals.add(
-          c.edge[r]!,
-          c.flows[r]!,
-          c.records[r]!,
-          c.packets[r]!,
-          c.bytes[r]!,
-          active ? c.first[r]! : Infinity,
-          active ? c.last[r]! : -Infinity,
-          active ? 1 : 0,
-        );
-      }
+      this.totals.addChunk(c);
     }
     this.sortedDays = [...this.days.keys()].sort((a, b) => a - b);
     this.version++;

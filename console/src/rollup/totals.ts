@@ -62,8 +62,16 @@ export class EdgeTotals {
     return { ids, n };
   }
 
-  private grow(): void {
-    const n = this.flows.length * 2;
+  /**
+   * Room for edge ids below `n` at once (start: the catalog's count). Growing by doubling from the
+   * first day chunk took 5.5 s at 10 M edges (each step a round of large allocations and the
+   * collections they trigger) and left up to twice the memory needed.
+   */
+  reserve(n: number): void {
+    if (n > this.flows.length) this.grow(n);
+  }
+
+  private grow(n = this.flows.length * 2): void {
     const g = (a: Float64Array, fill: number) => {
       const x = new Float64Array(n).fill(fill);
       x.set(a);
