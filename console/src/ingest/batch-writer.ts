@@ -139,13 +139,25 @@ export class BatchWriter {
 
   private async flushNow(): Promise<void> {
     if (this.index.staging.size === 0) return;
+    await this.settled(
+      () => this.index.flushStaged(),
+      (ok) => this.index.flushed(ok),
+    );
+  }
+
+  /** Runs `fn` in one transaction, then tells `settle` whether it committed (a failure is rethrown). */
+  private async settled<T>(fn: () => T, settle: (ok: boolean) => void): Promise<T> {
+    let out!: T;
     try {
-      await this.store.atomic(() => this.index.flushStaged());
+      await this.store.atomic(() => {
+        out = fn();
+      });
     } catch (e) {
-      this.index.flushed(false);
+      settle(false);
       throw e;
     }
-    this.index.flushed(true);
+    settle(true);
+    return out;
   }
 
   /**
@@ -156,17 +168,10 @@ export class BatchWriter {
     return this.serial(async () => {
       const run = this.index.runs.oldestBefore(bucket);
       if (!run) return null;
-      let dropped = 0;
-      try {
-        await this.store.atomic(() => {
-          dropped = this.index.runs.prune(run.id, bucket);
-        });
-      } catch (e) {
-        this.index.runs.written(false);
-        throw e;
-      }
-      this.index.runs.written(true);
-      return dropped;
+      return this.settled(
+        () => this.index.runs.prune(run.id, bucket),
+        (ok) => this.index.runs.written(ok),
+      );
     });
   }
 

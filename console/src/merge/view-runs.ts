@@ -10,7 +10,7 @@ const BLOCK_BYTES = 16 * 1024;
 const BLOCKS_PER_RUN = 2 ** 20;
 const META_HEAD = 16;
 
-/** One entry as runs and the staging log store it: value length (uint32), the key, the value. */
+/** One merge-index record: its key and value (in a run's block: value length (uint32), the key, the value). */
 export interface Entry {
   key: Buffer;
   value: Buffer;

@@ -81,6 +81,7 @@ export class ViewStaging {
     this.end = o + need;
   }
 
+  /** Stages an encoded key and value (the ingest path uses addRecord; tests build keys by hand with this). */
   add(key: Buffer, value: Buffer): void {
     const need = HEAD + KEY_BYTES + value.length;
     if (this.end + need > this.arena.length) this.grow(need);
